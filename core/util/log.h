@@ -1,0 +1,24 @@
+/*
+ * core/util/log.h: the core's diagnostics on stderr (or the --log file).
+ *
+ * Only the syscall dispatcher, the plugin loader and runsc log failures; everything else returns
+ * -errno and lets them decide (STYLE.md 3.2).
+ */
+#pragma once
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "sentry/services.h"
+
+/* Messages above this level (enum sentry_log_level) are dropped. Default SENTRY_LOG_WARN. */
+void log_set_level(int level);
+int log_get_level(void);
+
+/* Redirects output to @f (borrowed; must outlive logging). NULL restores stderr. */
+void log_set_file(FILE *f);
+
+/* Writes "cvisor: [prefix: ]message\n" when @level passes. */
+void log_msgv(int level, const char *prefix, const char *fmt, va_list ap);
+__attribute__((format(printf, 3, 4))) void log_msg(int level, const char *prefix, const char *fmt,
+						   ...);

@@ -1,0 +1,152 @@
+/*
+ * runtime/runsc.c: the runsc command line. Parses the global flags and dispatches to
+ * rt_cmd_<verb>() through one table, as crun does; the commands do the work.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "runsc.h"
+#include "util/log.h"
+
+static const struct {
+	const char *name;
+	rt_cmd_fn fn;
+	const char *help;
+} g_commands[] = {
+	{ "plugins", rt_cmd_plugins, "list the plugins found and the ones refused" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: runsc [global flags] COMMAND [flags] [args]\n\n"
+		   "cvisor %s, an application kernel for containers (OCI runtime)\n\ncommands:\n",
+		PACKAGE_VERSION);
+	for (size_t i = 0; i < sizeof(g_commands) / sizeof(g_commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", g_commands[i].name, g_commands[i].help);
+	fprintf(f, "\nglobal flags: --root DIR --log FILE --log-format text|json --debug --debug-log "
+		   "FILE\n  --strace --platform NAME --network none|sandbox|host --plugin-dir DIR "
+		   "--systemd-cgroup\n");
+}
+
+int rt_flag_bool(const char *arg, const char *name, int *ret_value)
+{
+	const char *a = arg;
+	if (a[0] != '-')
+		return 0;
+	a += a[1] == '-' ? 2 : 1;
+	size_t n = strlen(name);
+	if (strncmp(a, name, n) != 0)
+		return 0;
+	if (a[n] == '\0') {
+		*ret_value = 1;
+		return 1;
+	}
+	if (strcmp(a + n, "=true") == 0 || strcmp(a + n, "=false") == 0) {
+		*ret_value = a[n + 1] == 't';
+		return 1;
+	}
+	return 0;
+}
+
+int rt_flag_value(int argc, char **argv, int *i, const char *name, const char **ret_value,
+		  struct rt_error **err)
+{
+	const char *a = argv[*i];
+	if (a[0] != '-')
+		return 0;
+	a += a[1] == '-' ? 2 : 1;
+	size_t n = strlen(name);
+	if (strncmp(a, name, n) != 0)
+		return 0;
+	if (a[n] == '=') {
+		*ret_value = a + n + 1;
+		return 1;
+	}
+	if (a[n] != '\0')
+		return 0;
+	if (*i + 1 >= argc) {
+		rt_error_make(err, 0, "flag needs an argument: --%s", name);
+		return -1;
+	}
+	*ret_value = argv[++*i];
+	return 1;
+}
+
+/* Consumes global flags from argv[1..]; returns the index of the command or -1 on error. */
+static int parse_globals(int argc, char **argv, struct rt_globals *g, struct rt_error **err)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} values[] = {
+		{ "root", offsetof(struct rt_globals, root) },
+		{ "log-format", offsetof(struct rt_globals, log_format) },
+		{ "log", offsetof(struct rt_globals, log) },
+		{ "debug-log", offsetof(struct rt_globals, debug_log) },
+		{ "platform", offsetof(struct rt_globals, platform) },
+		{ "network", offsetof(struct rt_globals, network) },
+		{ "plugin-dir", offsetof(struct rt_globals, plugin_dir) },
+	};
+	int i;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		int matched = 0;
+		for (size_t k = 0; k < sizeof(values) / sizeof(values[0]) && !matched; k++) {
+			const char **slot = (const char **)((char *)g + values[k].off);
+			matched = rt_flag_value(argc, argv, &i, values[k].name, slot, err);
+			if (matched < 0)
+				return -1;
+		}
+		if (!matched && !rt_flag_bool(argv[i], "debug", &g->debug) &&
+		    !rt_flag_bool(argv[i], "strace", &g->strace) &&
+		    !rt_flag_bool(argv[i], "systemd-cgroup", &g->systemd_cgroup)) {
+			rt_error_make(err, 0, "flag provided but not defined: %s", argv[i]);
+			return -1;
+		}
+	}
+	if (g->network && strcmp(g->network, "none") && strcmp(g->network, "sandbox") &&
+	    strcmp(g->network, "host")) {
+		rt_error_make(err, 0, "invalid network type \"%s\": must be none, sandbox or host",
+			      g->network);
+		return -1;
+	}
+	return i;
+}
+
+int main(int argc, char **argv)
+{
+	struct rt_globals g = { .root = "/run/runsc", .network = "sandbox", .platform = "ptrace" };
+	struct rt_error *err = NULL;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+			  !strcmp(argv[1], "help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-v"))) {
+		printf("runsc version %s (cvisor)\nspec: 1.1.0\n", PACKAGE_VERSION);
+		return 0;
+	}
+
+	int cmd = parse_globals(argc, argv, &g, &err);
+	if (cmd < 0)
+		return rt_error_report(&err);
+	if (cmd >= argc) {
+		usage(stderr);
+		return 1;
+	}
+	if (g.debug)
+		log_set_level(SENTRY_LOG_DEBUG);
+
+	for (size_t k = 0; k < sizeof(g_commands) / sizeof(g_commands[0]); k++) {
+		if (strcmp(argv[cmd], g_commands[k].name) == 0) {
+			int status = g_commands[k].fn(&g, argc - cmd, argv + cmd, &err);
+			if (err)
+				return rt_error_report(&err);
+			return status;
+		}
+	}
+	rt_error_make(&err, 0, "unknown command \"%s\" (runsc --help lists the commands)", argv[cmd]);
+	return rt_error_report(&err);
+}

@@ -1,0 +1,96 @@
+# Tests. Every test is an executable or a script whose exit status is the verdict (77 = skip);
+# Criterion binaries print their own summary into the .log files.
+AM_TESTS_ENVIRONMENT = \
+	abs_top_builddir='$(abs_top_builddir)'; export abs_top_builddir; \
+	abs_top_srcdir='$(abs_top_srcdir)'; export abs_top_srcdir; \
+	TEST_PLUGIN_BUILD_DIR='$(abs_top_builddir)/tests/plugins/.libs'; export TEST_PLUGIN_BUILD_DIR; \
+	RUNSC='$(abs_top_builddir)/runtime/runsc'; export RUNSC; \
+	CC='$(CC)'; export CC; MAKE='$(MAKE)'; export MAKE; \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1; export ASAN_OPTIONS; \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS;
+
+# Test plugins: one skeleton per kind (also the SDK's examples) and one bad plugin per refusal.
+SKEL_PLUGINS = tests/plugins/skel_platform.la tests/plugins/skel_fs.la \
+	tests/plugins/skel_net.la tests/plugins/skel_gofer.la
+BAD_PLUGINS = tests/plugins/bad_magic.la tests/plugins/bad_major.la tests/plugins/bad_kind.la \
+	tests/plugins/no_symbol.la tests/plugins/small_ops.la tests/plugins/null_mandatory.la \
+	tests/plugins/null_nested.la tests/plugins/dup_name.la tests/plugins/bad_name.la \
+	tests/plugins/unterminated.la tests/plugins/newer_minor.la
+check_LTLIBRARIES += $(SKEL_PLUGINS) $(BAD_PLUGINS)
+
+tests_plugins_skel_platform_la_SOURCES = tests/plugins/skel_platform.c
+tests_plugins_skel_platform_la_CFLAGS = $(PLUGIN_CCOPTS)
+tests_plugins_skel_platform_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_skel_fs_la_SOURCES = tests/plugins/skel_fs.c
+tests_plugins_skel_fs_la_CFLAGS = $(PLUGIN_CCOPTS)
+tests_plugins_skel_fs_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_skel_net_la_SOURCES = tests/plugins/skel_net.c
+tests_plugins_skel_net_la_CFLAGS = $(PLUGIN_CCOPTS)
+tests_plugins_skel_net_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_skel_gofer_la_SOURCES = tests/plugins/skel_gofer.c
+tests_plugins_skel_gofer_la_CFLAGS = $(PLUGIN_CCOPTS)
+tests_plugins_skel_gofer_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+
+# Each bad plugin is the skeleton platform's ops behind one broken descriptor.
+BAD_CCOPTS = $(PLUGIN_CCOPTS) -DSKEL_NO_DESCRIPTOR -Wno-override-init
+BAD_COMMON = tests/plugins/skel_platform.c tests/plugins/bad/bad_common.h
+tests_plugins_bad_magic_la_SOURCES = tests/plugins/bad/bad_magic.c $(BAD_COMMON)
+tests_plugins_bad_magic_la_CFLAGS = $(BAD_CCOPTS)
+tests_plugins_bad_magic_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_bad_major_la_SOURCES = tests/plugins/bad/bad_major.c $(BAD_COMMON)
+tests_plugins_bad_major_la_CFLAGS = $(BAD_CCOPTS)
+tests_plugins_bad_major_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_bad_kind_la_SOURCES = tests/plugins/bad/bad_kind.c $(BAD_COMMON)
+tests_plugins_bad_kind_la_CFLAGS = $(BAD_CCOPTS)
+tests_plugins_bad_kind_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+# Exports the wrong symbol on purpose, so it cannot use the export list.
+tests_plugins_no_symbol_la_SOURCES = tests/plugins/bad/no_symbol.c $(BAD_COMMON)
+tests_plugins_no_symbol_la_CFLAGS = $(BAD_CCOPTS)
+tests_plugins_no_symbol_la_LDFLAGS = -module -avoid-version -shared -no-undefined -rpath /nowhere
+tests_plugins_small_ops_la_SOURCES = tests/plugins/bad/small_ops.c $(BAD_COMMON)
+tests_plugins_small_ops_la_CFLAGS = $(BAD_CCOPTS)
+tests_plugins_small_ops_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_null_mandatory_la_SOURCES = tests/plugins/bad/null_mandatory.c $(BAD_COMMON)
+tests_plugins_null_mandatory_la_CFLAGS = $(BAD_CCOPTS)
+tests_plugins_null_mandatory_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_null_nested_la_SOURCES = tests/plugins/bad/null_nested.c $(BAD_COMMON)
+tests_plugins_null_nested_la_CFLAGS = $(BAD_CCOPTS)
+tests_plugins_null_nested_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_dup_name_la_SOURCES = tests/plugins/bad/dup_name.c $(BAD_COMMON)
+tests_plugins_dup_name_la_CFLAGS = $(BAD_CCOPTS)
+tests_plugins_dup_name_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_bad_name_la_SOURCES = tests/plugins/bad/bad_name.c $(BAD_COMMON)
+tests_plugins_bad_name_la_CFLAGS = $(BAD_CCOPTS)
+tests_plugins_bad_name_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_unterminated_la_SOURCES = tests/plugins/bad/unterminated.c $(BAD_COMMON)
+tests_plugins_unterminated_la_CFLAGS = $(BAD_CCOPTS)
+tests_plugins_unterminated_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_newer_minor_la_SOURCES = tests/plugins/bad/newer_minor.c $(BAD_COMMON)
+tests_plugins_newer_minor_la_CFLAGS = $(BAD_CCOPTS)
+tests_plugins_newer_minor_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+
+# Unit tests (Criterion), sanitized with the core.
+UNIT_CPPOPTS = $(CORE_CPPOPTS) -I$(top_srcdir)/tests/unit
+UNIT_CCOPTS = $(CORE_CCOPTS) $(CRITERION_CFLAGS)
+UNIT_LIBS = core/libsentry-core.la $(CRITERION_LIBS)
+
+check_PROGRAMS += tests/unit/plugin/test_loader
+tests_unit_plugin_test_loader_SOURCES = tests/unit/plugin/test_loader.c
+tests_unit_plugin_test_loader_CPPFLAGS = $(UNIT_CPPOPTS)
+tests_unit_plugin_test_loader_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_plugin_test_loader_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_plugin_test_loader_LDADD = $(UNIT_LIBS)
+
+SCRIPT_TESTS = tests/sdk/headers.sh tests/sdk/out_of_tree.sh tests/e2e/plugins_cli.sh
+EXTRA_DIST += $(SCRIPT_TESTS)
+
+TESTS += tests/unit/plugin/test_loader $(SCRIPT_TESTS)
+
+
+check_PROGRAMS += tests/unit/plugin/test_services
+tests_unit_plugin_test_services_SOURCES = tests/unit/plugin/test_services.c
+tests_unit_plugin_test_services_CPPFLAGS = $(UNIT_CPPOPTS)
+tests_unit_plugin_test_services_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_plugin_test_services_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_plugin_test_services_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/plugin/test_services

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs what building and testing cvisor needs on Debian 12. Uses sudo when not root.
+set -eu
+pkgs="build-essential autoconf automake libtool pkg-config
+	libseccomp-dev libjson-c-dev libbpf-dev libcriterion-dev"
+[ "$(id -u)" -eq 0 ] && sudo= || sudo=sudo
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
