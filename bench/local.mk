@@ -1,0 +1,2 @@
+# bench: build rules (included from the top Makefile.am).
+EXTRA_DIST += bench/run.sh

@@ -1,0 +1,1 @@
+# core/fd: build rules (included from the top Makefile.am).

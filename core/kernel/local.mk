@@ -1,0 +1,1 @@
+# core/kernel: build rules (included from the top Makefile.am).

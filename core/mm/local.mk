@@ -1,0 +1,1 @@
+# core/mm: build rules (included from the top Makefile.am).

@@ -1,0 +1,1 @@
+# core/vfs: build rules (included from the top Makefile.am).

@@ -1,0 +1,1 @@
+# plugins/fs-memfs: build rules (included from the top Makefile.am).

@@ -1,0 +1,1 @@
+# plugins/platform-ptrace: build rules (included from the top Makefile.am).
