@@ -30,42 +30,40 @@ static void usage(FILE *f)
 		   "--systemd-cgroup\n");
 }
 
+/* If @arg is "-NAME..." or "--NAME...", the text after NAME; else NULL. */
+static const char *flag_match(const char *arg, const char *name)
+{
+	if (arg[0] != '-')
+		return NULL;
+	arg += arg[1] == '-' ? 2 : 1;
+	size_t n = strlen(name);
+	return strncmp(arg, name, n) == 0 ? arg + n : NULL;
+}
+
 int rt_flag_bool(const char *arg, const char *name, int *ret_value)
 {
-	const char *a = arg;
-	if (a[0] != '-')
+	const char *rest = flag_match(arg, name);
+	if (!rest)
 		return 0;
-	a += a[1] == '-' ? 2 : 1;
-	size_t n = strlen(name);
-	if (strncmp(a, name, n) != 0)
-		return 0;
-	if (a[n] == '\0') {
+	if (*rest == '\0' || strcmp(rest, "=true") == 0)
 		*ret_value = 1;
-		return 1;
-	}
-	if (strcmp(a + n, "=true") == 0 || strcmp(a + n, "=false") == 0) {
-		*ret_value = a[n + 1] == 't';
-		return 1;
-	}
-	return 0;
+	else if (strcmp(rest, "=false") == 0)
+		*ret_value = 0;
+	else
+		return 0;
+	return 1;
 }
 
 int rt_flag_value(int argc, char **argv, int *i, const char *name, const char **ret_value,
 		  struct rt_error **err)
 {
-	const char *a = argv[*i];
-	if (a[0] != '-')
+	const char *rest = flag_match(argv[*i], name);
+	if (!rest || (*rest != '=' && *rest != '\0'))
 		return 0;
-	a += a[1] == '-' ? 2 : 1;
-	size_t n = strlen(name);
-	if (strncmp(a, name, n) != 0)
-		return 0;
-	if (a[n] == '=') {
-		*ret_value = a + n + 1;
+	if (*rest == '=') {
+		*ret_value = rest + 1;
 		return 1;
 	}
-	if (a[n] != '\0')
-		return 0;
 	if (*i + 1 >= argc) {
 		rt_error_make(err, 0, "flag needs an argument: --%s", name);
 		return -1;

@@ -1,6 +1,7 @@
 /*
- * A skeleton filesystem plugin: mandatory slots answer -ENOSYS, optional ones are NULL so the
- * core's defaults apply. It also shows init/fini and the services table.
+ * A skeleton filesystem plugin, and the SDK's example: make check builds it out of tree against
+ * the installed headers alone (tests/sdk/out_of_tree.sh). Mandatory slots answer -ENOSYS, optional
+ * ones are NULL so the core's defaults apply. It also shows init/fini and the services table.
  */
 #include <errno.h>
 #include <stdlib.h>

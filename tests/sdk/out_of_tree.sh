@@ -1,7 +1,8 @@
 #!/bin/sh
 # A third-party plugin builds against the installed SDK alone and loads: make install into a
-# DESTDIR, compile examples/hello-plugin with nothing but `pkg-config --cflags sentry-plugin`
-# from that prefix, then list it with the installed runsc.
+# DESTDIR, compile the skeleton filesystem plugin (tests/plugins/skel_fs.c, the SDK's example)
+# with nothing but `pkg-config --cflags sentry-plugin` from that prefix, then list it with the
+# installed runsc.
 set -eu
 builddir=${abs_top_builddir:?run through make check}
 srcdir=${abs_top_srcdir:?}
@@ -23,14 +24,14 @@ esac
 
 # Copy the source away from the tree so no project include path can leak in.
 mkdir "$tmp/plugins"
-cp "$srcdir/examples/hello-plugin/hello.c" "$tmp/"
+cp "$srcdir/tests/plugins/skel_fs.c" "$tmp/"
 ${CC:-cc} -std=c11 -Wall -Wextra -Wno-unused-parameter -Werror -shared -fPIC -fvisibility=hidden $cflags \
-	-Wl,-z,defs -o "$tmp/plugins/hello.so" "$tmp/hello.c"
+	-Wl,-z,defs -o "$tmp/plugins/skel_fs.so" "$tmp/skel_fs.c"
 
 runsc=$(find "$tmp/root" -path '*/bin/runsc' | head -n 1)
 out=$("$runsc" plugins --plugin-dir "$tmp/plugins")
 echo "$out"
-echo "$out" | grep -Eq '^hello +fs +1\.0 +1\.0\.0 +.*/hello\.so$' ||
+echo "$out" | grep -Eq '^skel-fs +fs +1\.0 +0\.1\.0 +.*/skel_fs\.so$' ||
 	{ echo "FAIL: installed runsc does not list the out-of-tree plugin"; exit 1; }
 echo "$out" | grep -q REFUSED && { echo "FAIL: something was refused"; exit 1; }
 echo "out-of-tree plugin built from the installed SDK and loaded"
