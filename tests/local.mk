@@ -18,55 +18,41 @@ BAD_PLUGINS = tests/plugins/bad_magic.la tests/plugins/bad_major.la tests/plugin
 	tests/plugins/unterminated.la tests/plugins/newer_minor.la
 check_LTLIBRARIES += $(SKEL_PLUGINS) $(BAD_PLUGINS)
 
-tests_plugins_skel_platform_la_SOURCES = tests/plugins/skel_platform.c
-tests_plugins_skel_platform_la_CFLAGS = $(PLUGIN_CCOPTS)
-tests_plugins_skel_platform_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+SKEL_PLATFORM_OPS = tests/plugins/skel_platform_ops.c tests/plugins/bad/bad_common.h
+tests_plugins_skel_platform_la_SOURCES = tests/plugins/skel_platform.c $(SKEL_PLATFORM_OPS)
 tests_plugins_skel_fs_la_SOURCES = tests/plugins/skel_fs.c
-tests_plugins_skel_fs_la_CFLAGS = $(PLUGIN_CCOPTS)
-tests_plugins_skel_fs_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
 tests_plugins_skel_net_la_SOURCES = tests/plugins/skel_net.c
-tests_plugins_skel_net_la_CFLAGS = $(PLUGIN_CCOPTS)
-tests_plugins_skel_net_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
 tests_plugins_skel_gofer_la_SOURCES = tests/plugins/skel_gofer.c
-tests_plugins_skel_gofer_la_CFLAGS = $(PLUGIN_CCOPTS)
-tests_plugins_skel_gofer_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
 
 # Each bad plugin is the skeleton platform's ops behind one broken descriptor.
-BAD_CCOPTS = $(PLUGIN_CCOPTS) -DSKEL_NO_DESCRIPTOR -Wno-override-init
-BAD_COMMON = tests/plugins/skel_platform.c tests/plugins/bad/bad_common.h
-tests_plugins_bad_magic_la_SOURCES = tests/plugins/bad/bad_magic.c $(BAD_COMMON)
-tests_plugins_bad_magic_la_CFLAGS = $(BAD_CCOPTS)
+tests_plugins_bad_magic_la_SOURCES = tests/plugins/bad/bad_magic.c $(SKEL_PLATFORM_OPS)
+tests_plugins_bad_major_la_SOURCES = tests/plugins/bad/bad_major.c $(SKEL_PLATFORM_OPS)
+tests_plugins_bad_kind_la_SOURCES = tests/plugins/bad/bad_kind.c $(SKEL_PLATFORM_OPS)
+tests_plugins_no_symbol_la_SOURCES = tests/plugins/bad/no_symbol.c $(SKEL_PLATFORM_OPS)
+tests_plugins_small_ops_la_SOURCES = tests/plugins/bad/small_ops.c $(SKEL_PLATFORM_OPS)
+tests_plugins_null_mandatory_la_SOURCES = tests/plugins/bad/null_mandatory.c $(SKEL_PLATFORM_OPS)
+tests_plugins_null_nested_la_SOURCES = tests/plugins/bad/null_nested.c $(SKEL_PLATFORM_OPS)
+tests_plugins_dup_name_la_SOURCES = tests/plugins/bad/dup_name.c $(SKEL_PLATFORM_OPS)
+tests_plugins_bad_name_la_SOURCES = tests/plugins/bad/bad_name.c $(SKEL_PLATFORM_OPS)
+tests_plugins_unterminated_la_SOURCES = tests/plugins/bad/unterminated.c $(SKEL_PLATFORM_OPS)
+tests_plugins_newer_minor_la_SOURCES = tests/plugins/bad/newer_minor.c $(SKEL_PLATFORM_OPS)
+
+# All test plugins link as modules; -rpath makes libtool build them shared at all.
+tests_plugins_skel_platform_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_skel_fs_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_skel_net_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
+tests_plugins_skel_gofer_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
 tests_plugins_bad_magic_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
-tests_plugins_bad_major_la_SOURCES = tests/plugins/bad/bad_major.c $(BAD_COMMON)
-tests_plugins_bad_major_la_CFLAGS = $(BAD_CCOPTS)
 tests_plugins_bad_major_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
-tests_plugins_bad_kind_la_SOURCES = tests/plugins/bad/bad_kind.c $(BAD_COMMON)
-tests_plugins_bad_kind_la_CFLAGS = $(BAD_CCOPTS)
 tests_plugins_bad_kind_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
-# Exports the wrong symbol on purpose, so it cannot use the export list.
-tests_plugins_no_symbol_la_SOURCES = tests/plugins/bad/no_symbol.c $(BAD_COMMON)
-tests_plugins_no_symbol_la_CFLAGS = $(BAD_CCOPTS)
+# no_symbol exports the wrong symbol on purpose, so it cannot use the export list.
 tests_plugins_no_symbol_la_LDFLAGS = -module -avoid-version -shared -no-undefined -rpath /nowhere
-tests_plugins_small_ops_la_SOURCES = tests/plugins/bad/small_ops.c $(BAD_COMMON)
-tests_plugins_small_ops_la_CFLAGS = $(BAD_CCOPTS)
 tests_plugins_small_ops_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
-tests_plugins_null_mandatory_la_SOURCES = tests/plugins/bad/null_mandatory.c $(BAD_COMMON)
-tests_plugins_null_mandatory_la_CFLAGS = $(BAD_CCOPTS)
 tests_plugins_null_mandatory_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
-tests_plugins_null_nested_la_SOURCES = tests/plugins/bad/null_nested.c $(BAD_COMMON)
-tests_plugins_null_nested_la_CFLAGS = $(BAD_CCOPTS)
 tests_plugins_null_nested_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
-tests_plugins_dup_name_la_SOURCES = tests/plugins/bad/dup_name.c $(BAD_COMMON)
-tests_plugins_dup_name_la_CFLAGS = $(BAD_CCOPTS)
 tests_plugins_dup_name_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
-tests_plugins_bad_name_la_SOURCES = tests/plugins/bad/bad_name.c $(BAD_COMMON)
-tests_plugins_bad_name_la_CFLAGS = $(BAD_CCOPTS)
 tests_plugins_bad_name_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
-tests_plugins_unterminated_la_SOURCES = tests/plugins/bad/unterminated.c $(BAD_COMMON)
-tests_plugins_unterminated_la_CFLAGS = $(BAD_CCOPTS)
 tests_plugins_unterminated_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
-tests_plugins_newer_minor_la_SOURCES = tests/plugins/bad/newer_minor.c $(BAD_COMMON)
-tests_plugins_newer_minor_la_CFLAGS = $(BAD_CCOPTS)
 tests_plugins_newer_minor_la_LDFLAGS = $(TEST_PLUGIN_LDOPTS)
 
 # Unit tests (Criterion), sanitized with the core.

@@ -1,80 +1,12 @@
 /*
- * A skeleton platform plugin: every mandatory slot present and answering -ENOSYS, every optional
- * slot NULL. A starting point for a new platform, and the loader tests' good platform.
+ * A skeleton platform plugin: a starting point for a new platform, and the loader tests' good
+ * platform. The ops are in skel_platform_ops.c, shared with the bad test plugins.
  */
-#include <errno.h>
-
 #include "sentry/platform.h"
 #include "sentry/plugin.h"
 
-static int skel_info(void *state, struct sentry_platform_info *ret_info)
-{
-	return -ENOSYS;
-}
+extern const struct sentry_platform_ops skel_platform_ops;
 
-static int skel_as_new(void *state, struct sentry_as **ret_as)
-{
-	return -ENOSYS;
-}
-
-static int skel_ctx_new(void *state, int cpu_hint, struct sentry_ctx **ret_ctx)
-{
-	return -ENOSYS;
-}
-
-static int skel_map(struct sentry_as *as, uint64_t addr, uint64_t len, uint64_t mf_off,
-		    uint32_t prot)
-{
-	return -ENOSYS;
-}
-
-static int skel_unmap(struct sentry_as *as, uint64_t addr, uint64_t len)
-{
-	return -ENOSYS;
-}
-
-static void skel_as_release(struct sentry_as *as)
-{
-}
-
-static int skel_switch_to(struct sentry_ctx *ctx, struct sentry_as *as,
-			  struct sentry_cpu_state *cpu, struct sentry_exit *ret_exit)
-{
-	return -ENOSYS;
-}
-
-static void skel_interrupt(struct sentry_ctx *ctx)
-{
-}
-
-static void skel_ctx_release(struct sentry_ctx *ctx)
-{
-}
-
-static const struct sentry_as_ops skel_as_ops = {
-	.map	 = skel_map,
-	.unmap	 = skel_unmap,
-	.release = skel_as_release,
-};
-
-static const struct sentry_ctx_ops skel_ctx_ops = {
-	.switch_to = skel_switch_to,
-	.interrupt = skel_interrupt,
-	.release   = skel_ctx_release,
-};
-
-/* Shared with the bad-plugin variants, which each break one thing. */
-const struct sentry_platform_ops skel_platform_ops = {
-	.info	      = skel_info,
-	.as_new	      = skel_as_new,
-	.ctx_new      = skel_ctx_new,
-	.as_ops	      = &skel_as_ops,
-	.as_ops_size  = sizeof(skel_as_ops),
-	.ctx_ops      = &skel_ctx_ops,
-	.ctx_ops_size = sizeof(skel_ctx_ops),
-};
-
-#ifndef SKEL_NO_DESCRIPTOR
 SENTRY_EXPORT const struct sentry_plugin sentry_plugin_v1[] = {
 	{
 		.magic	     = SENTRY_PLUGIN_MAGIC,
@@ -90,4 +22,3 @@ SENTRY_EXPORT const struct sentry_plugin sentry_plugin_v1[] = {
 	},
 	{ .magic = 0 },
 };
-#endif

@@ -1,8 +1,11 @@
 /*
- * Shared by the bad test plugins: each is the skeleton platform (skel_platform.c built with
- * SKEL_NO_DESCRIPTOR) behind a descriptor that breaks exactly one rule.
+ * Shared by the bad test plugins: each is the skeleton platform's ops (skel_platform_ops.c)
+ * behind a descriptor that breaks exactly one rule.
  */
 #pragma once
+
+/* BAD_DESC gives every field; each plugin then overrides the one it breaks, on purpose. */
+#pragma GCC diagnostic ignored "-Woverride-init"
 
 #include <stddef.h>
 
