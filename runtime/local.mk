@@ -6,7 +6,32 @@ runtime_runsc_LDFLAGS = $(CORE_LDOPTS)
 runtime_runsc_LDADD = core/libsentry-core.la $(JSONC_LIBS)
 runtime_runsc_SOURCES = \
 	runtime/cmd_plugins.c \
-	runtime/error.c \
-	runtime/error.h \
+	runtime/cmd_spec.c \
 	runtime/runsc.c \
 	runtime/runsc.h
+
+# config.json parsing: a convenience library shared by runsc and its unit tests.
+noinst_LTLIBRARIES += runtime/liboci.la
+runtime_liboci_la_CPPFLAGS = $(CORE_CPPOPTS)
+runtime_liboci_la_CFLAGS = $(CORE_CCOPTS) $(JSONC_CFLAGS)
+runtime_liboci_la_LIBADD = $(JSONC_LIBS)
+runtime_liboci_la_SOURCES = \
+	runtime/error.c \
+	runtime/error.h \
+	runtime/oci_config.c \
+	runtime/oci_config.h \
+	runtime/oci_default.c \
+	runtime/oci_internal.h \
+	runtime/oci_json.c \
+	runtime/oci_json.h \
+	runtime/oci_linux.c \
+	runtime/oci_seccomp.c
+runtime_runsc_LDADD += runtime/liboci.la
+
+check_PROGRAMS += tests/unit/oci/test_oci_config
+tests_unit_oci_test_oci_config_SOURCES = tests/unit/oci/test_oci_config.c
+tests_unit_oci_test_oci_config_CPPFLAGS = $(UNIT_CPPOPTS) -I$(top_srcdir)/runtime
+tests_unit_oci_test_oci_config_CFLAGS = $(UNIT_CCOPTS) $(JSONC_CFLAGS)
+tests_unit_oci_test_oci_config_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_oci_test_oci_config_LDADD = runtime/liboci.la $(UNIT_LIBS) $(JSONC_LIBS)
+TESTS += tests/unit/oci/test_oci_config

@@ -16,6 +16,7 @@ static const struct {
 	const char *help;
 } g_commands[] = {
 	{ "plugins", rt_cmd_plugins, "list the plugins found and the ones refused" },
+	{ "spec", rt_cmd_spec, "write a default config.json into the bundle (--bundle DIR)" },
 };
 
 static void usage(FILE *f)

@@ -23,6 +23,7 @@ struct rt_globals {
  * reported through @err). */
 typedef int (*rt_cmd_fn)(const struct rt_globals *g, int argc, char **argv, struct rt_error **err);
 
+int rt_cmd_spec(const struct rt_globals *g, int argc, char **argv, struct rt_error **err);
 int rt_cmd_plugins(const struct rt_globals *g, int argc, char **argv, struct rt_error **err);
 
 /* Parses "--name=value", "--name value", "-name value" forms of the flag @name at argv[*i].

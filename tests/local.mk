@@ -67,7 +67,8 @@ tests_unit_plugin_test_loader_CFLAGS = $(UNIT_CCOPTS)
 tests_unit_plugin_test_loader_LDFLAGS = $(CORE_LDOPTS)
 tests_unit_plugin_test_loader_LDADD = $(UNIT_LIBS)
 
-SCRIPT_TESTS = tests/sdk/headers.sh tests/sdk/out_of_tree.sh tests/e2e/plugins_cli.sh
+SCRIPT_TESTS = tests/sdk/headers.sh tests/sdk/out_of_tree.sh tests/e2e/plugins_cli.sh \
+	tests/e2e/spec_cli.sh
 EXTRA_DIST += $(SCRIPT_TESTS)
 
 TESTS += tests/unit/plugin/test_loader $(SCRIPT_TESTS)
