@@ -2,7 +2,8 @@
 # Installs what building and testing cvisor needs on Debian 12. Uses sudo when not root.
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config
-	libseccomp-dev libjson-c-dev libbpf-dev libcriterion-dev"
+	libseccomp-dev libjson-c-dev libbpf-dev libcriterion-dev
+	clang libclang-rt-14-dev"
 [ "$(id -u)" -eq 0 ] && sudo= || sudo=sudo
 missing=
 for p in $pkgs; do

@@ -11,6 +11,7 @@
 #include "sentry/fs.h"
 #include "sentry/plugin.h"
 
+#include "mm/memfile.h"
 #include "services.h"
 #include "util/log.h"
 
@@ -81,4 +82,8 @@ void svc_init(struct sentry_services *svc)
 	svc->log = svc_log;
 	svc->now_ns = svc_now_ns;
 	svc->may_access = svc_may_access;
+	svc->mf_alloc = mf_alloc;
+	svc->mf_free = mf_free;
+	svc->mf_ptr = mf_ptr;
+	svc->mf_fd = mf_fd;
 }

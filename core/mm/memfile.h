@@ -1,0 +1,36 @@
+/*
+ * core/mm/memfile.h: the memory file (DESIGN.md, Memory).
+ *
+ * One memfd per Sentry holds all application memory and the pages of in-memory files; it is
+ * mapped once into the Sentry, so mf_ptr(off) is a plain pointer and copy-in/copy-out are memcpy.
+ * Platforms map ranges of the same file into application address spaces (mf_fd). A page
+ * allocator hands out page runs; freed runs are punched out of the file, so their memory goes
+ * back to the host and a reused page reads as zeros.
+ *
+ * Thread-safe. Errors: -EINVAL (length), -ENOMEM (the file is full), or mf_init's host errno.
+ */
+#pragma once
+
+#include <stdint.h>
+
+/* Size of the file's address range. Sparse: only touched pages use memory. */
+#define MF_SIZE (64ull << 30)
+
+/* Creates and maps the file. Idempotent; every other call initialises on demand. Returns 0 or
+ * -errno from memfd_create/ftruncate/mmap. */
+int mf_init(void);
+
+/* Allocates @len bytes (a positive multiple of 4096) of zeroed pages at *ret_off. */
+int mf_alloc(uint64_t len, uint64_t *ret_off);
+
+/* Returns [off, off+len) from mf_alloc; the contents are discarded. */
+void mf_free(uint64_t off, uint64_t len);
+
+/* The Sentry's address of offset @off. */
+void *mf_ptr(uint64_t off);
+
+/* The memfd, for platforms; -1 before mf_init. */
+int mf_fd(void);
+
+/* Bytes allocated now (leak checks). */
+uint64_t mf_used_bytes(void);

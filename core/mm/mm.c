@@ -1,0 +1,599 @@
+/*
+ * core/mm/mm.c: VMAs, the page map, mmap/munmap/mprotect/brk, faults and copies (see mm.h).
+ *
+ * VMAs are a sorted array: programs have tens to a few thousand of them, and binary search plus
+ * memmove beats a tree at that size. The page map is an open-addressing hash keyed by page
+ * address, so a huge PROT_NONE reservation costs nothing until touched.
+ *
+ * Simplification, documented: a MAP_PRIVATE file page is copied into a private page on its
+ * first fault of any kind, so later changes to the file are not seen through it (Linux shares
+ * the page until the first write).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mm/memfile.h"
+#include "mm/mm.h"
+#include "sentry/plugin.h"
+#include "util/cleanup.h"
+
+#define PAGE_EMPTY 0ull
+#define PAGE_DELETED (~0ull)
+/* Top-down mmap search starts this far below the top, leaving room for the stack. */
+#define MMAP_TOP_GAP (128ull << 20)
+
+static uint64_t page_down(uint64_t a)
+{
+	return a & ~MM_PAGE_MASK;
+}
+
+/* --- page map --- */
+
+static size_t page_hash(uint64_t addr, size_t cap)
+{
+	uint64_t h = (addr >> 12) * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 17) & (cap - 1);
+}
+
+static struct mm_page *page_find(struct mm *mm, uint64_t addr)
+{
+	if (!mm->page_cap)
+		return NULL;
+	for (size_t i = page_hash(addr, mm->page_cap);; i = (i + 1) & (mm->page_cap - 1)) {
+		struct mm_page *p = &mm->pages[i];
+		if (p->addr == addr)
+			return p;
+		if (p->addr == PAGE_EMPTY)
+			return NULL;
+	}
+}
+
+static int page_grow(struct mm *mm)
+{
+	size_t cap = mm->page_cap ? mm->page_cap * 2 : 256;
+	struct mm_page *n = calloc(cap, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	for (size_t i = 0; i < mm->page_cap; i++) {
+		struct mm_page *p = &mm->pages[i];
+		if (p->addr == PAGE_EMPTY || p->addr == PAGE_DELETED)
+			continue;
+		size_t j = page_hash(p->addr, cap);
+		while (n[j].addr != PAGE_EMPTY)
+			j = (j + 1) & (cap - 1);
+		n[j] = *p;
+	}
+	free(mm->pages);
+	mm->pages = n;
+	mm->page_cap = cap;
+	mm->page_deleted = 0;
+	return 0;
+}
+
+static int page_insert(struct mm *mm, const struct mm_page *page)
+{
+	/* Keep the load (live + tombstones) under 1/2 so probes stay short. */
+	if ((mm->page_count + mm->page_deleted + 1) * 2 > mm->page_cap && page_grow(mm) < 0)
+		return -ENOMEM;
+	size_t i = page_hash(page->addr, mm->page_cap);
+	while (mm->pages[i].addr != PAGE_EMPTY && mm->pages[i].addr != PAGE_DELETED)
+		i = (i + 1) & (mm->page_cap - 1);
+	if (mm->pages[i].addr == PAGE_DELETED)
+		mm->page_deleted--;
+	mm->pages[i] = *page;
+	mm->page_count++;
+	return 0;
+}
+
+static void page_release(struct mm *mm, struct mm_page *p)
+{
+	if (p->owned)
+		mf_free(p->mf_off, MM_PAGE_SIZE);
+	p->addr = PAGE_DELETED;
+	mm->page_count--;
+	mm->page_deleted++;
+}
+
+/* Drops every populated page in [start, end). Caller holds pages_lock. */
+static void pages_drop_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+	uint64_t npages = (end - start) / MM_PAGE_SIZE;
+	if (npages <= mm->page_count) {
+		for (uint64_t a = start; a < end; a += MM_PAGE_SIZE) {
+			struct mm_page *p = page_find(mm, a);
+			if (p)
+				page_release(mm, p);
+		}
+		return;
+	}
+	for (size_t i = 0; i < mm->page_cap; i++) {
+		struct mm_page *p = &mm->pages[i];
+		if (p->addr != PAGE_EMPTY && p->addr != PAGE_DELETED && p->addr >= start &&
+		    p->addr < end)
+			page_release(mm, p);
+	}
+}
+
+/* --- VMAs --- */
+
+/* Index of the first VMA whose end is above @addr (vma_count if none). */
+static size_t vma_index(const struct mm *mm, uint64_t addr)
+{
+	size_t lo = 0, hi = mm->vma_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (mm->vmas[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct vma *mm_find_vma(const struct mm *mm, uint64_t addr)
+{
+	size_t i = vma_index(mm, addr);
+	return i < mm->vma_count && mm->vmas[i].start <= addr ? &mm->vmas[i] : NULL;
+}
+
+static int vma_reserve(struct mm *mm, size_t extra)
+{
+	if (mm->vma_count + extra <= mm->vma_cap)
+		return 0;
+	size_t cap = mm->vma_cap ? mm->vma_cap * 2 : 16;
+	while (cap < mm->vma_count + extra)
+		cap *= 2;
+	struct vma *n = realloc(mm->vmas, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	mm->vmas = n;
+	mm->vma_cap = cap;
+	return 0;
+}
+
+static void vma_insert_at(struct mm *mm, size_t i, const struct vma *v)
+{
+	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->vma_count - i) * sizeof(*v));
+	mm->vmas[i] = *v;
+	mm->vma_count++;
+}
+
+/* Splits the VMA containing @addr so that a VMA boundary falls at @addr. Needs one free slot. */
+static void vma_split(struct mm *mm, uint64_t addr)
+{
+	size_t i = vma_index(mm, addr);
+	if (i == mm->vma_count || mm->vmas[i].start >= addr)
+		return;
+	struct vma right = mm->vmas[i];
+	right.off += (int64_t)(addr - right.start);
+	right.start = addr;
+	if (right.src)
+		right.src->get(right.file);
+	mm->vmas[i].end = addr;
+	vma_insert_at(mm, i + 1, &right);
+}
+
+static void vma_release(struct vma *v)
+{
+	if (v->src)
+		v->src->put(v->file);
+}
+
+/* Unmaps [start, end) from the platform. Failures there leave stale mappings of pages we are
+ * about to free, which would leak memory between processes: treat them as fatal for the mm. */
+static int as_unmap(struct mm *mm, uint64_t start, uint64_t end)
+{
+	if (!mm->as)
+		return 0;
+	int rc = mm->as_ops->unmap(mm->as, start, end - start);
+	if (rc == 0 && SENTRY_OPS_HAS(mm->as_ops, mm->as_ops_size, flush))
+		rc = mm->as_ops->flush(mm->as);
+	return rc;
+}
+
+/* Removes all VMAs and pages in [start, end). Caller holds the write lock. */
+static int unmap_locked(struct mm *mm, uint64_t start, uint64_t end)
+{
+	if (vma_reserve(mm, 2) < 0)
+		return -ENOMEM;
+	vma_split(mm, start);
+	vma_split(mm, end);
+	size_t i = vma_index(mm, start), j = i;
+	while (j < mm->vma_count && mm->vmas[j].start < end)
+		vma_release(&mm->vmas[j++]);
+	memmove(&mm->vmas[i], &mm->vmas[j], (mm->vma_count - j) * sizeof(struct vma));
+	mm->vma_count -= j - i;
+
+	int rc = as_unmap(mm, start, end);
+	pthread_mutex_lock(&mm->pages_lock);
+	pages_drop_range(mm, start, end);
+	pthread_mutex_unlock(&mm->pages_lock);
+	return rc;
+}
+
+/* --- lifetime --- */
+
+int mm_new(struct sentry_as *as, const struct sentry_as_ops *as_ops, size_t as_ops_size,
+	   uint64_t min_addr, uint64_t max_addr, struct mm **ret_mm)
+{
+	struct mm *mm = calloc(1, sizeof(*mm));
+	if (!mm)
+		return -ENOMEM;
+	pthread_rwlock_init(&mm->lock, NULL);
+	pthread_mutex_init(&mm->pages_lock, NULL);
+	mm->as = as;
+	mm->as_ops = as_ops;
+	mm->as_ops_size = as_ops_size;
+	mm->min_addr = min_addr < MM_PAGE_SIZE ? MM_PAGE_SIZE : min_addr;
+	mm->max_addr = page_down(max_addr);
+	mm->mmap_base = mm->max_addr > MMAP_TOP_GAP * 2 ? mm->max_addr - MMAP_TOP_GAP : mm->max_addr;
+	*ret_mm = mm;
+	return 0;
+}
+
+void mm_free(struct mm *mm)
+{
+	if (!mm)
+		return;
+	for (size_t i = 0; i < mm->vma_count; i++)
+		vma_release(&mm->vmas[i]);
+	for (size_t i = 0; i < mm->page_cap; i++)
+		if (mm->pages[i].addr != PAGE_EMPTY && mm->pages[i].addr != PAGE_DELETED &&
+		    mm->pages[i].owned)
+			mf_free(mm->pages[i].mf_off, MM_PAGE_SIZE);
+	if (mm->as)
+		mm->as_ops->release(mm->as);
+	free(mm->vmas);
+	free(mm->pages);
+	pthread_rwlock_destroy(&mm->lock);
+	pthread_mutex_destroy(&mm->pages_lock);
+	free(mm);
+}
+
+/* --- mmap, munmap, mprotect, brk --- */
+
+/* Whether [start, end) is free of VMAs. */
+static int range_free(const struct mm *mm, uint64_t start, uint64_t end)
+{
+	size_t i = vma_index(mm, start);
+	return i == mm->vma_count || mm->vmas[i].start >= end;
+}
+
+/* Linux's top-down allocator: the highest gap of @len below mmap_base, else the lowest one
+ * above it; @hint is taken when it is free. */
+static int find_gap(const struct mm *mm, uint64_t hint, uint64_t len, uint64_t *ret)
+{
+	if (hint && hint >= mm->min_addr && hint <= mm->max_addr - len &&
+	    range_free(mm, hint, hint + len)) {
+		*ret = hint;
+		return 0;
+	}
+	size_t i = vma_index(mm, mm->mmap_base);
+	uint64_t top = mm->mmap_base;
+	if (i < mm->vma_count && mm->vmas[i].start < top)
+		top = mm->vmas[i].start;
+	for (;;) {
+		uint64_t floor = i > 0 ? mm->vmas[i - 1].end : mm->min_addr;
+		if (floor < mm->min_addr)
+			floor = mm->min_addr;
+		if (top >= len && top - len >= floor) {
+			*ret = top - len;
+			return 0;
+		}
+		if (i == 0)
+			break;
+		top = mm->vmas[--i].start;
+	}
+	uint64_t at = mm->mmap_base;
+	for (i = vma_index(mm, at); at <= mm->max_addr - len; i++) {
+		uint64_t limit = i < mm->vma_count ? mm->vmas[i].start : mm->max_addr;
+		if (limit >= at && limit - at >= len) {
+			*ret = at;
+			return 0;
+		}
+		if (i >= mm->vma_count)
+			break;
+		at = mm->vmas[i].end > at ? mm->vmas[i].end : at;
+	}
+	return -ENOMEM;
+}
+
+static int mmap_check(const struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
+		      uint32_t flags, const struct mm_source *src, int64_t off)
+{
+	uint32_t type = flags & (MAP_SHARED | MAP_PRIVATE);
+	if (len == 0 || (type != MAP_SHARED && type != MAP_PRIVATE))
+		return -EINVAL;
+	if (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (addr & MM_PAGE_MASK))
+		return -EINVAL;
+	if (len > mm->max_addr)
+		return -ENOMEM;
+	if (!(flags & MAP_ANONYMOUS) && !src)
+		return -EINVAL;
+	uint64_t plen = (len + MM_PAGE_MASK) & ~MM_PAGE_MASK;
+	if (src && ((off & (int64_t)MM_PAGE_MASK) || off < 0 || (uint64_t)off > INT64_MAX - plen))
+		return -EINVAL;
+	return 0;
+}
+
+int mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
+	    const struct mm_source *src, void *file, int64_t off, uint64_t *ret_addr)
+{
+	int rc = mmap_check(mm, addr, len, prot, flags, src, off);
+	if (rc < 0)
+		return rc;
+	len = (len + MM_PAGE_MASK) & ~MM_PAGE_MASK;
+	int fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
+
+	pthread_rwlock_wrlock(&mm->lock);
+	if (fixed && (addr < mm->min_addr || addr > mm->max_addr - len))
+		rc = -ENOMEM;
+	else if ((flags & MAP_FIXED_NOREPLACE) && !range_free(mm, addr, addr + len))
+		rc = -EEXIST;
+	else if (flags & MAP_FIXED)
+		rc = unmap_locked(mm, addr, addr + len);
+	else
+		rc = find_gap(mm, page_down(addr), len, &addr);
+	if (rc == 0)
+		rc = vma_reserve(mm, 1);
+	if (rc == 0) {
+		struct vma v = {
+			.start = addr, .end = addr + len, .prot = prot, .src = src,
+			.file = file, .off = flags & MAP_ANONYMOUS ? 0 : off,
+			.flags = ((flags & MAP_SHARED) ? VMA_SHARED : 0) |
+				 ((flags & MAP_GROWSDOWN) ? VMA_GROWSDOWN : 0),
+		};
+		if (flags & MAP_ANONYMOUS)
+			v.src = NULL, v.file = NULL;
+		if (v.src)
+			v.src->get(v.file);
+		vma_insert_at(mm, vma_index(mm, addr), &v);
+		*ret_addr = addr;
+	}
+	pthread_rwlock_unlock(&mm->lock);
+	return rc;
+}
+
+int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
+{
+	if ((addr & MM_PAGE_MASK) || len == 0 || len > UINT64_MAX - MM_PAGE_MASK)
+		return -EINVAL;
+	len = (len + MM_PAGE_MASK) & ~MM_PAGE_MASK;
+	if (addr > UINT64_MAX - len)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&mm->lock);
+	int rc = unmap_locked(mm, addr, addr + len);
+	pthread_rwlock_unlock(&mm->lock);
+	return rc;
+}
+
+/* Whether VMAs cover [start, end) without holes. */
+static int range_covered(const struct mm *mm, uint64_t start, uint64_t end)
+{
+	uint64_t at = start;
+	for (size_t i = vma_index(mm, start); i < mm->vma_count && at < end; i++) {
+		if (mm->vmas[i].start > at)
+			return 0;
+		at = mm->vmas[i].end;
+	}
+	return at >= end;
+}
+
+int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
+{
+	if ((addr & MM_PAGE_MASK) || (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if (len > UINT64_MAX - MM_PAGE_MASK)
+		return -ENOMEM;
+	len = (len + MM_PAGE_MASK) & ~MM_PAGE_MASK;
+	uint64_t end = addr + len;
+	if (end < addr)
+		return -ENOMEM;
+
+	pthread_rwlock_wrlock(&mm->lock);
+	int rc = range_covered(mm, addr, end) ? vma_reserve(mm, 2) : -ENOMEM;
+	if (rc == 0) {
+		vma_split(mm, addr);
+		vma_split(mm, end);
+		for (size_t i = vma_index(mm, addr); i < mm->vma_count && mm->vmas[i].start < end; i++)
+			mm->vmas[i].prot = prot;
+		/* Populated pages fault back in with the new protection. */
+		rc = as_unmap(mm, addr, end);
+	}
+	pthread_rwlock_unlock(&mm->lock);
+	return rc;
+}
+
+void mm_set_brk_start(struct mm *mm, uint64_t start)
+{
+	pthread_rwlock_wrlock(&mm->lock);
+	mm->brk_start = mm->brk = start;
+	pthread_rwlock_unlock(&mm->lock);
+}
+
+uint64_t mm_brk(struct mm *mm, uint64_t addr)
+{
+	pthread_rwlock_wrlock(&mm->lock);
+	uint64_t old_end = (mm->brk + MM_PAGE_MASK) & ~MM_PAGE_MASK;
+	uint64_t new_end = (addr + MM_PAGE_MASK) & ~MM_PAGE_MASK;
+	/* Linux returns the current break for any request it cannot honour. */
+	if (addr < mm->brk_start || new_end < addr || new_end > mm->max_addr)
+		goto out;
+	if (new_end > old_end) {
+		if (!range_free(mm, old_end, new_end) || vma_reserve(mm, 1) < 0)
+			goto out;
+		struct vma v = { .start = old_end, .end = new_end, .flags = VMA_HEAP,
+				 .prot = PROT_READ | PROT_WRITE };
+		vma_insert_at(mm, vma_index(mm, old_end), &v);
+	} else if (new_end < old_end && unmap_locked(mm, new_end, old_end) < 0) {
+		goto out;
+	}
+	mm->brk = addr;
+out:
+	addr = mm->brk;
+	pthread_rwlock_unlock(&mm->lock);
+	return addr;
+}
+
+/* --- faults and copies --- */
+
+static int access_allowed(uint32_t prot, uint32_t access)
+{
+	/* x86 page tables cannot express write-only or exec-only: any access bit grants reads. */
+	if ((access & SENTRY_ACCESS_WRITE) && !(prot & PROT_WRITE))
+		return 0;
+	if ((access & SENTRY_ACCESS_EXEC) && !(prot & PROT_EXEC))
+		return 0;
+	if ((access & SENTRY_ACCESS_READ) && !prot)
+		return 0;
+	return 1;
+}
+
+/* A new private page for @addr of @v: zeroes, or a copy of the file's page. */
+static int populate_private(const struct vma *v, uint64_t addr, uint64_t *ret_off)
+{
+	uint64_t off;
+	int rc = mf_alloc(MM_PAGE_SIZE, &off);
+	if (rc < 0 || !v->src) {
+		*ret_off = off;
+		return rc;
+	}
+	uint64_t src_off, src_len;
+	rc = v->src->translate(v->file, v->off + (int64_t)(addr - v->start), SENTRY_ACCESS_READ,
+			       &src_off, &src_len);
+	if (rc < 0) {
+		mf_free(off, MM_PAGE_SIZE);
+		return rc == -EFAULT ? -EIO : rc;
+	}
+	memcpy(mf_ptr(off), mf_ptr(src_off), MM_PAGE_SIZE);
+	*ret_off = off;
+	return 0;
+}
+
+/* Finds or makes the page at @addr of @v. Caller holds mm->lock (read) and pages_lock. */
+static int page_get(struct mm *mm, const struct vma *v, uint64_t addr, uint32_t access,
+		    struct mm_page **ret)
+{
+	struct mm_page *p = page_find(mm, addr);
+	if (p) {
+		*ret = p;
+		return 0;
+	}
+	struct mm_page np = { .addr = addr };
+	int rc;
+	if (v->src && (v->flags & VMA_SHARED)) {
+		uint64_t len;
+		rc = v->src->translate(v->file, v->off + (int64_t)(addr - v->start), access,
+				       &np.mf_off, &len);
+		if (rc == -EFAULT)
+			rc = -EIO;
+	} else {
+		rc = populate_private(v, addr, &np.mf_off);
+		np.owned = 1;
+	}
+	if (rc == 0 && (rc = page_insert(mm, &np)) < 0 && np.owned)
+		mf_free(np.mf_off, MM_PAGE_SIZE);
+	if (rc == 0)
+		*ret = page_find(mm, addr);
+	return rc;
+}
+
+/* Resolves @addr for @access to its page. Caller holds mm->lock for reading. */
+static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm_page **ret,
+			const struct vma **ret_vma, int *ret_code)
+{
+	const struct vma *v = mm_find_vma(mm, addr);
+	if (!v) {
+		*ret_code = SEGV_MAPERR;
+		return -EFAULT;
+	}
+	if (!access_allowed(v->prot, access)) {
+		*ret_code = SEGV_ACCERR;
+		return -EFAULT;
+	}
+	pthread_mutex_lock(&mm->pages_lock);
+	int rc = page_get(mm, v, page_down(addr), access, ret);
+	pthread_mutex_unlock(&mm->pages_lock);
+	*ret_vma = v;
+	return rc;
+}
+
+int mm_fault(struct mm *mm, uint64_t addr, uint32_t access, int *ret_code)
+{
+	struct mm_page *p;
+	const struct vma *v;
+	int code = 0;
+	pthread_rwlock_rdlock(&mm->lock);
+	int rc = resolve_page(mm, addr, access, &p, &v, &code);
+	if (rc == 0 && mm->as)
+		rc = mm->as_ops->map(mm->as, page_down(addr), MM_PAGE_SIZE, p->mf_off, v->prot);
+	pthread_rwlock_unlock(&mm->lock);
+	if (rc == -EFAULT && ret_code)
+		*ret_code = code;
+	return rc;
+}
+
+/* Copies @len bytes at @addr, page by page, in direction @out. */
+static int copy_pages(struct mm *mm, uint64_t addr, void *buf, size_t len, int out)
+{
+	if (addr + len < addr)
+		return -EFAULT;
+	int code, rc = 0;
+	pthread_rwlock_rdlock(&mm->lock);
+	while (len && rc == 0) {
+		struct mm_page *p;
+		const struct vma *v;
+		rc = resolve_page(mm, addr, out ? SENTRY_ACCESS_WRITE : SENTRY_ACCESS_READ, &p, &v,
+				  &code);
+		if (rc < 0)
+			break;
+		size_t in_page = MM_PAGE_SIZE - (addr & MM_PAGE_MASK);
+		size_t n = len < in_page ? len : in_page;
+		char *mem = (char *)mf_ptr(p->mf_off) + (addr & MM_PAGE_MASK);
+		if (out)
+			memcpy(mem, buf, n);
+		else
+			memcpy(buf, mem, n);
+		buf = (char *)buf + n;
+		addr += n;
+		len -= n;
+	}
+	pthread_rwlock_unlock(&mm->lock);
+	return rc < 0 ? -EFAULT : 0;
+}
+
+int mm_copy_in(struct mm *mm, uint64_t addr, void *dst, size_t len)
+{
+	return copy_pages(mm, addr, dst, len, 0);
+}
+
+int mm_copy_out(struct mm *mm, uint64_t addr, const void *src, size_t len)
+{
+	return copy_pages(mm, addr, (void *)src, len, 1);
+}
+
+int64_t mm_copy_string(struct mm *mm, uint64_t addr, char *dst, size_t max)
+{
+	size_t done = 0;
+	while (done < max) {
+		/* Never read past the page holding the terminator: the next may be unmapped. */
+		size_t chunk = MM_PAGE_SIZE - ((addr + done) & MM_PAGE_MASK);
+		if (chunk > max - done)
+			chunk = max - done;
+		if (copy_pages(mm, addr + done, dst + done, chunk, 0) < 0)
+			return -EFAULT;
+		char *nul = memchr(dst + done, '\0', chunk);
+		if (nul)
+			return nul - dst;
+		done += chunk;
+	}
+	return -ENAMETOOLONG;
+}

@@ -1,0 +1,120 @@
+/*
+ * core/mm/mm.h: an application's address space as the Sentry keeps it (DESIGN.md, Memory).
+ *
+ * An mm is a set of VMAs (what mmap/brk made, with protections and backing) plus a page map
+ * from page address to memory-file offset for the pages actually populated. Pages are
+ * populated lazily, on a fault reported by the platform or on a copy-in/copy-out, and only then
+ * mapped into the platform's address space. All application memory lives in the memory file,
+ * which the Sentry also maps, so copies are memcpy through mf_ptr().
+ *
+ * Errors are mmap(2)'s: -EINVAL, -ENOMEM, -EACCES, -EFAULT. Faults that no VMA allows return
+ * -EFAULT with the si_code a SIGSEGV must carry.
+ *
+ * Locking: one rwlock per mm; faults and copies take it for reading plus a page-map mutex,
+ * map changes take it for writing. Callers hold no mm lock.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sentry/platform.h"
+
+#define MM_PAGE_SIZE 4096ull
+#define MM_PAGE_MASK (MM_PAGE_SIZE - 1)
+
+/* What backs a file mapping: the platform-independent part of a file's mmap source. The VFS
+ * provides it (struct sentry_file_ops.translate); anonymous VMAs have none. */
+struct mm_source {
+	/* Memory-file offset of the page at file offset @off for @access; see translate. */
+	int (*translate)(void *file, int64_t off, uint32_t access, uint64_t *ret_mf_off,
+			 uint64_t *ret_len);
+	void (*get)(void *file);	/* a VMA holds a reference on its file */
+	void (*put)(void *file);
+};
+
+/* VMA flags. */
+enum {
+	VMA_SHARED = 1u << 0,		/* MAP_SHARED: writes reach the file / are seen by others */
+	VMA_GROWSDOWN = 1u << 1,	/* the stack */
+	VMA_HEAP = 1u << 2,		/* made by brk */
+};
+
+struct vma {
+	uint64_t start, end;		/* page aligned, start < end */
+	uint32_t prot;			/* SENTRY_PROT_* */
+	uint32_t flags;			/* VMA_* */
+	const struct mm_source *src;	/* NULL for anonymous memory */
+	void *file;			/* one reference via src->get */
+	int64_t off;			/* file offset of start */
+};
+
+/* A populated page: application page address -> memory-file offset. Private pages are owned
+ * by the mm (freed on unmap); shared file pages belong to the file. */
+struct mm_page {
+	uint64_t addr;			/* page address; 0 marks an empty slot, ~0 a deleted one */
+	uint64_t mf_off;
+	uint32_t owned;			/* 1: the mm allocated it and frees it */
+	uint32_t prot;			/* protection it is mapped with in the platform */
+};
+
+struct mm {
+	pthread_rwlock_t lock;
+	struct vma *vmas;		/* sorted by start, non-overlapping */
+	size_t vma_count, vma_cap;
+	pthread_mutex_t pages_lock;
+	struct mm_page *pages;		/* open addressing, power-of-two size */
+	size_t page_count, page_cap, page_deleted;
+	uint64_t brk_start, brk;	/* program break */
+	uint64_t min_addr, max_addr;	/* usable range from the platform */
+	uint64_t mmap_base;		/* top-down search starts here */
+	struct sentry_as *as;		/* platform address space; NULL in unit tests without one */
+	const struct sentry_as_ops *as_ops;
+	size_t as_ops_size;
+};
+
+/* Makes an empty mm over platform address space @as (taken: released with the mm) for user
+ * addresses [min_addr, max_addr). @as may be NULL. Returns 0, -ENOMEM. */
+int mm_new(struct sentry_as *as, const struct sentry_as_ops *as_ops, size_t as_ops_size,
+	   uint64_t min_addr, uint64_t max_addr, struct mm **ret_mm);
+void mm_free(struct mm *mm);
+
+/* mmap(2) flags understood here: MAP_SHARED/MAP_PRIVATE, MAP_FIXED, MAP_FIXED_NOREPLACE,
+ * MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_NORESERVE, MAP_POPULATE (ignored: faults populate).
+ * For a file mapping @src/@file/@off describe the source; the caller checked the file's open
+ * mode against @prot. *ret_addr is the mapping's address.
+ * Returns 0, -EINVAL (length 0, unaligned address with MAP_FIXED, unaligned offset, both or
+ * neither of SHARED/PRIVATE, offset overflow), -ENOMEM (no room, or outside the user range),
+ * -EEXIST (MAP_FIXED_NOREPLACE over a mapping). */
+int mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
+	    const struct mm_source *src, void *file, int64_t off, uint64_t *ret_addr);
+
+/* munmap(2): -EINVAL for an unaligned address or zero length; unmapping holes is fine. */
+int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
+
+/* mprotect(2): -EINVAL (unaligned, bad prot bits), -ENOMEM (part of the range unmapped). */
+int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
+
+/* brk(2): sets the break to @addr if possible and returns the (new or old) break, as Linux. */
+uint64_t mm_brk(struct mm *mm, uint64_t addr);
+
+/* Sets where the heap begins (after the executable's bss). */
+void mm_set_brk_start(struct mm *mm, uint64_t start);
+
+/* Handles a fault at @addr for @access (SENTRY_ACCESS_*): populates and maps the page.
+ * Returns 0, or -EFAULT with *ret_code SEGV_MAPERR (no VMA) or SEGV_ACCERR (protection), or
+ * -ENOMEM / -EIO (SIGBUS: file page past the end) from the source. */
+int mm_fault(struct mm *mm, uint64_t addr, uint32_t access, int *ret_code);
+
+/* Copies between application memory and the Sentry, populating pages as a fault would
+ * (honouring protections: copy_out needs PROT_WRITE, copy_in PROT_READ). Return 0 or -EFAULT. */
+int mm_copy_in(struct mm *mm, uint64_t addr, void *dst, size_t len);
+int mm_copy_out(struct mm *mm, uint64_t addr, const void *src, size_t len);
+
+/* Copies a NUL-terminated string of at most @max bytes (terminator included) into @dst.
+ * Returns its length, -EFAULT, or -ENAMETOOLONG when no terminator is found within @max. */
+int64_t mm_copy_string(struct mm *mm, uint64_t addr, char *dst, size_t max);
+
+/* The VMA containing @addr, or NULL. The caller holds mm->lock. */
+const struct vma *mm_find_vma(const struct mm *mm, uint64_t addr);
