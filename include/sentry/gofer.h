@@ -61,18 +61,28 @@ struct sentry_gofer_ops {
 	 * Gofer confines itself) with SENTRY_GOFER_* @flags. Returns 0, -ENOENT, -ENOTDIR, -EACCES. */
 	int (*attach)(void *state, const char *root, uint32_t flags, struct sentry_gnode **ret_node,
 		      struct sentry_qid *ret_qid);
-	/* Mandatory. Twalk of one component @name below directory @dir. Returns 0, -ENOENT,
-	 * -ENOTDIR. The Gofer loops over components so a multi-name walk is one round trip. */
+	/* Mandatory. Twalk of one component @name below directory @dir. A symlink is walked to,
+	 * never through: walking below it fails with -ENOTDIR. Returns 0, -ENOENT, -ENOTDIR,
+	 * -EINVAL (a name that is not one component), -ENAMETOOLONG. The Gofer loops over
+	 * components so a multi-name walk is one round trip. *ret_node is released with release. */
 	int (*walk)(struct sentry_gnode *dir, const char *name, struct sentry_gnode **ret_node,
 		    struct sentry_qid *ret_qid);
-	/* Mandatory. Tgetattr. */
+	/* Mandatory. Tgetattr of the node itself (a symlink is not followed). @mask is the
+	 * request (SENTRY_STATX_* bits); ret_stat->mask says what was filled. Returns 0 or -errno. */
 	int (*getattr)(struct sentry_gnode *node, uint64_t mask, struct sentry_statx *ret_stat);
-	/* Mandatory. Tlopen with Linux @flags. *ret_fd is a host fd the Gofer may donate, or -1.
-	 * Returns 0, -EACCES, -EISDIR, -ELOOP, -EROFS. */
+	/* Mandatory. Tlopen with Linux @flags (O_CREAT, O_EXCL and O_PATH are ignored). A node is
+	 * opened once. *ret_fd is a host fd the Gofer may donate (owned by the Gofer, only with
+	 * SENTRY_GOFER_DONATE_FD), or -1; *ret_iounit is 0 for msize - P9_IOHDRSZ. Returns 0,
+	 * -EACCES, -EISDIR, -ELOOP (a symlink), -EROFS, -EPERM (a device, FIFO or socket the
+	 * backend will not open), -EBUSY (already open), -ESTALE (the name now names another
+	 * file). */
 	int (*open)(struct sentry_gnode *node, uint32_t flags, int *ret_fd, uint32_t *ret_iounit);
-	/* Mandatory. Tread of an opened node into @buf. Returns bytes or -errno. */
+	/* Mandatory. Tread of an opened node into @buf. Returns bytes (0 at end of file) or
+	 * -errno (-EBADF when not opened, -EISDIR). */
 	int64_t (*read)(struct sentry_gnode *node, void *buf, size_t size, uint64_t off);
-	/* Mandatory. Treaddir of an opened directory from @off. */
+	/* Mandatory. Treaddir of an opened directory from @off (0, or an entry's off): puts
+	 * entries into @sink until it is full or the directory ends; "." and ".." are left to
+	 * the Sentry. Returns 0, -ENOTDIR, -EBADF (not opened), -EINVAL (@off). */
 	int (*readdir)(struct sentry_gnode *dir, uint64_t off, struct sentry_gdir_sink *sink);
 	/* Mandatory. Tclunk: the node is no longer used. */
 	void (*release)(struct sentry_gnode *node);
@@ -84,9 +94,16 @@ struct sentry_gofer_ops {
 	int (*create)(struct sentry_gnode *dir, const char *name, uint32_t flags, uint32_t mode,
 		      uint32_t gid, struct sentry_gnode **ret_node, struct sentry_qid *ret_qid,
 		      int *ret_fd);
-	/* Optional. Tsetattr. NULL: -EROFS. */
+	/* Optional. Tsetattr: @valid holds SENTRY_STATX_MODE (permission bits of st->mode),
+	 * _UID, _GID, _SIZE, _ATIME and _MTIME for the fields of @st to apply; a time's nsec may
+	 * be SENTRY_UTIME_NOW. Permissions were checked by the Sentry. Returns 0, -EINVAL (other
+	 * bits), -EROFS, -EISDIR (size of a directory), -EOPNOTSUPP (mode of a symlink), -EPERM.
+	 * NULL: -EROFS. */
 	int (*setattr)(struct sentry_gnode *node, const struct sentry_statx *st, uint32_t valid);
-	/* Optional. Tmkdir, Tmknod (S_IF* in @mode), Tsymlink. NULL: -EROFS. */
+	/* Optional. Tmkdir, Tmknod (S_IF* in @mode; a backend may refuse device nodes with
+	 * -EPERM), Tsymlink (@target is stored, never resolved by the backend). @gid is the new
+	 * file's group; *ret_qid its qid. Return 0, -EEXIST, -EROFS, -EINVAL, -ENOTDIR, -EPERM.
+	 * NULL: -EROFS. */
 	int (*mkdir)(struct sentry_gnode *dir, const char *name, uint32_t mode, uint32_t gid,
 		     struct sentry_qid *ret_qid);
 	int (*mknod)(struct sentry_gnode *dir, const char *name, uint32_t mode, uint32_t major,
@@ -100,14 +117,16 @@ struct sentry_gofer_ops {
 			struct sentry_gnode *newdir, const char *newname);
 	/* Optional. Tunlinkat with AT_REMOVEDIR in @flags for directories. NULL: -EROFS. */
 	int (*unlinkat)(struct sentry_gnode *dir, const char *name, uint32_t flags);
-	/* Optional. Treadlink into @buf (NUL-terminated). NULL: -EINVAL. */
+	/* Optional. Treadlink into @buf of @size bytes, NUL-terminated. Returns the target's
+	 * length, -EINVAL (not a symlink), -ENAMETOOLONG (@buf too small). NULL: -EINVAL. */
 	int (*readlink)(struct sentry_gnode *node, char *buf, size_t size);
 	/* Optional. Tstatfs. NULL: -ENOSYS. */
 	int (*statfs)(struct sentry_gnode *node, struct sentry_statfs *ret_st);
 	/* Optional. Tfsync. NULL: 0. */
 	int (*fsync)(struct sentry_gnode *node, int datasync);
 	/* Optional. Txattrwalk/Txattrcreate data: get (size 0 asks for the size), list, set, remove.
-	 * NULL: -EOPNOTSUPP. */
+	 * get and list return bytes; a backend may limit names to a namespace ("user.") and answer
+	 * -EOPNOTSUPP for others. NULL: -EOPNOTSUPP. */
 	int64_t (*getxattr)(struct sentry_gnode *node, const char *name, void *buf, size_t size);
 	int64_t (*listxattr)(struct sentry_gnode *node, char *buf, size_t size);
 	int (*setxattr)(struct sentry_gnode *node, const char *name, const void *val, size_t size,
