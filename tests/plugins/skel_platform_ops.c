@@ -1,6 +1,6 @@
 /*
- * The skeleton platform's ops: every mandatory slot present and answering -ENOSYS, every
- * optional slot NULL. skel_platform.c puts a descriptor in front of them; each bad test plugin
+ * The skeleton platform's ops: every mandatory slot present and answering -ENOSYS (but info,
+ * which describes it), every optional slot NULL. skel_platform.c puts a descriptor in front of them; each bad test plugin
  * puts a broken one.
  */
 #include <errno.h>
@@ -8,9 +8,14 @@
 #include "sentry/platform.h"
 #include "sentry/plugin.h"
 
+/* A skeleton still describes itself, so the core can compose a Sentry around it. */
 static int skel_info(void *state, struct sentry_platform_info *ret_info)
 {
-	return -ENOSYS;
+	ret_info->min_user_addr = 0x10000;
+	ret_info->max_user_addr = 0x7fffffffe000;
+	ret_info->fpu_size = 4096;
+	ret_info->flags = 0;
+	return 0;
 }
 
 static int skel_as_new(void *state, struct sentry_as **ret_as)
