@@ -308,8 +308,6 @@ static int mmap_check(const struct mm *mm, uint64_t addr, uint64_t len, uint32_t
 	uint32_t type = flags & (MAP_SHARED | MAP_PRIVATE);
 	if (len == 0 || (type != MAP_SHARED && type != MAP_PRIVATE))
 		return -EINVAL;
-	if (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
-		return -EINVAL;
 	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (addr & MM_PAGE_MASK))
 		return -EINVAL;
 	if (len > mm->max_addr)
@@ -328,6 +326,8 @@ int mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t 
 	int rc = mmap_check(mm, addr, len, prot, flags, src, off);
 	if (rc < 0)
 		return rc;
+	/* mmap(2) ignores protection bits it does not know (only mprotect checks them). */
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
 	len = (len + MM_PAGE_MASK) & ~MM_PAGE_MASK;
 	int fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
 
@@ -387,8 +387,12 @@ static int range_covered(const struct mm *mm, uint64_t start, uint64_t end)
 
 int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
 {
-	if ((addr & MM_PAGE_MASK) || (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC)))
+	/* mprotect(2) accepts PROT_SEM and PROT_GROWSDOWN/UP (no effect here), nothing else. */
+	if ((addr & MM_PAGE_MASK) ||
+	    (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN |
+				 PROT_GROWSUP)))
 		return -EINVAL;
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
 	if (len == 0)
 		return 0;
 	if (len > UINT64_MAX - MM_PAGE_MASK)

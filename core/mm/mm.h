@@ -21,6 +21,11 @@
 
 #include "sentry/platform.h"
 
+/* Linux's PROT_SEM (asm-generic/mman-common.h), which glibc's headers leave out. */
+#ifndef PROT_SEM
+#define PROT_SEM 0x8
+#endif
+
 #define MM_PAGE_SIZE 4096ull
 #define MM_PAGE_MASK (MM_PAGE_SIZE - 1)
 
