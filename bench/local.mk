@@ -1,2 +1,14 @@
 # bench: build rules (included from the top Makefile.am).
 EXTRA_DIST += bench/run.sh
+EXTRA_DIST += bench/lib.sh
+
+# vfs-stat: the VFS and loader compiled in with optimisation and without sanitizers, so the
+# figures measure the code, not ASan.
+check_PROGRAMS += bench/vfs_stat
+bench_vfs_stat_SOURCES = bench/vfs_stat.c \
+	core/plugin/plugin.c core/plugin/services.c core/util/log.c core/mm/memfile.c \
+	$(VFS_CORE_SOURCES)
+bench_vfs_stat_CPPFLAGS = $(CORE_CPPOPTS)
+bench_vfs_stat_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -O2
+bench_vfs_stat_LDADD = $(LIBS) -lpthread
+EXTRA_DIST += bench/vfs-stat.sh

@@ -14,6 +14,7 @@
 #include "mm/memfile.h"
 #include "services.h"
 #include "util/log.h"
+#include "vfs/vfs.h"
 
 static void svc_log(const struct sentry_services *svc, int level, const char *fmt, ...)
 {
@@ -86,4 +87,5 @@ void svc_init(struct sentry_services *svc)
 	svc->mf_free = mf_free;
 	svc->mf_ptr = mf_ptr;
 	svc->mf_fd = mf_fd;
+	vfs_fill_services(svc);
 }

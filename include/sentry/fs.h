@@ -53,7 +53,8 @@ struct sentry_fs;
 struct sentry_file;
 
 /* Base of a plugin's dentry. The plugin zeroes it when it makes the dentry; afterwards only the
- * core writes it. */
+ * core writes mount_count (under its mount lock) and the plugin sets SENTRY_DENTRY_DEAD when it
+ * unlinks the name. */
 struct sentry_dentry {
 	/* Number of mounts whose mountpoint is this dentry. Nonzero makes rp check_mount look the
 	 * mount up; zero keeps the walk free of hash lookups. */
@@ -75,7 +76,8 @@ struct sentry_rp_ops {
 	int (*done)(struct sentry_rp *rp);
 	/* True when the current component is the last one. */
 	int (*final)(struct sentry_rp *rp);
-	/* The current component, not NUL-terminated; *ret_len is its length (1..SENTRY_NAME_MAX). */
+	/* The current component, not NUL-terminated; *ret_len is its length (1..SENTRY_NAME_MAX;
+	 * the core rejected longer ones with -ENAMETOOLONG before the walk). NULL when done(). */
 	const char *(*component)(struct sentry_rp *rp, size_t *ret_len);
 	/* Consumes the current component, moving to the next. */
 	void (*advance)(struct sentry_rp *rp);
@@ -86,11 +88,14 @@ struct sentry_rp_ops {
 	/* Called before walking ".." from @d. Returns 0 when the filesystem should walk to its own
 	 * parent, 1 when @d is the process root (".." stays at @d: the filesystem consumes the
 	 * component and goes on), or -SENTRY_ERESOLVE when @d is the root of its mount and the core
-	 * must continue in the parent mount. */
+	 * must continue in the parent mount. A negative errno (-EXDEV under RESOLVE_BENEATH or
+	 * RESOLVE_NO_XDEV) ends the walk: the filesystem returns it. */
 	int (*check_root)(struct sentry_rp *rp, struct sentry_dentry *d);
 	/* Called after stepping onto @d (not for the start dentry). Returns 0, or -SENTRY_ERESOLVE
 	 * when a mount covers @d and the walk continues there. The component leading to @d must
-	 * already be consumed with advance(). */
+	 * already be consumed with advance(). -EXDEV under RESOLVE_NO_XDEV. A filesystem may skip
+	 * the call when d->mount_count is 0 (the answer is then always 0), which keeps its walk
+	 * free of calls for the common case. */
 	int (*check_mount)(struct sentry_rp *rp, struct sentry_dentry *d);
 	/* True if a symlink found as the final component must be followed (no O_NOFOLLOW, no
 	 * AT_SYMLINK_NOFOLLOW, or the path ends in "/"). Non-final symlinks are always followed. */
@@ -99,7 +104,8 @@ struct sentry_rp_ops {
 	 * components in front of the remaining ones. Returns 0 when the target is relative (walk on
 	 * from the symlink's parent), -SENTRY_ERESOLVE when absolute, -ELOOP after
 	 * SENTRY_SYMLOOP_MAX symlinks or under RESOLVE_NO_SYMLINKS, -ENAMETOOLONG, -ENOENT for an
-	 * empty target. */
+	 * empty target, -EXDEV for an absolute target under RESOLVE_BENEATH, -ENOMEM. The target is
+	 * copied: the filesystem may drop its locks as soon as the call returns. */
 	int (*handle_symlink)(struct sentry_rp *rp, const char *target, size_t len);
 	/* True when the path must name a directory (trailing "/" or O_DIRECTORY): a final non-dir is
 	 * -ENOTDIR. */
@@ -203,7 +209,9 @@ struct sentry_file {
 	 * keeps it current for fcntl(F_SETFL) and the filesystem reads it. */
 	uint32_t flags;
 	uint32_t pad0;
-	/* The dentry opened (borrowed from the core's reference). */
+	/* The dentry opened. The filesystem sets it and keeps it referenced until release: it takes
+	 * that reference before dropping its locks in open_at, so the dentry cannot go between
+	 * open_at returning and the core taking its own. */
 	struct sentry_dentry *dentry;
 };
 
@@ -253,11 +261,14 @@ struct sentry_fs_ops {
 			uint32_t minor);
 	/* Optional. symlink(2) at @rp pointing to @target (NUL-terminated). NULL: -EPERM. */
 	int (*symlink_at)(struct sentry_fs *fs, struct sentry_rp *rp, const char *target);
-	/* Optional. link(2): new name @rp for @target (same filesystem; the core checked EXDEV).
-	 * NULL: -EPERM. */
+	/* Optional. link(2): new name @rp for @target (same filesystem; the core checked EXDEV). As
+	 * for rename_at, @rp is one component from the resolved parent. -EEXIST, -EPERM (directory),
+	 * -ENOENT (target unlinked meanwhile, unless an O_TMPFILE file), -EMLINK. NULL: -EPERM. */
 	int (*link_at)(struct sentry_fs *fs, struct sentry_rp *rp, struct sentry_dentry *target);
 	/* Optional. rename(2)/renameat2(2): moves @old_name in @old_parent (same filesystem) to @rp
-	 * with RENAME_* @flags. Returns -EINVAL (directory into its own subtree), -ENOTEMPTY,
+	 * with RENAME_* @flags. The core resolved both parents (both on one mount, else it gave
+	 * -EXDEV) and hands an @rp of one component, the new name, from the new parent; names "."
+	 * and ".." never get here (-EBUSY in the core). Returns -EINVAL (directory into its own subtree), -ENOTEMPTY,
 	 * -EISDIR, -ENOTDIR, -EEXIST (RENAME_NOREPLACE), -EBUSY (mountpoint). NULL: -EPERM. */
 	int (*rename_at)(struct sentry_fs *fs, struct sentry_rp *rp, struct sentry_dentry *old_parent,
 			 const char *old_name, uint32_t flags);
@@ -280,8 +291,10 @@ struct sentry_fs_ops {
 			   const void *value, size_t size, int flags);
 	int64_t (*listxattr_at)(struct sentry_fs *fs, struct sentry_rp *rp, char *buf, size_t size);
 	int (*removexattr_at)(struct sentry_fs *fs, struct sentry_rp *rp, const char *name);
-	/* Optional. The AF_UNIX endpoint bound at socket inode @rp (connect to a path). NULL:
-	 * -ECONNREFUSED. Stored by mknod_at through bind_endpoint. */
+	/* Optional. The AF_UNIX endpoint bound at socket inode @rp (connect to a path), borrowed:
+	 * the core's AF_UNIX code owns endpoints and keeps them valid. -ECONNREFUSED for a socket
+	 * inode with none (made by mknod), -ENOENT, -ENOTSOCK... as connect(2) would see them.
+	 * NULL: -ECONNREFUSED. Stored by bind_endpoint_at. */
 	int (*bound_endpoint_at)(struct sentry_fs *fs, struct sentry_rp *rp, void **ret_endpoint);
 	/* Optional. Creates a socket inode at @rp holding @endpoint (bind(2) to a path). -EADDRINUSE
 	 * if the name exists. NULL: -EPERM. */

@@ -1,0 +1,250 @@
+/*
+ * core/vfs/vfs.h: the Sentry's virtual filesystem, the API the system calls use.
+ *
+ * VFS2 shape (DESIGN.md, Filesystem ops; core/vfs/README.md for references and lock order):
+ * a path operation builds a resolving path (struct vfs_rp, resolve.c) and hands it to the
+ * filesystem of the start point through its ops table; the filesystem walks what it owns and
+ * calls back (svc->rp) to cross mounts, climb above its root and follow absolute symlinks.
+ * Mounts live in a mount namespace, looked up by (parent mount, mountpoint dentry).
+ *
+ * Conventions: every function returns 0 (or a count) or a negative Linux errno. @dirf is the
+ * directory file of an *at call (borrowed), NULL for AT_FDCWD. Paths are NUL-terminated and
+ * already copied in from the application.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sentry/fs.h"
+
+struct plg_plugin;
+struct vfs_mount;
+struct vfs_mntns;
+
+/* A filesystem instance in the core: one per get_fs, shared by its bind mounts. */
+struct vfs_fs {
+	atomic_long refs;		/* mounts and open files */
+	struct plg_plugin *plugin;	/* the plugin that made it (borrowed from the plugin set) */
+	const struct sentry_fs_ops *ops;
+	size_t ops_size;
+	struct sentry_fs *fs;		/* the plugin's instance */
+	uint32_t dev_minor;		/* st_dev minor (major 0, as Linux's anonymous devices) */
+};
+
+/* A position in the tree: a dentry as seen through a mount. Holders of a vfs_path own one
+ * reference on each of mnt and d. */
+struct vfs_path {
+	struct vfs_mount *mnt;
+	struct sentry_dentry *d;
+};
+
+/* A mount. See README.md for who references whom. */
+struct vfs_mount {
+	atomic_long refs;		/* namespace attachment + paths + child mounts */
+	struct vfs_fs *fs;		/* one reference */
+	struct sentry_dentry *root;	/* one dentry reference */
+	struct vfs_mount *parent;	/* NULL for a namespace root or a detached mount */
+	struct sentry_dentry *mountpoint; /* dentry of parent, one reference while attached */
+	struct vfs_mntns *ns;		/* NULL once detached */
+	uint32_t flags;			/* VFS_MNT_* */
+	uint32_t child_count;		/* mounts whose parent is this one */
+	atomic_long writers;		/* files open for writing (remount read-only: EBUSY) */
+	struct vfs_mount *hash_next;	/* chain in ns->hash */
+	struct vfs_mount *sib_next;	/* list of all mounts in ns (ns->all) */
+};
+
+/* Per-mount flags (mount(2) MS_* equivalents kept by the core). */
+enum {
+	VFS_MNT_RDONLY = 1u << 0,
+	VFS_MNT_NOSUID = 1u << 1,
+	VFS_MNT_NODEV = 1u << 2,
+	VFS_MNT_NOEXEC = 1u << 3,
+};
+
+/* A mount namespace: the mount tree of a set of processes, copied by unshare(CLONE_NEWNS). */
+struct vfs_mntns {
+	atomic_long refs;
+	pthread_rwlock_t lock;		/* the mount tree; walks hold it for reading */
+	struct vfs_mount *root;		/* one reference (the attachment of the root mount) */
+	struct vfs_mount **hash;	/* buckets keyed by (parent, mountpoint) */
+	size_t hash_size;		/* power of two */
+	size_t count;			/* mounts attached */
+	struct vfs_mount *all;		/* every attached mount */
+};
+
+/* The caller's filesystem context: credentials, root (chroot) and cwd, umask, namespace. */
+struct vfs_ctx {
+	struct sentry_creds creds;
+	struct vfs_path root;		/* references owned */
+	struct vfs_path cwd;		/* references owned */
+	struct vfs_mntns *ns;		/* one reference */
+	uint32_t umask;
+};
+
+/* An open file description. */
+struct vfs_file {
+	atomic_long refs;
+	struct sentry_file *sf;		/* the plugin's file; NULL for O_PATH */
+	struct vfs_path path;		/* references owned */
+	uint32_t flags;			/* O_* status flags and access mode, O_PATH */
+	pthread_mutex_t pos_lock;	/* serialises offset updates (read, write, lseek) */
+	int64_t off;			/* file offset */
+};
+
+/* Debug counters of live objects, for leak checks in tests. */
+struct vfs_counters {
+	long mounts;
+	long files;
+	long fss;
+	long namespaces;
+	long dentry_refs;	/* dentry references held by the core (paths, mounts, files) */
+};
+void vfs_counters(struct vfs_counters *ret);
+
+/* Fills svc->rp with the resolving-path operations. */
+void vfs_fill_services(struct sentry_services *svc);
+
+/* --- filesystems and namespaces (mount.c) --- */
+
+/* Drops a dentry reference the core was given (the root from vfs_fs_new). */
+void vfs_fs_dput(struct vfs_fs *fs, struct sentry_dentry *d);
+
+/* Makes a filesystem instance with plugin @p (initialised, kind FS) for @source/@data.
+ * *ret_root is its root with a reference. Returns 0 or the plugin's -errno, -ENODEV. */
+int vfs_fs_new(struct plg_plugin *p, const char *source, const char *data, uint64_t flags,
+	       const struct sentry_creds *creds, struct vfs_fs **ret_fs,
+	       struct sentry_dentry **ret_root);
+void vfs_fs_get(struct vfs_fs *fs);
+void vfs_fs_put(struct vfs_fs *fs);
+
+/* A new namespace whose root mount is @fs at @root (both references taken). */
+int vfs_mntns_new(struct vfs_fs *fs, struct sentry_dentry *root, struct vfs_mntns **ret_ns);
+void vfs_mntns_get(struct vfs_mntns *ns);
+/* Drops a reference; the last one detaches every mount. */
+void vfs_mntns_put(struct vfs_mntns *ns);
+
+/* A new namespace with a copy of every mount of @old (same filesystems, roots, places and
+ * flags): what unshare(CLONE_NEWNS)/clone(CLONE_NEWNS) give the child. Returns 0 or -ENOMEM. */
+int vfs_mntns_copy(struct vfs_mntns *old, struct vfs_mntns **ret_ns);
+/* unshare(CLONE_NEWNS) for @ctx: its namespace becomes a copy, root and cwd move to the copies
+ * of their mounts. Returns 0 or -ENOMEM. */
+int vfs_ctx_unshare_ns(struct vfs_ctx *ctx);
+
+void vfs_mount_get(struct vfs_mount *m);
+void vfs_mount_put(struct vfs_mount *m);
+
+void vfs_path_get(const struct vfs_path *p);
+void vfs_path_put(struct vfs_path *p);
+
+/* A context rooted (root and cwd) at the root of @ns, with @creds and umask 022. */
+int vfs_ctx_new(struct vfs_mntns *ns, const struct sentry_creds *creds, struct vfs_ctx **ret_ctx);
+void vfs_ctx_free(struct vfs_ctx *ctx);
+
+/* mount(2) of a new instance of plugin @p (NULL with MS_BIND) at @target. @flags: MS_RDONLY,
+ * MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_REMOUNT (with MS_BIND: change flags).
+ * Returns 0, -EPERM (no CAP_SYS_ADMIN), -ENOENT, -ENOTDIR (directory over non-directory or
+ * the reverse), -EINVAL (remount of a non-mount root, bad flags), -ENODEV, the plugin's errors. */
+int vfs_mount(struct vfs_ctx *ctx, struct plg_plugin *p, const char *source, const char *target,
+	      uint64_t flags, const char *data);
+/* umount2(2) with MNT_DETACH/UMOUNT_NOFOLLOW. Returns 0, -EPERM, -EINVAL (not a mount root),
+ * -EBUSY (in use without MNT_DETACH, or the namespace root). */
+int vfs_umount(struct vfs_ctx *ctx, const char *target, int flags);
+
+/* chdir(2)/fchdir(2) and chroot(2). Return 0, -ENOENT, -ENOTDIR, -EACCES, -EPERM (chroot). */
+int vfs_chdir(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path);
+int vfs_chroot(struct vfs_ctx *ctx, const char *path);
+
+/* --- path operations (ops.c) --- */
+
+/* openat2(2) "how". */
+struct vfs_open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;	/* RESOLVE_* */
+};
+
+int vfs_openat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, uint32_t flags,
+	       uint32_t mode, struct vfs_file **ret_file);
+int vfs_openat2(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path,
+		const struct vfs_open_how *how, struct vfs_file **ret_file);
+/* statx(2)-style stat of a path. @at: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_NO_AUTOMOUNT. */
+int vfs_statat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, int at,
+	       uint32_t mask, struct sentry_statx *ret_st);
+int vfs_mkdirat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, uint32_t mode);
+int vfs_mknodat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, uint32_t mode,
+		uint64_t dev);
+/* unlinkat(2): @at may hold AT_REMOVEDIR. */
+int vfs_unlinkat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, int at);
+int vfs_renameat2(struct vfs_ctx *ctx, struct vfs_file *olddirf, const char *oldpath,
+		  struct vfs_file *newdirf, const char *newpath, uint32_t flags);
+/* linkat(2): @at may hold AT_SYMLINK_FOLLOW, AT_EMPTY_PATH. */
+int vfs_linkat(struct vfs_ctx *ctx, struct vfs_file *olddirf, const char *oldpath,
+	       struct vfs_file *newdirf, const char *newpath, int at);
+int vfs_symlinkat(struct vfs_ctx *ctx, const char *target, struct vfs_file *dirf,
+		  const char *path);
+/* readlinkat(2): returns bytes placed in @buf (not NUL-terminated). */
+int64_t vfs_readlinkat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, char *buf,
+		       size_t size);
+
+/* setstat: chmod, chown, utimensat, truncate in one shape. @at: AT_SYMLINK_NOFOLLOW,
+ * AT_EMPTY_PATH. Permission rules are Linux's (chmod: owner or CAP_FOWNER; chown: CAP_CHOWN
+ * or owner giving to own group; truncate: write access; utimes NOW: write access or owner). */
+int vfs_setstatat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, int at,
+		  const struct sentry_setstat *ss);
+int vfs_statfs(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path,
+	       struct sentry_statfs *ret_st);
+/* access(2)/faccessat2: @mode is R_OK|W_OK|X_OK or F_OK; @at may hold AT_EACCESS,
+ * AT_SYMLINK_NOFOLLOW. */
+int vfs_accessat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, int mode, int at);
+
+/* Extended attributes (user. and trusted. namespaces; trusted. needs CAP_SYS_ADMIN). */
+int64_t vfs_getxattrat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, int at,
+		       const char *name, void *buf, size_t size);
+int vfs_setxattrat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, int at,
+		   const char *name, const void *value, size_t size, int flags);
+int64_t vfs_listxattrat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, int at,
+			char *buf, size_t size);
+int vfs_removexattrat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, int at,
+		      const char *name);
+
+/* AF_UNIX path names: bind(2) makes a socket inode at @path holding @endpoint (umask applied
+ * to @mode); connect(2) finds the endpoint (borrowed) of the socket at @path. Return 0,
+ * -EADDRINUSE, -ECONNREFUSED (not a socket, or no endpoint), -EACCES, -ENOENT, -ENOTDIR... */
+int vfs_bind_endpoint(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, uint32_t mode,
+		      void *endpoint);
+int vfs_bound_endpoint(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path,
+		       void **ret_endpoint);
+
+/* --- open file descriptions (file.c) --- */
+
+void vfs_file_get(struct vfs_file *f);
+void vfs_file_put(struct vfs_file *f);
+
+ssize_t vfs_read(struct vfs_file *f, void *buf, size_t len);
+ssize_t vfs_write(struct vfs_file *f, const void *buf, size_t len);
+ssize_t vfs_pread(struct vfs_file *f, void *buf, size_t len, int64_t off);
+ssize_t vfs_pwrite(struct vfs_file *f, const void *buf, size_t len, int64_t off);
+/* Vectored forms; @off -1 uses and advances the file offset. */
+ssize_t vfs_readv(struct vfs_file *f, const struct sentry_iov *iov, size_t count, int64_t off);
+ssize_t vfs_writev(struct vfs_file *f, const struct sentry_iov *iov, size_t count, int64_t off);
+/* lseek(2): returns the new offset or -EINVAL, -ENXIO, -ESPIPE, -EBADF (O_PATH). */
+int64_t vfs_lseek(struct vfs_file *f, int64_t off, int whence);
+/* getdents64(2) into @buf (struct linux_dirent64 records). Returns bytes, 0 at the end,
+ * -EINVAL (buffer too small for the next entry), -ENOTDIR, -EBADF. */
+ssize_t vfs_getdents64(struct vfs_file *f, void *buf, size_t size);
+int vfs_fstat(struct vfs_file *f, uint32_t mask, struct sentry_statx *ret_st);
+int vfs_fsync(struct vfs_file *f, int datasync);
+/* ftruncate(2): -EINVAL (not a regular file or not open for writing, negative length),
+ * -EBADF (O_PATH), -EFBIG, -EROFS. */
+int vfs_ftruncate(struct vfs_ctx *ctx, struct vfs_file *f, int64_t len);
+int vfs_fallocate(struct vfs_file *f, int mode, int64_t off, int64_t len);
+/* fcntl(F_GETFL)/fcntl(F_SETFL): only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change. */
+uint32_t vfs_file_getfl(struct vfs_file *f);
+int vfs_file_setfl(struct vfs_file *f, uint32_t flags);
+/* Readiness among @mask (SENTRY_EV_*), and the queue that announces changes (NULL: never). */
+uint32_t vfs_file_readiness(struct vfs_file *f, uint32_t mask);
+struct sentry_waitq *vfs_file_waitq(struct vfs_file *f);

@@ -1,0 +1,126 @@
+/*
+ * tests/unit/vfs/vfs_test.c: fixtures shared by the vfs and memfs tests.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm/memfile.h"
+#include "plugin/services.h"
+#include "vfs_test.h"
+
+struct vt g_vt;
+
+/* Memory-file bytes in use when the fixture started (the memory file is per process, and
+ * Criterion runs each test in its own). */
+static uint64_t g_mf_base_used;
+
+uint64_t vt_mf_used(void)
+{
+	return mf_used_bytes() - g_mf_base_used;
+}
+
+static const struct sentry_creds g_root_creds = { .cap_effective = ~0ull };
+
+void vt_setup_data(const char *data)
+{
+	memset(&g_vt, 0, sizeof(g_vt));
+	if (mf_init() < 0)
+		abort();
+	g_mf_base_used = mf_used_bytes();
+	plg_set_init(&g_vt.set);
+	if (plg_set_load_file(&g_vt.set, MEMFS_SO) < 0)
+		abort();
+	g_vt.memfs = plg_set_find(&g_vt.set, SENTRY_PLUGIN_FS, "memfs");
+	if (!g_vt.memfs)
+		abort(); /* not built, or refused by the loader */
+	svc_init(&g_vt.svc);
+	vfs_fill_services(&g_vt.svc);
+	if (plg_plugin_init(g_vt.memfs, &g_vt.svc, NULL) < 0)
+		abort();
+	struct vfs_fs *fs;
+	struct sentry_dentry *root;
+	if (vfs_fs_new(g_vt.memfs, "none", data, 0, &g_root_creds, &fs, &root) < 0)
+		abort();
+	if (vfs_mntns_new(fs, root, &g_vt.ns) < 0)
+		abort();
+	vfs_fs_dput(fs, root);
+	vfs_fs_put(fs);
+	if (vfs_ctx_new(g_vt.ns, &g_root_creds, &g_vt.ctx) < 0)
+		abort();
+	g_vt.ctx->umask = 0;
+}
+
+void vt_setup(void)
+{
+	vt_setup_data(NULL);
+}
+
+void vt_teardown(void)
+{
+	vfs_ctx_free(g_vt.ctx);
+	g_vt.ctx = NULL;
+	vfs_mntns_put(g_vt.ns);
+	g_vt.ns = NULL;
+	plg_set_fini(&g_vt.set);
+}
+
+void vt_assert_no_leaks(void)
+{
+	vfs_ctx_free(g_vt.ctx);
+	g_vt.ctx = NULL;
+	vfs_mntns_put(g_vt.ns);
+	g_vt.ns = NULL;
+	struct vfs_counters c;
+	vfs_counters(&c);
+	cr_assert_eq(c.files, 0, "%ld files leaked", c.files);
+	cr_assert_eq(c.mounts, 0, "%ld mounts leaked", c.mounts);
+	cr_assert_eq(c.fss, 0, "%ld filesystems leaked", c.fss);
+	cr_assert_eq(c.namespaces, 0, "%ld namespaces leaked", c.namespaces);
+	cr_assert_eq(c.dentry_refs, 0, "%ld dentry references leaked", c.dentry_refs);
+	cr_assert_eq(vt_mf_used(), 0, "%llu memory-file bytes leaked",
+		     (unsigned long long)vt_mf_used());
+}
+
+struct vfs_ctx *vt_user_ctx(uint32_t uid, uint32_t gid)
+{
+	struct sentry_creds c = { .uid = uid, .gid = gid, .euid = uid, .egid = gid, .fsuid = uid,
+				  .fsgid = gid };
+	struct vfs_ctx *ctx = NULL;
+	cr_assert_eq(vfs_ctx_new(g_vt.ns, &c, &ctx), 0);
+	ctx->umask = 0;
+	return ctx;
+}
+
+int vt_write_file(struct vfs_ctx *ctx, const char *path, const char *data)
+{
+	struct vfs_file *f = NULL;
+	int rc = vfs_openat(ctx, NULL, path, O_CREAT | O_TRUNC | O_WRONLY, 0644, &f);
+	if (rc < 0)
+		return rc;
+	ssize_t n = vfs_write(f, data, strlen(data));
+	vfs_file_put(f);
+	return n < 0 ? (int)n : 0;
+}
+
+int vt_read_file(struct vfs_ctx *ctx, const char *path, char *buf, size_t size)
+{
+	struct vfs_file *f = NULL;
+	int rc = vfs_openat(ctx, NULL, path, O_RDONLY, 0, &f);
+	if (rc < 0)
+		return rc;
+	ssize_t n = vfs_read(f, buf, size - 1);
+	vfs_file_put(f);
+	if (n >= 0)
+		buf[n] = 0;
+	return (int)n;
+}
+
+int vt_mode(struct vfs_ctx *ctx, const char *path)
+{
+	struct sentry_statx st;
+	int rc = vfs_statat(ctx, NULL, path, 0, SENTRY_STATX_BASIC_STATS, &st);
+	return rc < 0 ? rc : st.mode;
+}

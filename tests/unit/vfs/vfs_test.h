@@ -1,0 +1,42 @@
+/*
+ * tests/unit/vfs/vfs_test.h: a Sentry VFS over the real memfs plugin, loaded through the loader,
+ * for the vfs and memfs unit tests, with the core's memory file, so tests can check that memfs
+ * gives every page back.
+ */
+#pragma once
+
+#include <criterion/criterion.h>
+#include <stdint.h>
+
+#include "plugin/plugin.h"
+#include "vfs/vfs.h"
+
+struct vt {
+	struct plg_set set;
+	struct plg_plugin *memfs;
+	struct sentry_services svc;
+	struct vfs_mntns *ns;
+	struct vfs_ctx *ctx;	/* root: uid 0, every capability */
+};
+extern struct vt g_vt;
+
+/* Loads memfs, mounts a fresh instance with @data as the namespace root, makes g_vt.ctx. */
+void vt_setup_data(const char *data);
+void vt_setup(void);
+void vt_teardown(void);
+/* Frees g_vt.ctx and g_vt.ns, then asserts no mount, file, filesystem, namespace or memory-file
+ * byte is left: the last line of every test. Extra contexts must be freed before. */
+void vt_assert_no_leaks(void);
+
+/* A context for an unprivileged user in the same namespace. */
+struct vfs_ctx *vt_user_ctx(uint32_t uid, uint32_t gid);
+
+/* Memory-file bytes allocated and not freed. */
+uint64_t vt_mf_used(void);
+
+/* Creates @path with @data (O_CREAT|O_TRUNC|O_WRONLY, mode 0644) through @ctx. Returns 0/-errno. */
+int vt_write_file(struct vfs_ctx *ctx, const char *path, const char *data);
+/* Reads up to @size-1 bytes of @path into @buf (NUL-terminated). Returns bytes or -errno. */
+int vt_read_file(struct vfs_ctx *ctx, const char *path, char *buf, size_t size);
+/* mode of @path (stat following symlinks), or -errno. */
+int vt_mode(struct vfs_ctx *ctx, const char *path);
