@@ -1,1 +1,10 @@
-# core/fd: build rules (included from the top Makefile.am).
+# core/fd: the descriptor table (included from the top Makefile.am).
+core_libsentry_core_la_SOURCES += core/fd/fdtable.c core/fd/fdtable.h
+
+check_PROGRAMS += tests/unit/fd/test_fdtable
+tests_unit_fd_test_fdtable_SOURCES = tests/unit/fd/test_fdtable.c
+tests_unit_fd_test_fdtable_CPPFLAGS = $(UNIT_CPPOPTS)
+tests_unit_fd_test_fdtable_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_fd_test_fdtable_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_fd_test_fdtable_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/fd/test_fdtable
