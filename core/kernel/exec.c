@@ -1,0 +1,187 @@
+/*
+ * core/kernel/exec.c: execve(2) of an ELF file: a new mm with the image (and its interpreter),
+ * the heap start, a stack with Linux's layout, and fresh registers.
+ */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+
+#include "kernel/task.h"
+#include "sentry/plugin.h"
+#include "loader/elf.h"
+#include "mm/mm.h"
+#include "vdso/vdso.h"
+#include "vfs/vfs.h"
+
+/* Linux's default stack rlimit; the VMA is reserved whole and populated on touch. */
+#define STACK_SIZE (8ull << 20)
+/* Room for argv, envp, auxv and strings: Linux allows a quarter of the stack rlimit. */
+#define ARG_AREA (STACK_SIZE / 4)
+
+static int vfs_translate(void *file, int64_t off, uint32_t access, uint64_t *ret_mf_off,
+			 uint64_t *ret_len)
+{
+	struct sentry_file *sf = ((struct vfs_file *)file)->sf;
+	if (!sf || !SENTRY_OPS_HAS(sf->ops, sf->ops_size, translate))
+		return -ENODEV;
+	return sf->ops->translate(sf, off, access, ret_mf_off, ret_len);
+}
+
+static void vfs_src_get(void *file)
+{
+	vfs_file_get(file);
+}
+
+static void vfs_src_put(void *file)
+{
+	vfs_file_put(file);
+}
+
+/* File mappings of open file descriptions: mmap(2) and the loader share it. */
+const struct mm_source g_vfs_mm_source = { vfs_translate, vfs_src_get, vfs_src_put };
+
+static int64_t exec_read(void *ctx, void *buf, size_t len, int64_t off)
+{
+	return vfs_pread(ctx, buf, len, off);
+}
+
+/* Maps one PT_LOAD: the file pages privately, the bss tail zeroed, the rest anonymous. */
+static int map_segment(struct mm *mm, struct vfs_file *file, const struct elf_segment *s)
+{
+	uint64_t file_end = (s->file_size + MM_PAGE_MASK) & ~MM_PAGE_MASK;
+	uint64_t mem_end = (s->mem_size + MM_PAGE_MASK) & ~MM_PAGE_MASK;
+	uint64_t got;
+	int rc = 0;
+	if (s->file_size) {
+		/* Writable while the tail is cleared, as Linux's padzero() writes it. */
+		rc = mm_mmap(mm, s->vaddr, file_end, s->prot | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+			     &g_vfs_mm_source, file, (int64_t)s->file_off, &got);
+		uint64_t tail = file_end - s->file_size;
+		if (rc == 0 && tail && s->mem_size > s->file_size) {
+			static const char zeros[MM_PAGE_SIZE];
+			rc = mm_copy_out(mm, s->vaddr + s->file_size, zeros, tail);
+		}
+		if (rc == 0 && !(s->prot & PROT_WRITE))
+			rc = mm_mprotect(mm, s->vaddr, file_end, s->prot);
+	}
+	if (rc == 0 && mem_end > file_end)
+		rc = mm_mmap(mm, s->vaddr + file_end, mem_end - file_end, s->prot,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, NULL, 0, &got);
+	return rc;
+}
+
+static int map_image(struct mm *mm, struct vfs_file *file, const struct elf_plan *plan)
+{
+	for (size_t i = 0; i < plan->segment_count; i++) {
+		int rc = map_segment(mm, file, &plan->segments[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Loads the interpreter named by @exe at an address the mm picks. */
+static int load_interp(struct task *t, struct mm *mm, const struct elf_plan *exe,
+		       struct elf_plan *ret_plan)
+{
+	struct vfs_file *f = NULL;
+	int rc = vfs_openat(t->fs, NULL, exe->interp, O_RDONLY, 0, &f);
+	if (rc < 0)
+		return rc == -ENOENT ? -ENOENT : rc;
+	struct elf_plan probe;
+	rc = elf_parse(exec_read, f, 0, &probe);
+	/* Reserve the image's span so the segments land in one free range. */
+	uint64_t base = 0;
+	if (rc == 0 && !probe.is_dyn)
+		rc = -ELIBBAD;
+	if (rc == 0)
+		rc = mm_mmap(mm, 0, probe.end - probe.start, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, NULL, NULL, 0, &base);
+	if (rc == 0)
+		rc = elf_parse(exec_read, f, base, ret_plan);
+	if (rc == 0)
+		rc = map_image(mm, f, ret_plan);
+	vfs_file_put(f);
+	return rc;
+}
+
+/* Reserves the stack and writes argv, envp and auxv at its top. */
+static int setup_stack(struct task *t, struct mm *mm, const struct elf_stack_info *info,
+		       char *const argv[], char *const envp[], uint64_t *ret_sp)
+{
+	uint64_t top = mm->max_addr, got;
+	int rc = mm_mmap(mm, top - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, NULL, NULL, 0, &got);
+	if (rc < 0)
+		return rc;
+	char *buf = malloc(ARG_AREA);
+	if (!buf)
+		return -ENOMEM;
+	uint64_t sp;
+	rc = elf_build_stack(info, argv, envp, buf, ARG_AREA, top, &sp);
+	if (rc == 0)
+		rc = mm_copy_out(mm, sp, buf + (sp - (top - ARG_AREA)), top - sp);
+	free(buf);
+	if (rc == 0)
+		*ret_sp = sp;
+	return rc;
+}
+
+static uint64_t cpu_hwcap(void)
+{
+	unsigned a, b, c, d;
+	return __get_cpuid(1, &a, &b, &c, &d) ? d : 0;
+}
+
+int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *const argv[],
+	      char *const envp[])
+{
+	struct elf_plan exe, interp = { 0 };
+	int rc = elf_parse(exec_read, file, ELF_ET_DYN_BASE, &exe);
+	if (rc < 0)
+		return rc;
+
+	struct sentry_as *as = NULL;
+	struct mm *mm = NULL;
+	rc = t->k->platform->as_new(t->k->platform_state, &as);
+	if (rc == 0)
+		rc = mm_new(as, t->k->platform->as_ops, t->k->platform->as_ops_size,
+			    t->k->info.min_user_addr, t->k->info.max_user_addr, &mm);
+	else
+		as = NULL;
+	if (rc < 0 && as)
+		t->k->platform->as_ops->release(as);
+	if (rc == 0)
+		rc = map_image(mm, file, &exe);
+	if (rc == 0 && exe.interp[0])
+		rc = load_interp(t, mm, &exe, &interp);
+
+	uint8_t random16[16] = { 0 };
+	if (rc == 0 && getrandom(random16, sizeof(random16), 0) != sizeof(random16))
+		rc = -EIO;
+	const struct sentry_creds *c = &t->fs->creds;
+	struct elf_stack_info info = {
+		.exe = &exe, .interp_base = interp.segment_count ? interp.start : 0,
+		.execfn = execfn, .random16 = random16, .uid = c->uid, .euid = c->euid,
+		.gid = c->gid, .egid = c->egid, .hwcap = cpu_hwcap(),
+	};
+	uint64_t sp = 0;
+	if (rc == 0)
+		rc = vdso_map(mm, &info.vdso_base);
+	if (rc == 0)
+		rc = setup_stack(t, mm, &info, argv, envp, &sp);
+	if (rc < 0) {
+		mm_free(mm);
+		return rc;
+	}
+	mm_set_brk_start(mm, (exe.end + MM_PAGE_MASK) & ~MM_PAGE_MASK);
+	mm_free(t->mm);
+	t->mm = mm;
+	task_reset_regs(t, interp.segment_count ? interp.entry : exe.entry, sp);
+	return 0;
+}

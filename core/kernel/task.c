@@ -1,0 +1,162 @@
+/*
+ * core/kernel/task.c: task lifetime and the task loop (see task.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fd/fdtable.h"
+#include "kernel/task.h"
+#include "mm/mm.h"
+#include "sys/sys.h"
+#include "util/log.h"
+#include "vfs/vfs.h"
+
+/* x86-64 Linux user-mode segment selectors (arch/x86/include/asm/segment.h). */
+#define USER_CS 0x33
+#define USER_DS 0x2b
+/* x87 control word and MXCSR after FNINIT / at process start. */
+#define FPU_FCW_INIT 0x037f
+#define FPU_MXCSR_INIT 0x1f80
+
+/* FD-table entries are open file descriptions. */
+static void fdt_file_get(void *obj)
+{
+	vfs_file_get(obj);
+}
+
+static void fdt_file_put(void *obj)
+{
+	vfs_file_put(obj);
+}
+
+const struct fdt_ops g_task_fdt_ops = { .get = fdt_file_get, .put = fdt_file_put };
+
+/* Sets the XSAVE area to the state a new process starts with. */
+static void fpu_reset(struct sentry_cpu_state *cpu)
+{
+	memset(cpu->fpu, 0, cpu->fpu_size);
+	uint16_t fcw = FPU_FCW_INIT;
+	uint32_t mxcsr = FPU_MXCSR_INIT;
+	memcpy((char *)cpu->fpu + 0, &fcw, sizeof(fcw));
+	memcpy((char *)cpu->fpu + 24, &mxcsr, sizeof(mxcsr));
+	cpu->fpu_dirty = 1;
+}
+
+int task_new(struct kernel *k, struct vfs_ctx *fs, struct task **ret_task)
+{
+	struct task *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->k = k;
+	t->fs = fs;
+	t->tid = t->tgid = ++k->next_tid;
+	t->cpu.fpu_size = k->info.fpu_size ? k->info.fpu_size : 4096;
+	/* XSAVE needs 64-byte alignment. */
+	t->cpu.fpu = aligned_alloc(64, (t->cpu.fpu_size + 63) & ~63u);
+	int rc = t->cpu.fpu ? 0 : -ENOMEM;
+	if (rc == 0)
+		rc = k->platform->ctx_new(k->platform_state, -1, &t->ctx);
+	if (rc == 0)
+		rc = fdt_new(&g_task_fdt_ops, &t->fdt);
+	if (rc < 0) {
+		task_free(t);
+		return rc;
+	}
+	fpu_reset(&t->cpu);
+	*ret_task = t;
+	return 0;
+}
+
+void task_free(struct task *t)
+{
+	if (!t)
+		return;
+	if (t->ctx)
+		t->k->platform->ctx_ops->release(t->ctx);
+	mm_free(t->mm);
+	if (t->fdt)
+		fdt_free(t->fdt);
+	free(t->cpu.fpu);
+	free(t);
+}
+
+void task_exit(struct task *t, int status)
+{
+	t->exited = 1;
+	t->exit_status = status;
+}
+
+/* The default action of a synchronous signal with no handler: terminate (core dumps are not
+ * written: "core as terminate", issue #7). */
+static void task_fatal_signal(struct task *t, int signo)
+{
+	log_msg(SENTRY_LOG_DEBUG, "task", "tid %d killed by signal %d", t->tid, signo);
+	task_exit(t, signo);
+}
+
+static void task_syscall(struct task *t)
+{
+	struct sentry_regs *r = &t->cpu.regs;
+	const uint64_t args[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
+	int64_t ret = sys_dispatch(t, r->orig_rax, args);
+	if (!t->exited)
+		r->rax = (uint64_t)ret;
+}
+
+static void task_fault(struct task *t, const struct sentry_exit *ex)
+{
+	int code = 0;
+	int rc = mm_fault(t->mm, ex->addr, ex->access, &code);
+	if (rc == 0)
+		return;
+	task_fatal_signal(t, rc == -EFAULT ? SIGSEGV : SIGBUS);
+}
+
+int task_run(struct task *t)
+{
+	const struct sentry_ctx_ops *ops = t->k->platform->ctx_ops;
+	while (!t->exited) {
+		struct sentry_exit ex = { 0 };
+		int rc = ops->switch_to(t->ctx, t->mm->as, &t->cpu, &ex);
+		t->cpu.fpu_dirty = 0;
+		if (rc < 0) {
+			log_msg(SENTRY_LOG_ERR, "task", "tid %d: platform switch failed: %s", t->tid,
+				strerror(-rc));
+			task_fatal_signal(t, SIGKILL);
+			break;
+		}
+		switch (ex.kind) {
+		case SENTRY_EXIT_SYSCALL:
+			task_syscall(t);
+			break;
+		case SENTRY_EXIT_FAULT:
+			task_fault(t, &ex);
+			break;
+		case SENTRY_EXIT_SIGNAL:
+			task_fatal_signal(t, ex.signo);
+			break;
+		case SENTRY_EXIT_INTERRUPT:
+			/* Nothing pending yet: signals arrive with the process model. */
+			break;
+		default:
+			task_fatal_signal(t, SIGKILL);
+		}
+	}
+	return t->exit_status;
+}
+
+/* Sets the registers for a fresh image entering at @rip with stack @rsp. */
+void task_reset_regs(struct task *t, uint64_t rip, uint64_t rsp)
+{
+	memset(&t->cpu.regs, 0, sizeof(t->cpu.regs));
+	t->cpu.regs.rip = rip;
+	t->cpu.regs.rsp = rsp;
+	t->cpu.regs.cs = USER_CS;
+	t->cpu.regs.ss = USER_DS;
+	t->cpu.regs.ds = t->cpu.regs.es = USER_DS;
+	t->cpu.regs.eflags = 0x202;	/* IF set, reserved bit 1 */
+	fpu_reset(&t->cpu);
+}

@@ -1,0 +1,44 @@
+# core/kernel (tasks, exec) and core/sys (the syscall table): the Sentry kernel.
+core_libsentry_core_la_SOURCES += \
+	core/kernel/exec.c \
+	core/kernel/task.c \
+	core/kernel/task.h \
+	core/sys/sys.h \
+	core/sys/sys_file.c \
+	core/sys/sys_internal.h \
+	core/sys/sys_mm.c \
+	core/sys/sys_proc.c \
+	core/sys/table.c
+
+# The first program the Sentry runs: static, unsanitized (it is the application, not us).
+check_PROGRAMS += tests/syscalls/hello_static
+tests_syscalls_hello_static_SOURCES = tests/syscalls/hello.c
+tests_syscalls_hello_static_CFLAGS = -O2 -Wall -Wextra -Werror
+tests_syscalls_hello_static_LDFLAGS = -static -all-static
+
+check_PROGRAMS += tests/unit/kernel/test_exec
+tests_unit_kernel_test_exec_SOURCES = tests/unit/kernel/test_exec.c
+tests_unit_kernel_test_exec_CPPFLAGS = $(UNIT_CPPOPTS) \
+	-DMEMFS_PLUGIN='"$(abs_top_builddir)/plugins/fs-memfs/.libs/memfs.so"' \
+	-DPTRACE_PLUGIN='"$(abs_top_builddir)/plugins/platform-ptrace/.libs/ptrace.so"' \
+	-DHELLO_STATIC='"$(abs_top_builddir)/tests/syscalls/hello_static"'
+tests_unit_kernel_test_exec_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_kernel_test_exec_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_kernel_test_exec_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/kernel/test_exec
+
+check_PROGRAMS += tests/syscalls/mm_test_static
+tests_syscalls_mm_test_static_SOURCES = tests/syscalls/mm_test.c
+tests_syscalls_mm_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
+tests_syscalls_mm_test_static_LDFLAGS = -static -all-static
+
+# Runs a static program inside a Sentry for tests/syscalls/run.sh.
+check_PROGRAMS += tests/syscalls/sentry_run
+tests_syscalls_sentry_run_SOURCES = tests/syscalls/sentry_run.c
+tests_syscalls_sentry_run_CPPFLAGS = $(CORE_CPPOPTS)
+tests_syscalls_sentry_run_CFLAGS = $(CORE_CCOPTS)
+tests_syscalls_sentry_run_LDFLAGS = $(CORE_LDOPTS)
+tests_syscalls_sentry_run_LDADD = core/libsentry-core.la
+
+TESTS += tests/syscalls/run.sh
+EXTRA_DIST += tests/syscalls/run.sh tests/syscalls/tests.list

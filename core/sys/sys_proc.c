@@ -1,0 +1,159 @@
+/*
+ * core/sys/sys_proc.c: identity and process-wide calls of a single-threaded process: exit,
+ * IDs, set_tid_address, set_robust_list, uname, prlimit64, getrandom.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+
+#include "kernel/task.h"
+#include "mm/mm.h"
+#include "sys/sys_internal.h"
+#include "vfs/vfs.h"
+
+int64_t sys_exit(struct task *t, const uint64_t a[6])
+{
+	task_exit(t, (int)(a[0] & 0xff) << 8);
+	return 0;
+}
+
+int64_t sys_exit_group(struct task *t, const uint64_t a[6])
+{
+	task_exit(t, (int)(a[0] & 0xff) << 8);
+	return 0;
+}
+
+int64_t sys_getpid(struct task *t, const uint64_t a[6])
+{
+	return t->tgid;
+}
+
+int64_t sys_gettid(struct task *t, const uint64_t a[6])
+{
+	return t->tid;
+}
+
+int64_t sys_getppid(struct task *t, const uint64_t a[6])
+{
+	/* The sandbox's init has no parent inside its PID namespace. */
+	return 0;
+}
+
+int64_t sys_getuid(struct task *t, const uint64_t a[6])
+{
+	return t->fs->creds.uid;
+}
+
+int64_t sys_geteuid(struct task *t, const uint64_t a[6])
+{
+	return t->fs->creds.euid;
+}
+
+int64_t sys_getgid(struct task *t, const uint64_t a[6])
+{
+	return t->fs->creds.gid;
+}
+
+int64_t sys_getegid(struct task *t, const uint64_t a[6])
+{
+	return t->fs->creds.egid;
+}
+
+int64_t sys_set_tid_address(struct task *t, const uint64_t a[6])
+{
+	t->clear_child_tid = a[0];
+	return t->tid;
+}
+
+int64_t sys_set_robust_list(struct task *t, const uint64_t a[6])
+{
+	/* set_robust_list(2): EINVAL unless len is the size of struct robust_list_head. */
+	if (a[1] != 24)
+		return -EINVAL;
+	t->robust_list = a[0];
+	t->robust_len = a[1];
+	return 0;
+}
+
+int64_t sys_uname(struct task *t, const uint64_t a[6])
+{
+	struct utsname u;
+	memset(&u, 0, sizeof(u));
+	strcpy(u.sysname, "Linux");
+	strcpy(u.nodename, "cvisor");
+	/* What programs compare against: a kernel recent enough for every call we offer. */
+	strcpy(u.release, "6.1.0");
+	strcpy(u.version, "#1 SMP cvisor");
+	strcpy(u.machine, "x86_64");
+	strcpy(u.domainname, "(none)");
+	return mm_copy_out(t->mm, a[0], &u, sizeof(u));
+}
+
+/* Limits a new process starts with (Linux defaults, as a container sees them). */
+static int default_rlimit(int res, struct rlimit *r)
+{
+	r->rlim_cur = r->rlim_max = RLIM_INFINITY;
+	switch (res) {
+	case RLIMIT_STACK:
+		r->rlim_cur = 8 << 20;
+		break;
+	case RLIMIT_NOFILE:
+		r->rlim_cur = 1024;
+		r->rlim_max = 1048576;
+		break;
+	case RLIMIT_CORE:
+		r->rlim_cur = 0;
+		break;
+	case RLIMIT_MEMLOCK:
+		r->rlim_cur = r->rlim_max = 8 << 20;
+		break;
+	default:
+		if (res < 0 || res >= RLIM_NLIMITS)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int64_t sys_prlimit64(struct task *t, const uint64_t a[6])
+{
+	int pid = (int)a[0], res = (int)a[1];
+	struct rlimit r;
+	if (pid != 0 && pid != t->tgid)
+		return -ESRCH;
+	int rc = default_rlimit(res, &r);
+	if (rc < 0)
+		return rc;
+	if (a[2]) {
+		struct rlimit n;
+		if (mm_copy_in(t->mm, a[2], &n, sizeof(n)) < 0)
+			return -EFAULT;
+		if (n.rlim_cur > n.rlim_max)
+			return -EINVAL;
+		/* TODO(#7): keep per-process limits and enforce them. */
+	}
+	return a[3] ? mm_copy_out(t->mm, a[3], &r, sizeof(r)) : 0;
+}
+
+int64_t sys_getrandom(struct task *t, const uint64_t a[6])
+{
+	uint64_t addr = a[0];
+	size_t len = (size_t)a[1];
+	unsigned flags = (unsigned)a[2];
+	if (flags & ~(unsigned)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) ||
+	    (flags & GRND_RANDOM && flags & GRND_INSECURE))
+		return -EINVAL;
+	char buf[256];
+	size_t done = 0;
+	while (done < len) {
+		size_t n = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		if (getrandom(buf, n, 0) != (ssize_t)n)
+			return done ? (int64_t)done : -EIO;
+		if (mm_copy_out(t->mm, addr + done, buf, n) < 0)
+			return done ? (int64_t)done : -EFAULT;
+		done += n;
+	}
+	return (int64_t)done;
+}

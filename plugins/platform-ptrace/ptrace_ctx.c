@@ -1,0 +1,150 @@
+/*
+ * plugins/platform-ptrace/ptrace_ctx.c: contexts and switch_to (see ptrace.h).
+ *
+ * One switch: apply queued mappings, load the registers (and the FPU when the core changed it or
+ * the stub thread holds another thread's), PTRACE_SYSEMU, wait for the stop, read the state
+ * back, and classify the stop. The tracer and the stub share a CPU (see ptrace_plugin.c): a
+ * cross-CPU ptrace round trip costs ~10x a same-CPU one here.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ptrace.h"
+
+_Static_assert(sizeof(struct sentry_regs) == sizeof(struct user_regs_struct),
+	       "sentry_regs mirrors user_regs_struct");
+
+static int fpu_io(struct sentry_as *as, struct sentry_cpu_state *cpu, int set)
+{
+	struct iovec iov = { .iov_base = cpu->fpu, .iov_len = cpu->fpu_size };
+	long r = ptrace(set ? PTRACE_SETREGSET : PTRACE_GETREGSET, as->pid, (void *)NT_X86_XSTATE,
+			&iov);
+	return r < 0 ? -errno : 0;
+}
+
+/* A fault's access type. The host does not report it through ptrace, so it is inferred: the
+ * stub maps a page only with the VMA's protection, and every mapped page is readable unless
+ * the VMA is PROT_NONE (which never gets mapped), so a protection fault (SEGV_ACCERR) that is
+ * not an instruction fetch is a write, and a fault on a missing page (SEGV_MAPERR) is taken as
+ * a read: mm maps it with the VMA's protection, and a write to a read-only page comes back as
+ * SEGV_ACCERR. */
+static uint32_t fault_access(const siginfo_t *si, uint64_t rip)
+{
+	uint64_t addr = (uint64_t)si->si_addr;
+	/* An instruction fetch faults at rip, or on the next page for one that straddles it. */
+	if (addr >= rip && addr - rip < 16)
+		return SENTRY_ACCESS_EXEC | SENTRY_ACCESS_READ;
+	return si->si_code == SEGV_ACCERR ? SENTRY_ACCESS_WRITE : SENTRY_ACCESS_READ;
+}
+
+/* Fills *ex from a signal-delivery stop of @sig. */
+static int classify_signal(struct sentry_as *as, int sig, const struct sentry_cpu_state *cpu,
+			   struct sentry_exit *ex)
+{
+	siginfo_t si;
+	if (ptrace(PTRACE_GETSIGINFO, as->pid, 0, &si) < 0)
+		return -errno;
+	if (sig == SIGSTOP && si.si_code <= 0) {
+		/* Our interrupt (tgkill), or a host SIGSTOP: neither reaches the application. */
+		ex->kind = SENTRY_EXIT_INTERRUPT;
+		return 0;
+	}
+	if (sig == SIGSEGV && si.si_code > 0) {
+		ex->kind = SENTRY_EXIT_FAULT;
+		ex->addr = (uint64_t)si.si_addr;
+		ex->access = fault_access(&si, cpu->regs.rip);
+		return 0;
+	}
+	ex->kind = SENTRY_EXIT_SIGNAL;
+	ex->signo = sig;
+	ex->code = si.si_code;
+	ex->addr = (uint64_t)si.si_addr;
+	return 0;
+}
+
+static int ctx_switch(struct sentry_ctx *ctx, struct sentry_as *as, struct sentry_cpu_state *cpu,
+		      struct sentry_exit *ex)
+{
+	memset(ex, 0, sizeof(*ex));
+	if (as->dead)
+		return -ECHILD;
+	if (as->tracer != (pid_t)syscall(SYS_gettid))
+		return -EPERM;	/* another thread's stub: needs a stub thread per context (#7) */
+	int rc = stub_flush(as);
+	if (rc < 0)
+		return rc;
+	if (atomic_exchange(&ctx->interrupt, 0)) {
+		ex->kind = SENTRY_EXIT_INTERRUPT;
+		return 0;
+	}
+	if (ptrace(PTRACE_SETREGS, as->pid, 0, &cpu->regs) < 0)
+		return -errno;
+	if ((cpu->fpu_dirty || as->fpu_owner != cpu) && (rc = fpu_io(as, cpu, 1)) < 0)
+		return rc;
+	as->fpu_owner = cpu;
+	/* interrupt() stores its flag, then reads running; here running is stored, then the flag
+	 * read: one of the two sees the other, so an interrupt is never lost. */
+	atomic_store(&ctx->running, as->pid);
+	if (atomic_exchange(&ctx->interrupt, 0)) {
+		atomic_store(&ctx->running, 0);
+		ex->kind = SENTRY_EXIT_INTERRUPT;
+		return 0;
+	}
+	int status;
+	rc = ptrace(PTRACE_SYSEMU, as->pid, 0, 0) < 0 ? -errno : stub_wait(as, &status);
+	atomic_store(&ctx->running, 0);
+	if (rc < 0)
+		return rc;
+	if (!WIFSTOPPED(status))
+		return -EIO;
+	if (ptrace(PTRACE_GETREGS, as->pid, 0, &cpu->regs) < 0)
+		return -errno;
+	if ((rc = fpu_io(as, cpu, 0)) < 0)
+		return rc;
+	int sig = WSTOPSIG(status);
+	if (sig == (SIGTRAP | 0x80)) {
+		ex->kind = SENTRY_EXIT_SYSCALL;
+		return 0;
+	}
+	return classify_signal(as, sig, cpu, ex);
+}
+
+static void ctx_interrupt(struct sentry_ctx *ctx)
+{
+	atomic_store(&ctx->interrupt, 1);
+	pid_t pid = atomic_load(&ctx->running);
+	if (pid > 0)
+		syscall(SYS_tgkill, pid, pid, SIGSTOP);
+}
+
+static void ctx_release(struct sentry_ctx *ctx)
+{
+	free(ctx);
+}
+
+int ptrace_ctx_new(void *state, int cpu_hint, struct sentry_ctx **ret_ctx)
+{
+	struct sentry_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->pp = state;
+	ctx->cpu = cpu_hint;
+	*ret_ctx = ctx;
+	return 0;
+}
+
+const struct sentry_ctx_ops g_ptrace_ctx_ops = {
+	.switch_to = ctx_switch,
+	.interrupt = ctx_interrupt,
+	.release = ctx_release,
+};

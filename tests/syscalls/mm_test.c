@@ -1,0 +1,79 @@
+/*
+ * Memory and process-basics syscalls with bad and good inputs; prints one verdict line per case
+ * (never an address), so a native run and a sandboxed run must print the same thing.
+ */
+#define _GNU_SOURCE
+#include <asm/prctl.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static void verdict(const char *name, long rc)
+{
+	if (rc == -1)
+		printf("%s: %s\n", name, strerrorname_np(errno));
+	else
+		printf("%s: ok\n", name);
+}
+
+static long map(void *addr, size_t len, int prot, int flags)
+{
+	void *p = mmap(addr, len, prot, flags, -1, 0);
+	return p == MAP_FAILED ? -1 : 0;
+}
+
+int main(void)
+{
+	const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	verdict("mmap len 0", map(NULL, 0, PROT_READ, anon));
+	verdict("mmap shared and private", map(NULL, 4096, PROT_READ, anon | MAP_SHARED));
+	verdict("mmap no type", map(NULL, 4096, PROT_READ, MAP_ANONYMOUS));
+	verdict("mmap fixed unaligned", map((void *)0x100001, 4096, PROT_READ, anon | MAP_FIXED));
+	verdict("mmap unknown prot bits", map(NULL, 4096, 0x100, anon));
+
+	char *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, anon, -1, 0);
+	verdict("mmap anon", p == MAP_FAILED ? -1 : 0);
+	memset(p, 'a', 3 * 4096);
+	printf("content: %c%c\n", p[0], p[3 * 4096 - 1]);
+	verdict("mmap fixed noreplace over a mapping",
+		map(p, 4096, PROT_READ, anon | MAP_FIXED_NOREPLACE));
+	verdict("munmap unaligned", munmap(p + 1, 4096));
+	verdict("munmap zero length", munmap(p, 0));
+	verdict("munmap middle", munmap(p + 4096, 4096));
+	verdict("mprotect over the hole", mprotect(p, 3 * 4096, PROT_READ));
+	verdict("mprotect unaligned", mprotect(p + 1, 4096, PROT_READ));
+	verdict("mprotect unknown prot bits", mprotect(p, 4096, 0x100));
+	verdict("mprotect first page", mprotect(p, 4096, PROT_READ));
+	printf("still readable: %c\n", p[0]);
+
+	void *b0 = sbrk(0);
+	verdict("sbrk grow", sbrk(65536) == (void *)-1 ? -1 : 0);
+	memset(b0, 'b', 65536);
+	printf("heap grew by %ld\n", (long)((char *)sbrk(0) - (char *)b0));
+
+	struct utsname u;
+	verdict("uname", uname(&u));
+	printf("sysname: %s, machine: %s\n", u.sysname, u.machine);
+	unsigned long fs = 0;
+	verdict("arch_prctl get fs", syscall(SYS_arch_prctl, ARCH_GET_FS, &fs));
+	printf("fs base set: %s\n", fs ? "yes" : "no");
+	verdict("arch_prctl bad code", syscall(SYS_arch_prctl, 0x9999, 0));
+	verdict("arch_prctl non-canonical fs", syscall(SYS_arch_prctl, ARCH_SET_FS, 1ul << 63));
+
+	char buf[16];
+	verdict("write bad fd", write(99, "x", 1));
+	verdict("close bad fd", close(99));
+	verdict("pread negative offset", pread(1, buf, 1, -1));
+	verdict("getrandom bad flags", getrandom(buf, sizeof(buf), 0x80));
+	verdict("getrandom", getrandom(buf, sizeof(buf), 0) == sizeof(buf) ? 0 : -1);
+	verdict("write bad buffer", syscall(SYS_write, 1, 8, 1));
+	verdict("set_robust_list bad len", syscall(SYS_set_robust_list, buf, 7));
+	verdict("unknown syscall", syscall(440 + 60));
+	return 0;
+}
