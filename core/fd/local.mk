@@ -1,5 +1,7 @@
 # core/fd: the descriptor table (included from the top Makefile.am).
 core_libsentry_core_la_SOURCES += core/fd/fdtable.c core/fd/fdtable.h
+# Host-backed files (stdio); the memory devices build with the VFS (core/vfs/local.mk).
+core_libsentry_core_la_SOURCES += core/dev/host.c
 
 check_PROGRAMS += tests/unit/fd/test_fdtable
 tests_unit_fd_test_fdtable_SOURCES = tests/unit/fd/test_fdtable.c

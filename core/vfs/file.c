@@ -56,6 +56,8 @@ void vfs_file_put(struct vfs_file *f)
 		abort();
 	if (f->sf && SENTRY_OPS_HAS(f->sf->ops, f->sf->ops_size, release))
 		f->sf->ops->release(f->sf);
+	if (f->node_sf && SENTRY_OPS_HAS(f->node_sf->ops, f->node_sf->ops_size, release))
+		f->node_sf->ops->release(f->node_sf);
 	if (f->sf && (f->flags & O_ACCMODE) != O_RDONLY)
 		atomic_fetch_sub(&f->path.mnt->writers, 1);
 	vfs_path_put(&f->path);
@@ -107,10 +109,10 @@ static ssize_t do_io(struct vfs_file *f, const struct sentry_iov *iov, size_t co
 						 : o->read(f->sf, NULL, iov, count, &pos));
 	}
 	pthread_mutex_lock(&f->pos_lock);
-	int64_t pos = f->off;
+	int64_t pos = f->stream ? -1 : f->off;
 	ssize_t n = (ssize_t)vfs_rc(fs, write ? o->write(f->sf, NULL, iov, count, &pos)
 					      : o->read(f->sf, NULL, iov, count, &pos));
-	if (n >= 0)
+	if (n >= 0 && !f->stream)
 		f->off = pos;
 	pthread_mutex_unlock(&f->pos_lock);
 	return n;
@@ -202,8 +204,8 @@ int64_t vfs_lseek(struct vfs_file *f, int64_t off, int whence)
 	int64_t pos = off;
 	int rc;
 	if (SENTRY_OPS_HAS(f->sf->ops, f->sf->ops_size, seek)) {
-		pos = whence == SEEK_CUR ? f->off + off : off;
-		if (whence == SEEK_CUR && __builtin_add_overflow(f->off, off, &pos))
+		pos = whence == SEEK_CUR && !f->stream ? f->off + off : off;
+		if (whence == SEEK_CUR && !f->stream && __builtin_add_overflow(f->off, off, &pos))
 			rc = -EINVAL;
 		else
 			rc = (int)vfs_rc(f->path.mnt->fs, f->sf->ops->seek(f->sf, &pos, whence));

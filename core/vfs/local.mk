@@ -1,5 +1,8 @@
 # core/vfs: build rules (included from the top Makefile.am).
 VFS_CORE_SOURCES = \
+	core/dev/dev.h \
+	core/dev/mem.c \
+	core/vfs/anon.c \
 	core/vfs/attr.c \
 	core/vfs/bind.c \
 	core/vfs/file.c \

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dev/dev.h"
 #include "walk.h"
 
 #define VFS_OPEN_FLAGS                                                                         \
@@ -106,6 +107,29 @@ static int open_check(const struct vfs_open_how *how, int strict)
 	return 0;
 }
 
+/* A device node or FIFO the filesystem opened (sentry_file.special): the description gets the
+ * driver's file, and keeps the filesystem's for release (chrdev_open). Consumes a->sf and
+ * a->path. */
+static int open_special(struct open_arg *a, uint32_t flags, struct vfs_file **ret_file)
+{
+	struct sentry_file *dsf = NULL;
+	struct sentry_statx st;
+	int rc = (a->path.mnt->flags & VFS_MNT_NODEV) ? -EACCES : 0;
+	if (rc == 0)
+		rc = vfs_path_stat(&a->path, SENTRY_STATX_TYPE, &st);
+	/* FIFOs open once pipes exist (#7); no block device has a driver. */
+	if (rc == 0)
+		rc = a->sf->special == S_IFCHR ? dev_open_chr(st.rdev_major, st.rdev_minor, flags, &dsf)
+					       : -ENXIO;
+	*ret_file = rc == 0 ? vfs_file_wrap(&a->path, dsf, flags) : NULL;
+	if (*ret_file)
+		(*ret_file)->node_sf = a->sf;
+	else if (SENTRY_OPS_HAS(a->sf->ops, a->sf->ops_size, release))
+		a->sf->ops->release(a->sf);
+	vfs_path_put(&a->path);
+	return rc < 0 ? rc : *ret_file ? 0 : -ENOMEM;
+}
+
 static int open_common(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path,
 		       const struct vfs_open_how *how, int strict, struct vfs_file **ret_file)
 {
@@ -121,6 +145,8 @@ static int open_common(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *p
 	rc = vfs_walk(ctx, dirf, path, open_rp_flags(flags, how->resolve), open_fn, &a);
 	if (rc < 0)
 		return rc;
+	if (a.sf && a.sf->special)
+		return open_special(&a, flags, ret_file);
 	*ret_file = vfs_file_wrap(&a.path, a.sf, flags);
 	vfs_path_put(&a.path);
 	return *ret_file ? 0 : -ENOMEM;

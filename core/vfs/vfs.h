@@ -93,6 +93,12 @@ struct vfs_file {
 	uint32_t flags;			/* O_* status flags and access mode, O_PATH */
 	pthread_mutex_t pos_lock;	/* serialises offset updates (read, write, lseek) */
 	int64_t off;			/* file offset */
+	/* The offset is kept by the file itself (a host descriptor's): sequential I/O passes
+	 * offset -1 to the file's read/write, lseek goes straight to its seek. */
+	int stream;
+	/* The filesystem's file of a device node whose I/O sf serves (sentry_file.special);
+	 * released with the description. NULL otherwise. */
+	struct sentry_file *node_sf;
 };
 
 /* Debug counters of live objects, for leak checks in tests. */
@@ -220,6 +226,12 @@ int vfs_bound_endpoint(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *p
 		       void **ret_endpoint);
 
 /* --- open file descriptions (file.c) --- */
+
+/* An open file description over core-made @sf (taken; released on failure) with no name: it
+ * lives on the core's anonymous filesystem, and fstat reports @st (type and mode, at least)
+ * with an inode number of its own. Returns 0 or -ENOMEM. */
+int vfs_anon_file(struct sentry_file *sf, const struct sentry_statx *st, uint32_t flags,
+		  struct vfs_file **ret_file);
 
 void vfs_file_get(struct vfs_file *f);
 void vfs_file_put(struct vfs_file *f);

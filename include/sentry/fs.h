@@ -208,7 +208,12 @@ struct sentry_file {
 	/* Linux file status flags (O_APPEND, O_NONBLOCK, O_DIRECT, ...) and access mode; the core
 	 * keeps it current for fcntl(F_SETFL) and the filesystem reads it. */
 	uint32_t flags;
-	uint32_t pad0;
+	/* S_IFCHR, S_IFBLK or S_IFIFO when the filesystem opened a device node or FIFO and leaves
+	 * its I/O to the core, as Linux leaves it to the driver: the filesystem only checks
+	 * permissions and returns a file with this set (its ops need nothing but release). The
+	 * core then serves the description with the device's (or pipe's) operations and keeps
+	 * this file for release. 0 for every other file. */
+	uint32_t special;
 	/* The dentry opened. The filesystem sets it and keeps it referenced until release: it takes
 	 * that reference before dropping its locks in open_at, so the dentry cannot go between
 	 * open_at returning and the core taking its own. */

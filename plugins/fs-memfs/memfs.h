@@ -163,7 +163,7 @@ void memfs_data_free(struct memfs_fs *fs, struct memfs_inode *in);
 int memfs_page_at(struct memfs_fs *fs, struct memfs_inode *in, uint64_t index, int alloc,
 		  uint64_t *ret_off);
 /* File ops of regular files and directories. */
-extern const struct sentry_file_ops memfs_reg_ops, memfs_dir_ops;
+extern const struct sentry_file_ops memfs_reg_ops, memfs_dir_ops, memfs_special_ops;
 
 /* memfs_ops.c: the fs ops slots (see sentry/fs.h for each contract) */
 int memfs_get_dentry_at(struct sentry_fs *fs, struct sentry_rp *rp, struct sentry_dentry **ret_d);

@@ -300,3 +300,8 @@ const struct sentry_file_ops memfs_dir_ops = {
 	.iterate = memfs_iterate,
 	.release = file_release,
 };
+
+/* Device nodes and FIFOs: the core serves their I/O (sentry_file.special). */
+const struct sentry_file_ops memfs_special_ops = {
+	.release = file_release,
+};

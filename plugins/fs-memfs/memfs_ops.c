@@ -131,8 +131,11 @@ static int new_file(struct memfs_fs *fs, struct memfs_dentry *d, uint32_t flags,
 	struct memfs_file *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	int dir = S_ISDIR(d->inode->mode);
-	f->base.ops = dir ? &memfs_dir_ops : &memfs_reg_ops;
+	uint32_t type = d->inode->mode & S_IFMT;
+	f->base.ops = type == S_IFDIR ? &memfs_dir_ops
+		      : type == S_IFREG ? &memfs_reg_ops : &memfs_special_ops;
+	if (type == S_IFCHR || type == S_IFBLK || type == S_IFIFO)
+		f->base.special = type;
 	f->base.ops_size = sizeof(struct sentry_file_ops);
 	f->base.flags = flags;
 	f->base.dentry = &d->base;
@@ -159,8 +162,8 @@ static int open_existing(struct memfs_fs *fs, struct sentry_rp *rp, struct memfs
 		return -ENOTDIR;
 	if (S_ISDIR(in->mode) && (may & SENTRY_MAY_WRITE))
 		return -EISDIR;
-	if (!S_ISDIR(in->mode) && !S_ISREG(in->mode))
-		return -ENXIO; /* TODO(#3): FIFOs, device nodes and sockets need their files */
+	if (S_ISSOCK(in->mode))
+		return -ENXIO; /* open(2): a socket is connected to, not opened */
 	int rc = created ? 0 : memfs_may(fs, rp, in, may);
 	const struct sentry_creds *c = fs->rp->creds(rp);
 	if (rc == 0 && (flags & O_NOATIME) && c->fsuid != in->uid &&

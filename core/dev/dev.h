@@ -1,0 +1,37 @@
+/*
+ * core/dev/dev.h: character devices the Sentry serves itself, and files over host descriptors.
+ *
+ * A device node lives on any filesystem (memfs for /dev); opening it reaches the driver here
+ * by its device number, as Linux's chrdev_open does, so the node's permissions come from the
+ * filesystem and its I/O from the core. The memory devices are the first: null (1,3), zero
+ * (1,5), full (1,7), random (1,8), urandom (1,9). tty (5,0) has no controlling terminal to
+ * stand for yet and gives -ENXIO, as Linux does for a process without one.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "sentry/fs.h"
+
+/* Opens device @major:@minor with @flags. *ret_file is core-made, released through its ops.
+ * Returns 0, -ENXIO (no such device), -ENOMEM. */
+int dev_open_chr(uint32_t major, uint32_t minor, uint32_t flags, struct sentry_file **ret_file);
+
+/* One entry of the standard /dev: name, mode (type and permissions), device number. */
+struct dev_node {
+	const char *name;
+	uint32_t mode;
+	uint32_t major, minor;
+};
+
+/* The nodes a container's /dev holds (runc's default devices), ended by a NULL name. */
+extern const struct dev_node g_dev_default_nodes[];
+
+struct vfs_file;
+
+/* An open file description over host descriptor @fd (taken: closed on release), for the stdio
+ * runsc donates. Reads and writes go straight to the host descriptor, so output keeps its
+ * order whoever else writes to the same file, and O_APPEND stays the host's. Terminal ioctls
+ * from a short allowlist pass through. @flags is the access mode and status flags the
+ * application sees. Returns 0, -EBADF (@fd not open), -ENOMEM. */
+int dev_host_file(int fd, uint32_t flags, struct vfs_file **ret_file);

@@ -1,0 +1,146 @@
+/*
+ * core/dev/host.c: open file descriptions over host descriptors (see dev.h).
+ *
+ * The description is a "stream" (vfs_file.stream): the offset that matters is the host's own,
+ * shared with whoever else holds the host file description (the shell that redirected the
+ * container's output to a file). Sequential reads and writes therefore use read(2)/write(2) on
+ * the host descriptor and never the Sentry's copy of an offset; that is what keeps every byte of
+ * interleaved output in order.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "dev/dev.h"
+#include "kernel/task.h"
+#include "mm/mm.h"
+#include "vfs/vfs.h"
+
+struct host_file {
+	struct sentry_file base;
+	int fd;
+};
+
+static int host_fd(struct sentry_file *file)
+{
+	return ((struct host_file *)file)->fd;
+}
+
+/* Host iovecs of at most IOV_MAX entries are what the core hands over (UIO_MAXIOV). */
+static int64_t host_io(struct sentry_file *file, const struct sentry_iov *iov, size_t count,
+		       int64_t *off, int write)
+{
+	struct iovec v[64];
+	size_t n = count < 64 ? count : 64;	/* a short transfer is allowed; callers loop */
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct iovec){ .iov_base = iov[i].base, .iov_len = iov[i].len };
+	ssize_t r;
+	do {
+		if (*off < 0)
+			r = write ? writev(host_fd(file), v, (int)n) : readv(host_fd(file), v, (int)n);
+		else
+			r = write ? pwritev(host_fd(file), v, (int)n, *off)
+				  : preadv(host_fd(file), v, (int)n, *off);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (*off >= 0)
+		*off += r;
+	return r;
+}
+
+static int64_t host_read(struct sentry_file *file, struct sentry_task *task,
+			 const struct sentry_iov *iov, size_t count, int64_t *off)
+{
+	return host_io(file, iov, count, off, 0);
+}
+
+static int64_t host_write(struct sentry_file *file, struct sentry_task *task,
+			  const struct sentry_iov *iov, size_t count, int64_t *off)
+{
+	return host_io(file, iov, count, off, 1);
+}
+
+/* The host's lseek on its own offset: -ESPIPE for pipes and terminals, as Linux. */
+static int host_seek(struct sentry_file *file, int64_t *off, int whence)
+{
+	off_t r = lseek(host_fd(file), *off, whence);
+	if (r < 0)
+		return -errno;
+	*off = r;
+	return 0;
+}
+
+/* Terminal requests a program makes on its stdio: passed through with their argument copied,
+ * so nothing the application names reaches the host but a struct of known size. */
+static int64_t host_ioctl(struct sentry_file *file, struct sentry_task *task, uint32_t cmd,
+			  uint64_t arg)
+{
+	struct task *t = (struct task *)task;
+	union {
+		struct termios tio;
+		struct winsize ws;
+		int i;
+	} u;
+	size_t size;
+	int out;
+	switch (cmd) {
+	case TCGETS: size = sizeof(u.tio); out = 1; break;
+	case TCSETS: case TCSETSW: case TCSETSF: size = sizeof(u.tio); out = 0; break;
+	case TIOCGWINSZ: size = sizeof(u.ws); out = 1; break;
+	case TIOCSWINSZ: size = sizeof(u.ws); out = 0; break;
+	case FIONREAD: size = sizeof(u.i); out = 1; break;
+	default:
+		return -ENOTTY;
+	}
+	if (!out && mm_copy_in(t->mm, arg, &u, size) < 0)
+		return -EFAULT;
+	if (ioctl(host_fd(file), cmd, &u) < 0)
+		return -errno;
+	if (out && mm_copy_out(t->mm, arg, &u, size) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+static void host_release(struct sentry_file *file)
+{
+	close(host_fd(file));
+	free(file);
+}
+
+static const struct sentry_file_ops g_host_ops = {
+	.read = host_read,
+	.write = host_write,
+	.seek = host_seek,
+	.ioctl = host_ioctl,
+	.release = host_release,
+};
+
+int dev_host_file(int fd, uint32_t flags, struct vfs_file **ret_file)
+{
+	struct stat hs;
+	if (fstat(fd, &hs) < 0)
+		return -EBADF;
+	struct host_file *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->base.ops = &g_host_ops;
+	f->base.ops_size = sizeof(g_host_ops);
+	f->fd = fd;
+	/* fstat shows the type and permissions; the host's owner, inode and times stay out. */
+	struct sentry_statx st = {
+		.mask = SENTRY_STATX_TYPE | SENTRY_STATX_MODE | SENTRY_STATX_UID | SENTRY_STATX_GID,
+		.mode = hs.st_mode & (S_IFMT | 0777),
+		.blksize = 4096,
+	};
+	int rc = vfs_anon_file(&f->base, &st, flags, ret_file);
+	if (rc == 0)
+		(*ret_file)->stream = 1;
+	return rc;
+}

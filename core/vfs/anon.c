@@ -1,0 +1,142 @@
+/*
+ * core/vfs/anon.c: files with no name (Linux's anon_inodefs): host-backed stdio now, pipes,
+ * eventfds and sockets later. An open file description always has a vfs_path, so these files
+ * live on one internal filesystem, never mounted in any namespace, whose dentries carry just
+ * the attributes fstat reports. The filesystem is a core-internal plugin (a static descriptor
+ * behind a plg_plugin that no loader made), which keeps file.c free of special cases.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vfs_internal.h"
+
+struct anon_dentry {
+	struct sentry_dentry base;
+	atomic_long refs;
+	struct sentry_statx st;
+};
+
+static struct anon_dentry g_anon_root = {
+	.refs = 1,
+	.st = { .mask = SENTRY_STATX_BASIC_STATS, .mode = S_IFDIR | 0500, .nlink = 1, .ino = 1 },
+};
+static atomic_ulong g_anon_next_ino = 2;
+
+static int anon_get_fs(void *state, const char *source, const char *data, uint64_t flags,
+		       const struct sentry_creds *creds, struct sentry_fs **ret_fs,
+		       struct sentry_dentry **ret_root)
+{
+	atomic_fetch_add(&g_anon_root.refs, 1);
+	*ret_fs = (struct sentry_fs *)&g_anon_root;
+	*ret_root = &g_anon_root.base;
+	return 0;
+}
+
+static void anon_release_fs(struct sentry_fs *fs)
+{
+}
+
+static void anon_dentry_get(struct sentry_fs *fs, struct sentry_dentry *d)
+{
+	atomic_fetch_add(&((struct anon_dentry *)d)->refs, 1);
+}
+
+static void anon_dentry_put(struct sentry_fs *fs, struct sentry_dentry *d)
+{
+	struct anon_dentry *ad = (struct anon_dentry *)d;
+	if (atomic_fetch_sub(&ad->refs, 1) == 1 && ad != &g_anon_root)
+		free(ad);
+}
+
+/* Nothing can be looked up: the filesystem is never mounted where a walk could reach it. */
+static int anon_get_dentry_at(struct sentry_fs *fs, struct sentry_rp *rp,
+			      struct sentry_dentry **ret_d)
+{
+	return -ENOENT;
+}
+
+static int anon_open_at(struct sentry_fs *fs, struct sentry_rp *rp, uint32_t flags, uint32_t mode,
+			struct sentry_file **ret_file)
+{
+	return -ENOENT;
+}
+
+static int anon_dentry_stat(struct sentry_fs *fs, struct sentry_dentry *d, uint32_t mask,
+			    struct sentry_statx *ret_stat)
+{
+	*ret_stat = ((struct anon_dentry *)d)->st;
+	return 0;
+}
+
+static const struct sentry_fs_ops g_anon_ops = {
+	.get_fs = anon_get_fs,
+	.release_fs = anon_release_fs,
+	.dentry_get = anon_dentry_get,
+	.dentry_put = anon_dentry_put,
+	.get_dentry_at = anon_get_dentry_at,
+	.open_at = anon_open_at,
+	.dentry_stat = anon_dentry_stat,
+};
+
+static const struct sentry_plugin g_anon_desc = {
+	.magic = SENTRY_PLUGIN_MAGIC,
+	.abi_major = SENTRY_ABI_MAJOR,
+	.abi_minor = SENTRY_ABI_MINOR,
+	.desc_size = sizeof(struct sentry_plugin),
+	.kind = SENTRY_PLUGIN_FS,
+	.name = "anon",
+	.version = "core",
+	.ops = &g_anon_ops,
+	.ops_size = sizeof(g_anon_ops),
+};
+
+static struct plg_plugin g_anon_plugin = {
+	.desc = &g_anon_desc, .file = "(core)", .initialised = 1,
+};
+
+/* The one mount of the filesystem, made on first use and kept for the life of the Sentry. */
+static struct vfs_mount *g_anon_mnt;
+static pthread_once_t g_anon_once = PTHREAD_ONCE_INIT;
+
+static void anon_setup(void)
+{
+	struct vfs_fs *fs;
+	struct sentry_dentry *root;
+	if (vfs_fs_new(&g_anon_plugin, "anon", NULL, 0, NULL, &fs, &root) < 0)
+		return;
+	g_anon_mnt = vfs_mnt_alloc(fs, root, 0);	/* takes both references */
+	if (!g_anon_mnt) {
+		vfs_fs_dput(fs, root);
+		vfs_fs_put(fs);
+	}
+}
+
+int vfs_anon_file(struct sentry_file *sf, const struct sentry_statx *st, uint32_t flags,
+		  struct vfs_file **ret_file)
+{
+	pthread_once(&g_anon_once, anon_setup);
+	struct anon_dentry *d = g_anon_mnt ? calloc(1, sizeof(*d)) : NULL;
+	if (!d) {
+		if (SENTRY_OPS_HAS(sf->ops, sf->ops_size, release))
+			sf->ops->release(sf);
+		return -ENOMEM;
+	}
+	atomic_init(&d->refs, 1);	/* the file's, put on release through the path */
+	d->st = *st;
+	d->st.mask |= SENTRY_STATX_INO | SENTRY_STATX_NLINK;
+	d->st.ino = atomic_fetch_add(&g_anon_next_ino, 1);
+	d->st.nlink = 1;
+	d->st.dev_minor = g_anon_mnt->fs->dev_minor;
+	sf->dentry = &d->base;
+	vfs_dref_taken();
+	struct vfs_path p = { .mnt = g_anon_mnt, .d = &d->base };
+	vfs_mount_get(g_anon_mnt);
+	*ret_file = vfs_file_wrap(&p, sf, flags);
+	vfs_path_put(&p);
+	return *ret_file ? 0 : -ENOMEM;
+}
