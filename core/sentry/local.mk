@@ -1,5 +1,6 @@
 # core/sentry: composing a Sentry from the chosen plugins.
-core_libsentry_core_la_SOURCES += core/sentry/compose.c core/sentry/compose.h
+core_libsentry_core_la_SOURCES += core/sentry/compose.c core/sentry/compose.h \
+	core/sentry/boot.c core/sentry/boot.h
 
 check_PROGRAMS += tests/unit/plugin/test_compose
 tests_unit_plugin_test_compose_SOURCES = tests/unit/plugin/test_compose.c

@@ -53,17 +53,24 @@ static void anon_dentry_put(struct sentry_fs *fs, struct sentry_dentry *d)
 		free(ad);
 }
 
-/* Nothing can be looked up: the filesystem is never mounted where a walk could reach it. */
+/* The only walks that reach the filesystem start at one of its files with an empty path
+ * (fstat as newfstatat(fd, "", AT_EMPTY_PATH), /proc/self/fd reopen later): nothing can be
+ * looked up below a file, and nothing is mounted where a path could lead here. */
 static int anon_get_dentry_at(struct sentry_fs *fs, struct sentry_rp *rp,
 			      struct sentry_dentry **ret_d)
 {
-	return -ENOENT;
+	if (!g_vfs_rp_ops.done(rp))
+		return -ENOTDIR;
+	anon_dentry_get(fs, rp->start);
+	*ret_d = rp->start;
+	return 0;
 }
 
+/* Reopening a pipe or a host file by path comes with /proc (#7). */
 static int anon_open_at(struct sentry_fs *fs, struct sentry_rp *rp, uint32_t flags, uint32_t mode,
 			struct sentry_file **ret_file)
 {
-	return -ENOENT;
+	return g_vfs_rp_ops.done(rp) ? -ENXIO : -ENOTDIR;
 }
 
 static int anon_dentry_stat(struct sentry_fs *fs, struct sentry_dentry *d, uint32_t mask,
