@@ -6,6 +6,9 @@ runtime_runsc_LDFLAGS = $(CORE_LDOPTS)
 runtime_runsc_LDADD = core/libsentry-core.la $(JSONC_LIBS)
 runtime_runsc_SOURCES = \
 	runtime/cmd_plugins.c \
+	runtime/cmd_run.c \
+	runtime/sandbox.c \
+	runtime/sandbox.h \
 	runtime/cmd_spec.c \
 	runtime/runsc.c \
 	runtime/runsc.h

@@ -16,6 +16,8 @@ static const struct {
 	const char *help;
 } g_commands[] = {
 	{ "plugins", rt_cmd_plugins, "list the plugins found and the ones refused" },
+	{ "run", rt_cmd_run, "run a container from a bundle (--bundle DIR) and wait for it" },
+	{ "do", rt_cmd_do, "run a command in a sandbox over the host's / (read-only)" },
 	{ "spec", rt_cmd_spec, "write a default config.json into the bundle (--bundle DIR)" },
 };
 

@@ -24,6 +24,8 @@ struct rt_globals {
 typedef int (*rt_cmd_fn)(const struct rt_globals *g, int argc, char **argv, struct rt_error **err);
 
 int rt_cmd_spec(const struct rt_globals *g, int argc, char **argv, struct rt_error **err);
+int rt_cmd_run(const struct rt_globals *g, int argc, char **argv, struct rt_error **err);
+int rt_cmd_do(const struct rt_globals *g, int argc, char **argv, struct rt_error **err);
 int rt_cmd_plugins(const struct rt_globals *g, int argc, char **argv, struct rt_error **err);
 
 /* Parses "--name=value", "--name value", "-name value" forms of the flag @name at argv[*i].

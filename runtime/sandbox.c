@@ -1,0 +1,143 @@
+/*
+ * runtime/sandbox.c: Gofers and the Sentry of one sandbox (see sandbox.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "plugin/plugin.h"
+#include "plugin/services.h"
+#include "sandbox.h"
+#include "sentry/boot.h"
+#include "vfs/vfs.h"
+
+#ifndef PLUGINDIR
+#define PLUGINDIR "/usr/local/lib/cvisor/plugins"
+#endif
+
+/* The Gofer's end of the channel, in the Gofer process. */
+#define GOFER_FD 3
+
+/* Starts `runsc gofer` on @share; *ret_fd is the Sentry's end of its channel. */
+static int gofer_start(const struct rt_globals *g, const struct rt_share *share, pid_t *ret_pid,
+		       int *ret_fd, struct rt_error **err)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return rt_error_make(err, errno, "gofer: socketpair");
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return rt_error_make(err, errno, "gofer: fork");
+	}
+	if (pid == 0) {
+		/* The Gofer gets its channel and nothing else of ours: no stdin, no other fds. */
+		if (dup2(sv[1], GOFER_FD) < 0)
+			_exit(127);
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0)
+			dup2(null, 0);
+		syscall(SYS_close_range, GOFER_FD + 1, ~0u, 0);
+		char fdarg[16];
+		snprintf(fdarg, sizeof(fdarg), "%d", GOFER_FD);
+		const char *dir = g->plugin_dir ? g->plugin_dir : PLUGINDIR;
+		char *argv[] = { "runsc", "--plugin-dir", (char *)dir, "gofer", "--root",
+				 (char *)share->host, "--fd", fdarg,
+				 share->readonly ? "--ro" : NULL, NULL };
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	close(sv[1]);
+	*ret_pid = pid;
+	*ret_fd = sv[0];
+	return 0;
+}
+
+static void gofers_stop(pid_t *pids, int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);	/* end of the channel: the Gofer exits */
+	for (size_t i = 0; i < n; i++) {
+		int st;
+		while (pids[i] > 0 && waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
+			;
+	}
+}
+
+/* The Sentry's mount list: 9p for each share, memfs for each tmpfs. */
+static int make_mounts(const struct rt_sandbox *sb, const int *fds, struct boot_config *cfg,
+		       char (*data)[64])
+{
+	for (size_t i = 0; i < sb->share_count; i++) {
+		snprintf(data[i], sizeof(data[i]), "fd=%d,cache=exclusive", fds[i]);
+		struct boot_mount m = { .target = sb->shares[i].target, .fs = "9p",
+					.source = sb->shares[i].host, .data = data[i],
+					.flags = sb->shares[i].readonly ? MS_RDONLY : 0 };
+		if (i == 0)
+			cfg->root = m;
+		else
+			cfg->mounts[cfg->mount_count++] = m;
+	}
+	for (size_t i = 0; i < sb->tmpfs_count; i++) {
+		if (cfg->mount_count == BOOT_MAX_MOUNTS)
+			return -E2BIG;
+		cfg->mounts[cfg->mount_count++] = (struct boot_mount){
+			.target = sb->tmpfs[i].target, .fs = "memfs", .source = "tmpfs",
+			.data = sb->tmpfs[i].data, .flags = sb->tmpfs[i].flags };
+	}
+	return 0;
+}
+
+int rt_sandbox_run(const struct rt_globals *g, const struct rt_sandbox *sb, struct rt_error **err)
+{
+	pid_t pids[16] = { 0 };
+	int fds[16];
+	size_t n = 0;
+	int rc = 0;
+	for (; n < sb->share_count && rc == 0; n++) {
+		fds[n] = -1;
+		rc = gofer_start(g, &sb->shares[n], &pids[n], &fds[n], err);
+	}
+	struct plg_set set;
+	struct sentry_services svc;
+	plg_set_init(&set);
+	svc_init(&svc);
+	vfs_fill_services(&svc);
+	const char *dir = g->plugin_dir ? g->plugin_dir : PLUGINDIR;
+	if (rc == 0 && (rc = plg_set_load_dir(&set, dir)) < 0)
+		rt_error_make(err, -rc, "plugin directory %s", dir);
+
+	struct boot_config cfg = {
+		.set = &set, .svc = &svc, .platform = g->platform, .make_dev = 1,
+		.argv = sb->argv, .envp = sb->envp, .cwd = sb->cwd, .uid = sb->uid,
+		.gid = sb->gid, .strace = g->strace, .stdio = { -1, -1, -1 },
+	};
+	char data[16][64];
+	if (rc == 0 && make_mounts(sb, fds, &cfg, data) < 0)
+		rc = rt_error_make(err, 0, "too many mounts (at most %d)", BOOT_MAX_MOUNTS);
+	for (int i = 0; rc == 0 && i < 3; i++)
+		if ((cfg.stdio[i] = fcntl(i, F_DUPFD_CLOEXEC, 10)) < 0)
+			rc = rt_error_make(err, errno, "stdio %d", i);
+	int status = 0;
+	char msg[512];
+	if (rc == 0 && boot_run(&cfg, &status, msg, sizeof(msg)) < 0)
+		rc = rt_error_make(err, 0, "%s", msg);
+	else if (rc < 0)
+		for (int i = 0; i < 3; i++)
+			if (cfg.stdio[i] >= 0)
+				close(cfg.stdio[i]);
+	plg_set_fini(&set);
+	gofers_stop(pids, fds, n);
+	return rc < 0 ? -1 : boot_exit_code(status);
+}

@@ -1,0 +1,44 @@
+/*
+ * runtime/sandbox.h: starting a sandbox: its Gofers, then the Sentry running the process.
+ *
+ * The runsc process that runs the container becomes its Sentry: it starts one Gofer process per
+ * served host tree (the rootfs, each bind mount), each on its own socketpair, and then boots the
+ * Sentry with those trees mounted through the 9p filesystem plugin. When the process ends, the
+ * channels close and every Gofer exits; runsc reaps them and returns the process's status.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "runsc.h"
+
+/* A host tree served to the sandbox. */
+struct rt_share {
+	const char *host;	/* absolute host path */
+	const char *target;	/* where it appears in the sandbox ("/" for the root) */
+	int readonly;
+};
+
+/* A non-host mount (tmpfs). */
+struct rt_tmpfs {
+	const char *target;
+	const char *data;	/* "size=...,mode=...", or NULL */
+	uint64_t flags;		/* MS_* */
+};
+
+struct rt_sandbox {
+	struct rt_share shares[16];	/* shares[0] is the root */
+	size_t share_count;
+	struct rt_tmpfs tmpfs[16];
+	size_t tmpfs_count;
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;
+	uint32_t uid, gid;
+};
+
+/* Runs @sb to its end. Returns the exit status runsc reports (the code, or 128 + signal), or
+ * -1 with *@err set when the sandbox could not start. */
+int rt_sandbox_run(const struct rt_globals *g, const struct rt_sandbox *sb, struct rt_error **err);
