@@ -294,6 +294,17 @@ void fdt_close_on_exec(struct fdt *t)
 	}
 }
 
+int fdt_next(struct fdt *t, int from)
+{
+	int found = -1;
+	pthread_mutex_lock(&t->lock);
+	for (unsigned int fd = from < 0 ? 0 : (unsigned int)from; fd < t->cap && found < 0; fd++)
+		if (t->slots[fd].obj)
+			found = (int)fd;
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
+
 unsigned int fdt_count(struct fdt *t)
 {
 	unsigned int n = 0;

@@ -76,5 +76,8 @@ int fdt_dup3(struct fdt *t, int oldfd, int newfd, int flags);
 /* Closes every FD_CLOEXEC descriptor (execve). */
 void fdt_close_on_exec(struct fdt *t);
 
+/* The lowest open descriptor >= @from, or -1 (listing /proc/self/fd). */
+int fdt_next(struct fdt *t, int from);
+
 /* Number of open descriptors. */
 unsigned int fdt_count(struct fdt *t);

@@ -2,6 +2,8 @@
 core_libsentry_core_la_SOURCES += core/fd/fdtable.c core/fd/fdtable.h
 # Host-backed files (stdio); the memory devices build with the VFS (core/vfs/local.mk).
 core_libsentry_core_la_SOURCES += core/dev/host.c
+# /proc, a core filesystem generated from the kernel's objects.
+core_libsentry_core_la_SOURCES += core/proc/procfs.c core/proc/procfs.h
 
 check_PROGRAMS += tests/unit/fd/test_fdtable
 tests_unit_fd_test_fdtable_SOURCES = tests/unit/fd/test_fdtable.c

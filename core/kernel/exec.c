@@ -138,6 +138,32 @@ static uint64_t cpu_hwcap(void)
 	return __get_cpuid(1, &a, &b, &c, &d) ? d : 0;
 }
 
+/* What /proc shows of the new image: its path and argv. Best effort: on ENOMEM /proc shows
+ * the old values, which is all a failed allocation can cost here. */
+static void record_identity(struct task *t, const char *execfn, char *const argv[])
+{
+	size_t len = 0;
+	for (size_t i = 0; argv[i]; i++)
+		len += strlen(argv[i]) + 1;
+	char *cmd = malloc(len ? len : 1), *path = strdup(execfn);
+	if (!cmd || !path) {
+		free(cmd);
+		free(path);
+		return;
+	}
+	size_t off = 0;
+	for (size_t i = 0; argv[i]; i++) {
+		size_t n = strlen(argv[i]) + 1;
+		memcpy(cmd + off, argv[i], n);
+		off += n;
+	}
+	free(t->cmdline);
+	free(t->exe_path);
+	t->cmdline = cmd;
+	t->cmdline_len = len;
+	t->exe_path = path;
+}
+
 int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *const argv[],
 	      char *const envp[])
 {
@@ -179,6 +205,7 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 		mm_free(mm);
 		return rc;
 	}
+	record_identity(t, execfn, argv);
 	mm_set_brk_start(mm, (exe.end + MM_PAGE_MASK) & ~MM_PAGE_MASK);
 	mm_free(t->mm);
 	t->mm = mm;

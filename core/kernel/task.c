@@ -70,10 +70,19 @@ int task_new(struct kernel *k, struct vfs_ctx *fs, struct task **ret_task)
 	return 0;
 }
 
+static __thread struct task *g_current;
+
+struct task *task_current(void)
+{
+	return g_current;
+}
+
 void task_free(struct task *t)
 {
 	if (!t)
 		return;
+	free(t->exe_path);
+	free(t->cmdline);
 	if (t->ctx)
 		t->k->platform->ctx_ops->release(t->ctx);
 	mm_free(t->mm);
@@ -118,6 +127,8 @@ static void task_fault(struct task *t, const struct sentry_exit *ex)
 int task_run(struct task *t)
 {
 	const struct sentry_ctx_ops *ops = t->k->platform->ctx_ops;
+	struct task *outer = g_current;
+	g_current = t;
 	while (!t->exited) {
 		struct sentry_exit ex = { 0 };
 		int rc = ops->switch_to(t->ctx, t->mm->as, &t->cpu, &ex);
@@ -145,6 +156,7 @@ int task_run(struct task *t)
 			task_fatal_signal(t, SIGKILL);
 		}
 	}
+	g_current = outer;
 	return t->exit_status;
 }
 

@@ -41,6 +41,9 @@ struct task {
 	uint64_t clear_child_tid;	/* set_tid_address(2) */
 	uint64_t robust_list;		/* set_robust_list(2) head */
 	uint64_t robust_len;
+	char *exe_path;			/* the executable's path at execve (/proc/self/exe) */
+	char *cmdline;			/* argv strings, each NUL-terminated (/proc/self/cmdline) */
+	size_t cmdline_len;
 	int exited;			/* the task ended: exit_status is final */
 	int exit_status;		/* wait(2) status: code << 8, or the terminating signal */
 };
@@ -67,3 +70,6 @@ int task_run(struct task *t);
 
 /* Ends the task with wait status @status (exit(2), exit_group(2), a fatal signal). */
 void task_exit(struct task *t, int status);
+
+/* The task the calling Sentry thread runs, or NULL outside task_run (for /proc/self). */
+struct task *task_current(void);

@@ -16,6 +16,7 @@
 #include "dev/dev.h"
 #include "fd/fdtable.h"
 #include "kernel/task.h"
+#include "proc/procfs.h"
 #include "sentry/boot.h"
 #include "sentry/compose.h"
 #include "sys/sys.h"
@@ -143,6 +144,32 @@ static int make_dev(const struct sentry_composition *c, struct vfs_ctx *ctx)
 			       MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
 	ctx->umask = umask;
 	return rc;
+}
+
+/* /proc, and the mount table it shows (the mounts boot made, in order). */
+static int make_proc(const struct boot_config *cfg, struct vfs_ctx *ctx)
+{
+	int rc = make_target(ctx, "/proc");
+	if (rc == 0)
+		rc = vfs_mount(ctx, procfs_plugin(), "proc", "/proc",
+			       MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	if (rc < 0)
+		return rc;
+	char text[8192];
+	size_t n = 0;
+	for (size_t i = 0; i <= cfg->mount_count && n < sizeof(text); i++) {
+		const struct boot_mount *m = i == 0 ? &cfg->root : &cfg->mounts[i - 1];
+		const char *type = !strcmp(m->fs, "memfs") ? "tmpfs" : m->fs;
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %s %s %s 0 0\n",
+				      m->source ? m->source : "none", i == 0 ? "/" : m->target, type,
+				      (m->flags & MS_RDONLY) ? "ro" : "rw");
+	}
+	if (n < sizeof(text))
+		snprintf(text + n, sizeof(text) - n,
+			 "tmpfs /dev tmpfs rw,nosuid 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n"
+			 "shm /dev/shm tmpfs rw,nosuid,nodev,noexec 0 0\n");
+	procfs_set_mounts(text);
+	return 0;
 }
 
 /* The value of @name in @envp, or NULL. */
@@ -283,6 +310,8 @@ int boot_run(const struct boot_config *cfg, int *ret_status, char *msg, size_t s
 	}
 	if (rc == 0 && cfg->make_dev && (rc = make_dev(&c, ctx)) < 0)
 		fail(msg, size, rc, "/dev");
+	if (rc == 0 && cfg->make_dev && (rc = make_proc(cfg, ctx)) < 0)
+		fail(msg, size, rc, "/proc");
 	if (rc == 0 && cfg->populate && (rc = cfg->populate(ctx, cfg->populate_arg)) < 0)
 		fail(msg, size, rc, "populate");
 	if (rc == 0 && cfg->cwd && (rc = vfs_chdir(ctx, NULL, cfg->cwd)) < 0)

@@ -37,6 +37,11 @@ tests_syscalls_dev_test_static_SOURCES = tests/syscalls/dev_test.c
 tests_syscalls_dev_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
 tests_syscalls_dev_test_static_LDFLAGS = -static -all-static
 
+check_PROGRAMS += tests/syscalls/proc_test_static
+tests_syscalls_proc_test_static_SOURCES = tests/syscalls/proc_test.c
+tests_syscalls_proc_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
+tests_syscalls_proc_test_static_LDFLAGS = -static -all-static
+
 # Runs a static program inside a Sentry for tests/syscalls/run.sh.
 check_PROGRAMS += tests/syscalls/sentry_run
 tests_syscalls_sentry_run_SOURCES = tests/syscalls/sentry_run.c
