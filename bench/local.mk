@@ -7,6 +7,7 @@ EXTRA_DIST += bench/lib.sh
 check_PROGRAMS += bench/vfs_stat
 bench_vfs_stat_SOURCES = bench/vfs_stat.c \
 	core/plugin/plugin.c core/plugin/services.c core/util/log.c core/mm/memfile.c \
+	core/mm/mm.c core/kernel/wait.c \
 	$(VFS_CORE_SOURCES)
 bench_vfs_stat_CPPFLAGS = $(CORE_CPPOPTS)
 bench_vfs_stat_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -O2

@@ -1,1 +1,10 @@
 # core/kernel: build rules (included from the top Makefile.am).
+core_libsentry_core_la_SOURCES += core/kernel/wait.c core/kernel/wait.h
+
+check_PROGRAMS += tests/unit/kernel/test_wait
+tests_unit_kernel_test_wait_SOURCES = tests/unit/kernel/test_wait.c
+tests_unit_kernel_test_wait_CPPFLAGS = $(UNIT_CPPOPTS)
+tests_unit_kernel_test_wait_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_kernel_test_wait_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_kernel_test_wait_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/kernel/test_wait

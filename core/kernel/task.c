@@ -52,6 +52,7 @@ int task_new(struct kernel *k, struct vfs_ctx *fs, struct task **ret_task)
 		return -ENOMEM;
 	t->k = k;
 	t->fs = fs;
+	kwait_init(&t->wait);
 	t->tid = t->tgid = ++k->next_tid;
 	t->cpu.fpu_size = k->info.fpu_size ? k->info.fpu_size : 4096;
 	/* XSAVE needs 64-byte alignment. */
@@ -83,6 +84,7 @@ void task_free(struct task *t)
 		return;
 	free(t->exe_path);
 	free(t->cmdline);
+	kwait_destroy(&t->wait);
 	if (t->ctx)
 		t->k->platform->ctx_ops->release(t->ctx);
 	mm_free(t->mm);

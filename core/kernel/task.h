@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "sentry/platform.h"
+#include "kernel/wait.h"
 #include "sentry/services.h"
 
 struct mm;
@@ -44,6 +45,7 @@ struct task {
 	char *exe_path;			/* the executable's path at execve (/proc/self/exe) */
 	char *cmdline;			/* argv strings, each NUL-terminated (/proc/self/cmdline) */
 	size_t cmdline_len;
+	struct kwait wait;		/* where the task blocks (kernel/wait.h) */
 	int exited;			/* the task ended: exit_status is final */
 	int exit_status;		/* wait(2) status: code << 8, or the terminating signal */
 };

@@ -11,6 +11,7 @@
 #include "sentry/fs.h"
 #include "sentry/plugin.h"
 
+#include "kernel/wait.h"
 #include "mm/memfile.h"
 #include "services.h"
 #include "util/log.h"
@@ -88,4 +89,5 @@ void svc_init(struct sentry_services *svc)
 	svc->mf_ptr = mf_ptr;
 	svc->mf_fd = mf_fd;
 	vfs_fill_services(svc);
+	kwait_fill_services(svc);
 }

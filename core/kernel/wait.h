@@ -1,0 +1,66 @@
+/*
+ * core/kernel/wait.h: the one way anything in the Sentry waits (DESIGN.md, Threading and
+ * blocking), plus waiter queues and one-shot timers for plugins.
+ *
+ * A task blocks on its own wait slot (a mutex and condition variable): waiter queues wake it by
+ * event, deadlines by time, and kwait_interrupt (a signal for the task) by setting a flag, so
+ * every blocking system call can be ended by a signal and restarted per SA_RESTART. The
+ * services table's wq_*, block, copy_in/copy_out and timer_* slots are these functions.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "sentry/services.h"
+
+struct task;
+
+/* A task's wait slot. */
+struct kwait {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;	/* on CLOCK_MONOTONIC */
+	unsigned long wakeups;	/* bumped by every wake, so a waiter sees wakes it slept through */
+	int interrupted;	/* a signal is pending: blocking calls return -EINTR */
+};
+
+void kwait_init(struct kwait *w);
+void kwait_destroy(struct kwait *w);
+
+/* Makes the task's current or next block return -EINTR, until kwait_clear_interrupt. */
+void kwait_interrupt(struct kwait *w);
+void kwait_clear_interrupt(struct kwait *w);
+
+/* A registration on a waiter queue, on the waiter's stack. */
+struct kwait_reg {
+	struct kwait_reg *next, *prev;
+	struct kwait *slot;
+	uint32_t events;
+	struct sentry_waitq *wq;
+	unsigned long seen;	/* slot wakeups when registered or last woken */
+};
+
+/* The exact wait, for the core: register, check the condition, sleep, repeat, finish.
+ *   kwait_prepare(t, wq, EV, &r);
+ *   while (!ready() && (rc = kwait_sleep(&r, clock, deadline)) == 0)
+ *           ;
+ *   kwait_finish(&r);
+ * A notify after prepare is never lost. kwait_sleep returns 0 (woken: recheck), -ETIMEDOUT,
+ * -EINTR or -EINVAL (clock). */
+void kwait_prepare(struct task *task, struct sentry_waitq *wq, uint32_t events,
+		   struct kwait_reg *reg);
+int kwait_sleep(struct kwait_reg *reg, int clock, int64_t deadline_ns);
+void kwait_finish(struct kwait_reg *reg);
+
+/* Blocks @task until @wq has one of @events, @deadline_ns (absolute, on @clock; -1 none)
+ * passes, or the task is interrupted. Returns 0, -ETIMEDOUT, -EINTR, -EINVAL (clock). @wq may
+ * be NULL: a plain interruptible sleep. */
+int kwait_block(struct task *task, struct sentry_waitq *wq, uint32_t events, int clock,
+		int64_t deadline_ns);
+
+struct sentry_waitq *kwait_wq_new(void);
+void kwait_wq_free(struct sentry_waitq *wq);
+void kwait_wq_notify(struct sentry_waitq *wq, uint32_t events);
+
+/* Fills the waiting, copying and timer slots of @svc. */
+void kwait_fill_services(struct sentry_services *svc);
