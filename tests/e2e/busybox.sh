@@ -28,6 +28,7 @@ esac
 
 tmp=$(mktemp -d /tmp/cvisor-e2e-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT PIPE TERM
 bundle=$tmp/bundle
 root=$bundle/rootfs
 mkdir "$bundle"
