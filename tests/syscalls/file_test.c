@@ -224,7 +224,14 @@ static void test_stat(void)
 	expect_errno("newfstatat bad path", syscall(SYS_newfstatat, dir, BAD_PTR, &st2, 0), EFAULT);
 	expect_ok("newfstatat .", syscall(SYS_newfstatat, dir, ".", &st2, 0));
 	expect_true("newfstatat . is a directory", S_ISDIR(st2.st_mode));
+	close(fd);
+}
 
+static void test_statx(void)
+{
+	struct stat st;
+	long fd = sys_openat("a", O_RDONLY, 0);
+	syscall(SYS_fstat, fd, &st);
 	struct statx sx;
 	long rc = syscall(SYS_statx, dir, "a", 0, STATX_BASIC_STATS, &sx);
 	expect_ok("statx", rc);
@@ -346,6 +353,7 @@ int main(void)
 	test_lseek();
 	test_close();
 	test_stat();
+	test_statx();
 	test_getdents();
 
 	static const char *const made[] = { "a", "l", "rw" };
