@@ -13,3 +13,11 @@ bench_vfs_stat_CPPFLAGS = $(CORE_CPPOPTS)
 bench_vfs_stat_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -O2
 bench_vfs_stat_LDADD = $(LIBS) -lpthread
 EXTRA_DIST += bench/vfs-stat.sh
+
+# syscall: one system call's cost natively, under gVisor and under cvisor (bench/syscall.sh).
+# Static and unsanitized like the syscall tests: it is the application.
+check_PROGRAMS += bench/syscall_loop
+bench_syscall_loop_SOURCES = bench/syscall_loop.c
+bench_syscall_loop_CFLAGS = -O2 -Wall -Wextra -Werror
+bench_syscall_loop_LDFLAGS = -static -all-static
+EXTRA_DIST += bench/syscall.sh bench/startup.sh bench/install-deps.sh

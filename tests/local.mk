@@ -81,3 +81,9 @@ tests_unit_plugin_test_services_CFLAGS = $(UNIT_CCOPTS)
 tests_unit_plugin_test_services_LDFLAGS = $(CORE_LDOPTS)
 tests_unit_plugin_test_services_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/plugin/test_services
+
+# The busybox bundle (tests/e2e/mkbundle.sh), checked natively with chroot. busybox_runsc.sh
+# runs the same cases through cvisor's `runsc run`; it joins TESTS when `runsc run` works.
+TESTS += tests/e2e/busybox_native.sh
+EXTRA_DIST += tests/e2e/mkbundle.sh tests/e2e/busybox.sh tests/e2e/busybox_native.sh \
+	tests/e2e/busybox_runsc.sh

@@ -3,7 +3,8 @@
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config
 	libseccomp-dev libjson-c-dev libbpf-dev libcriterion-dev
-	clang libclang-rt-14-dev"
+	clang libclang-rt-14-dev
+	busybox-static"
 [ "$(id -u)" -eq 0 ] && sudo= || sudo=sudo
 missing=
 for p in $pkgs; do

@@ -17,7 +17,8 @@ while read -r name args; do
 	prog=$build/tests/syscalls/$name
 	"$prog" $args >"$tmp/native" 2>&1
 	native=$?
-	"$runner" "$memfs" "$ptrace" "$prog" $args >"$tmp/sandbox" 2>&1
+	# A hung program must fail the suite, not stall make check.
+	timeout -s KILL 60 "$runner" "$memfs" "$ptrace" "$prog" $args >"$tmp/sandbox" 2>&1
 	sandbox=$?
 	if [ $native -eq $sandbox ] && cmp -s "$tmp/native" "$tmp/sandbox"; then
 		echo "ok - $name $args (status $native)"

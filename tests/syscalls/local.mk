@@ -1,0 +1,35 @@
+# tests/syscalls: static programs that check one area of system calls each (included from the
+# top Makefile.am). run.sh runs each natively and in the Sentry and compares the verdicts;
+# native.sh runs each twice natively, so output that is not deterministic fails here, where it
+# is cheap to see, rather than as a native/sandbox difference.
+# The programs are the application, not cvisor: static, unsanitized, optimised as users build.
+SYSCALL_TEST_CCOPTS = -O2 -Wall -Wextra -Werror
+SYSCALL_TEST_LDOPTS = -static -all-static
+
+check_PROGRAMS += tests/syscalls/file_test_static
+tests_syscalls_file_test_static_SOURCES = tests/syscalls/file_test.c tests/syscalls/expect.h
+tests_syscalls_file_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_file_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+check_PROGRAMS += tests/syscalls/dir_test_static
+tests_syscalls_dir_test_static_SOURCES = tests/syscalls/dir_test.c tests/syscalls/expect.h
+tests_syscalls_dir_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_dir_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+check_PROGRAMS += tests/syscalls/id_test_static
+tests_syscalls_id_test_static_SOURCES = tests/syscalls/id_test.c tests/syscalls/expect.h
+tests_syscalls_id_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_id_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+check_PROGRAMS += tests/syscalls/time_test_static
+tests_syscalls_time_test_static_SOURCES = tests/syscalls/time_test.c tests/syscalls/expect.h
+tests_syscalls_time_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_time_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+check_PROGRAMS += tests/syscalls/misc_test_static
+tests_syscalls_misc_test_static_SOURCES = tests/syscalls/misc_test.c tests/syscalls/expect.h
+tests_syscalls_misc_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_misc_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+TESTS += tests/syscalls/native.sh
+EXTRA_DIST += tests/syscalls/native.sh tests/syscalls/tests.list
