@@ -4,10 +4,20 @@ core_libsentry_core_la_SOURCES += \
 	core/kernel/task.c \
 	core/kernel/task.h \
 	core/sys/sys.h \
+	core/sys/sys_attr.c \
+	core/sys/sys_cred.c \
+	core/sys/sys_fd.c \
 	core/sys/sys_file.c \
+	core/sys/sys_futex.c \
+	core/sys/sys_info.c \
 	core/sys/sys_internal.h \
 	core/sys/sys_mm.c \
+	core/sys/sys_names.c \
+	core/sys/sys_path.c \
 	core/sys/sys_proc.c \
+	core/sys/sys_signal.c \
+	core/sys/sys_stat.c \
+	core/sys/sys_time.c \
 	core/sys/table.c
 
 # The first program the Sentry runs: static, unsanitized (it is the application, not us).
