@@ -43,7 +43,9 @@ tests_syscalls_mm_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
 tests_syscalls_mm_test_static_LDFLAGS = -static -all-static
 
 # Syscall tests of the system call families (core/sys/sys_<family>.c), run by run.sh.
-SYS_TESTS_STATIC = tests/syscalls/sys_path_test_static tests/syscalls/sys_fd_test_static
+SYS_TESTS_STATIC = tests/syscalls/sys_path_test_static tests/syscalls/sys_fd_test_static \
+	tests/syscalls/sys_time_test_static tests/syscalls/sys_sig_test_static \
+	tests/syscalls/sys_cred_test_static
 check_PROGRAMS += $(SYS_TESTS_STATIC)
 tests_syscalls_sys_path_test_static_SOURCES = tests/syscalls/sys_path_test.c tests/syscalls/verdict.h
 tests_syscalls_sys_path_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
@@ -51,6 +53,18 @@ tests_syscalls_sys_path_test_static_LDFLAGS = -static -all-static
 tests_syscalls_sys_fd_test_static_SOURCES = tests/syscalls/sys_fd_test.c tests/syscalls/verdict.h
 tests_syscalls_sys_fd_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
 tests_syscalls_sys_fd_test_static_LDFLAGS = -static -all-static
+
+tests_syscalls_sys_time_test_static_SOURCES = tests/syscalls/sys_time_test.c tests/syscalls/verdict.h
+tests_syscalls_sys_time_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
+tests_syscalls_sys_time_test_static_LDFLAGS = -static -all-static
+
+tests_syscalls_sys_sig_test_static_SOURCES = tests/syscalls/sys_sig_test.c tests/syscalls/verdict.h
+tests_syscalls_sys_sig_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
+tests_syscalls_sys_sig_test_static_LDFLAGS = -static -all-static
+
+tests_syscalls_sys_cred_test_static_SOURCES = tests/syscalls/sys_cred_test.c tests/syscalls/verdict.h
+tests_syscalls_sys_cred_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
+tests_syscalls_sys_cred_test_static_LDFLAGS = -static -all-static
 
 # Runs a static program inside a Sentry for tests/syscalls/run.sh.
 check_PROGRAMS += tests/syscalls/sentry_run

@@ -35,21 +35,37 @@ int64_t sys_sched_yield(struct task *t, const uint64_t a[6])
 	return 0;
 }
 
+/* The CPUs the Sentry was started on, and the host's mask size in bytes: captured before any
+ * task thread is pinned to one CPU (the platform does that for its round trips), since the
+ * sandbox may use all of them. */
+static unsigned long g_cpus[AFFINITY_MAX / sizeof(unsigned long)];
+static long g_cpus_size = -ENOSYS;
+
+__attribute__((constructor)) static void capture_cpus(void)
+{
+	g_cpus_size = syscall(SYS_sched_getaffinity, 0, sizeof(g_cpus), g_cpus);
+	if (g_cpus_size < 0)
+		g_cpus_size = -errno;
+}
+
 int64_t sys_sched_getaffinity(struct task *t, const uint64_t a[6])
 {
 	int pid = (int)a[0];
-	/* A larger buffer is clipped to one that is still a multiple of the word size. */
-	size_t len = a[1] < AFFINITY_MAX ? (size_t)a[1] : AFFINITY_MAX;
-	unsigned long mask[AFFINITY_MAX / sizeof(unsigned long)];
-	/* The sandbox's CPUs are the task thread's; the host checks the size the way Linux does
-	 * (EINVAL below nr_cpu_ids bits or not a multiple of the word size) and returns how many
-	 * bytes it filled. */
-	long n = syscall(SYS_sched_getaffinity, 0, len, mask);
-	if (n < 0)
-		return -errno;
+	uint64_t len = a[1];
+	if (g_cpus_size < 0)
+		return g_cpus_size;
+	/* sched_getaffinity(2): EINVAL below the kernel's mask size in bits (nr_cpu_ids, which
+	 * the host's answer bounds) or for a size not a multiple of the word size. */
+	uint64_t used = 0;
+	for (size_t i = 0; i < sizeof(g_cpus) / sizeof(g_cpus[0]); i++)
+		if (g_cpus[i])
+			used = (i + 1) * sizeof(unsigned long);
+	if (len < used || (len & (sizeof(unsigned long) - 1)))
+		return -EINVAL;
 	if (pid < 0 || (pid != 0 && pid != t->tid))
 		return -ESRCH;
-	return mm_copy_out(t->mm, a[2], mask, (size_t)n) ?: n;
+	size_t n = len < (uint64_t)g_cpus_size ? (size_t)len : (size_t)g_cpus_size;
+	return mm_copy_out(t->mm, a[2], g_cpus, n) ?: (int64_t)n;
 }
 
 int64_t sys_prctl(struct task *t, const uint64_t a[6])
