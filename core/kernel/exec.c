@@ -6,6 +6,7 @@
 #include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -210,5 +211,10 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 	mm_free(t->mm);
 	t->mm = mm;
 	task_reset_regs(t, interp.segment_count ? interp.entry : exe.entry, sp);
+	task_exec_signals(t);
+	/* The name ps shows and PR_GET_NAME returns: the file name's last component (Linux's
+	 * __set_task_comm(kbasename(bprm->filename))). */
+	const char *base = strrchr(execfn, '/');
+	snprintf(t->comm, sizeof(t->comm), "%s", base ? base + 1 : execfn);
 	return 0;
 }

@@ -162,6 +162,16 @@ int task_run(struct task *t)
 	return t->exit_status;
 }
 
+void task_exec_signals(struct task *t)
+{
+	for (int i = 0; i < TASK_NSIG; i++) {
+		struct task_sigaction *sa = &t->sigactions[i];
+		if (sa->handler != (uint64_t)(uintptr_t)SIG_IGN)
+			memset(sa, 0, sizeof(*sa));
+	}
+	memset(&t->altstack, 0, sizeof(t->altstack));
+}
+
 /* Sets the registers for a fresh image entering at @rip with stack @rsp. */
 void task_reset_regs(struct task *t, uint64_t rip, uint64_t rsp)
 {

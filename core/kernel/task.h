@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include "sentry/platform.h"
 #include "kernel/wait.h"
@@ -30,6 +31,35 @@ struct kernel {
 	int next_tid;					/* last TID handed out */
 };
 
+/* Signals a task knows: 1..TASK_NSIG, as Linux's _NSIG on x86-64. */
+#define TASK_NSIG 64
+
+/* One signal's disposition as rt_sigaction(2) records it (the kernel's struct sigaction,
+ * x86-64 layout, which is what the application passes). */
+struct task_sigaction {
+	uint64_t handler;	/* SIG_DFL (0), SIG_IGN (1) or the handler's address */
+	uint64_t flags;		/* SA_* */
+	uint64_t restorer;	/* SA_RESTORER: the return trampoline */
+	uint64_t mask;		/* blocked while the handler runs; bit n-1 is signal n */
+};
+
+/* The alternate signal stack of sigaltstack(2); size 0: none (reported as SS_DISABLE). */
+struct task_altstack {
+	uint64_t sp;		/* lowest address */
+	uint64_t size;		/* bytes */
+	uint32_t flags;		/* SS_AUTODISARM or 0 */
+};
+
+/* Credential state beyond what the VFS checks (struct sentry_creds): the saved set-IDs and
+ * the permitted capabilities that setuid(2) and friends consult. Filled from the VFS creds
+ * the first time a credential call needs it (@valid), so task creation stays as it is. */
+struct task_creds {
+	int valid;		/* the fields below were initialised */
+	uint32_t suid;		/* saved set-user-ID */
+	uint32_t sgid;		/* saved set-group-ID */
+	uint64_t cap_permitted;	/* permitted capability set */
+};
+
 struct task {
 	struct kernel *k;
 	int tid;			/* thread ID; the first task is 1, PID 1 of the sandbox */
@@ -46,6 +76,19 @@ struct task {
 	char *cmdline;			/* argv strings, each NUL-terminated (/proc/self/cmdline) */
 	size_t cmdline_len;
 	struct kwait wait;		/* where the task blocks (kernel/wait.h) */
+	/* Signal state. Delivery comes with the process model (TODO(#7)); until then the
+	 * calls record it and kill(2) to self applies default actions. Dispositions belong to
+	 * the thread group; with one thread per process they live here. */
+	struct task_sigaction sigactions[TASK_NSIG];	/* index signo - 1 */
+	uint64_t sigmask;		/* blocked signals; bit n-1 is signal n */
+	uint64_t sigpending;		/* raised while blocked or caught, not yet delivered */
+	struct task_altstack altstack;
+	struct task_creds xcreds;	/* saved IDs and permitted capabilities */
+	int pgid;			/* process group; 0 until set: the task's tgid */
+	int sid;			/* session; 0 until set: the task's tgid */
+	char comm[16];			/* prctl(PR_SET_NAME) name, NUL-terminated; set by exec */
+	struct rlimit rlimits[RLIM_NLIMITS];	/* getrlimit(2) values, once rlimits_set */
+	int rlimits_set;
 	int exited;			/* the task ended: exit_status is final */
 	int exit_status;		/* wait(2) status: code << 8, or the terminating signal */
 };
@@ -66,6 +109,10 @@ void task_reset_regs(struct task *t, uint64_t rip, uint64_t rsp);
 
 /* The FD table ops for open file descriptions (struct vfs_file). */
 extern const struct fdt_ops g_task_fdt_ops;
+
+/* execve(2)'s effect on signal state: caught signals go back to SIG_DFL (ignored ones stay
+ * ignored), the alternate stack goes, the mask and pending set stay. */
+void task_exec_signals(struct task *t);
 
 /* Runs the task until it exits; returns its wait(2) status. */
 int task_run(struct task *t);

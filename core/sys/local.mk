@@ -4,10 +4,20 @@ core_libsentry_core_la_SOURCES += \
 	core/kernel/task.c \
 	core/kernel/task.h \
 	core/sys/sys.h \
+	core/sys/sys_attr.c \
+	core/sys/sys_cred.c \
+	core/sys/sys_fd.c \
 	core/sys/sys_file.c \
+	core/sys/sys_futex.c \
+	core/sys/sys_info.c \
 	core/sys/sys_internal.h \
 	core/sys/sys_mm.c \
+	core/sys/sys_names.c \
+	core/sys/sys_path.c \
 	core/sys/sys_proc.c \
+	core/sys/sys_signal.c \
+	core/sys/sys_stat.c \
+	core/sys/sys_time.c \
 	core/sys/table.c
 
 # The first program the Sentry runs: static, unsanitized (it is the application, not us).
@@ -41,6 +51,30 @@ check_PROGRAMS += tests/syscalls/proc_test_static
 tests_syscalls_proc_test_static_SOURCES = tests/syscalls/proc_test.c
 tests_syscalls_proc_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
 tests_syscalls_proc_test_static_LDFLAGS = -static -all-static
+
+# Syscall tests of the system call families (core/sys/sys_<family>.c), run by run.sh.
+SYS_TESTS_STATIC = tests/syscalls/sys_path_test_static tests/syscalls/sys_fd_test_static \
+	tests/syscalls/sys_time_test_static tests/syscalls/sys_sig_test_static \
+	tests/syscalls/sys_cred_test_static
+check_PROGRAMS += $(SYS_TESTS_STATIC)
+tests_syscalls_sys_path_test_static_SOURCES = tests/syscalls/sys_path_test.c tests/syscalls/verdict.h
+tests_syscalls_sys_path_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
+tests_syscalls_sys_path_test_static_LDFLAGS = -static -all-static
+tests_syscalls_sys_fd_test_static_SOURCES = tests/syscalls/sys_fd_test.c tests/syscalls/verdict.h
+tests_syscalls_sys_fd_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
+tests_syscalls_sys_fd_test_static_LDFLAGS = -static -all-static
+
+tests_syscalls_sys_time_test_static_SOURCES = tests/syscalls/sys_time_test.c tests/syscalls/verdict.h
+tests_syscalls_sys_time_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
+tests_syscalls_sys_time_test_static_LDFLAGS = -static -all-static
+
+tests_syscalls_sys_sig_test_static_SOURCES = tests/syscalls/sys_sig_test.c tests/syscalls/verdict.h
+tests_syscalls_sys_sig_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
+tests_syscalls_sys_sig_test_static_LDFLAGS = -static -all-static
+
+tests_syscalls_sys_cred_test_static_SOURCES = tests/syscalls/sys_cred_test.c tests/syscalls/verdict.h
+tests_syscalls_sys_cred_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
+tests_syscalls_sys_cred_test_static_LDFLAGS = -static -all-static
 
 # Runs a static program inside a Sentry for tests/syscalls/run.sh.
 check_PROGRAMS += tests/syscalls/sentry_run

@@ -1,6 +1,7 @@
 /*
- * core/sys/sys_file.c: file descriptors and file I/O: read/write and their positional forms,
- * open/openat/close, fstat/newfstatat, lseek, readlink(at), dup/dup2/dup3.
+ * core/sys/sys_file.c: file I/O: read/write, their positional and vectored forms, open, creat,
+ * close, lseek; and the helpers every file-taking family shares (descriptor lookup, path
+ * copies).
  *
  * Data moves through a Sentry bounce buffer in 64 KiB chunks for now.
  * TODO(#5): hand plugins the application's pages directly (struct sentry_iov over the memory
@@ -12,8 +13,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
+#include <sys/uio.h>
 
 #include "fd/fdtable.h"
 #include "kernel/task.h"
@@ -22,6 +22,8 @@
 #include "vfs/vfs.h"
 
 #define IO_CHUNK (64u << 10)
+/* UIO_MAXIOV: readv(2) and friends refuse more segments with EINVAL. */
+#define IOV_MAX_COUNT 1024
 
 int sys_get_file(struct task *t, int64_t fd, struct vfs_file **ret_file)
 {
@@ -35,53 +37,88 @@ int sys_get_file(struct task *t, int64_t fd, struct vfs_file **ret_file)
 	return 0;
 }
 
-/* The directory of an *at call: NULL for AT_FDCWD, else the file with a reference. */
-static int get_dirf(struct task *t, int64_t dirfd, struct vfs_file **ret)
+int sys_get_dirf(struct task *t, int64_t dirfd, struct vfs_file **ret)
 {
 	*ret = NULL;
 	return (int)dirfd == AT_FDCWD ? 0 : sys_get_file(t, (int)dirfd, ret);
 }
 
-static void put_file(struct vfs_file *f)
+void sys_put_file(struct vfs_file *f)
 {
 	if (f)
 		vfs_file_put(f);
 }
 
-/* Reads (@out = 0) or writes @len bytes at @addr through @f at @off (-1: the file offset). */
-static int64_t do_io(struct task *t, int64_t fd, uint64_t addr, uint64_t len, int64_t off,
-		     int write)
+int sys_copy_path(struct task *t, uint64_t addr, char *buf)
+{
+	int64_t n = mm_copy_string(t->mm, addr, buf, PATH_MAX);
+	return n < 0 ? (int)n : 0;
+}
+
+/* One transfer of at most IO_CHUNK bytes between @f and the segments @iov[0..count) from byte
+ * @skip on: gathers for a write, scatters after a read. Returns bytes moved or -errno. */
+static int64_t io_chunk(struct task *t, struct vfs_file *f, const struct iovec *iov, size_t count,
+			size_t skip, char *buf, int64_t pos, int write)
+{
+	size_t want = 0, i = 0, s = skip;
+	while (i < count && s >= iov[i].iov_len)
+		s -= iov[i++].iov_len;
+	/* The segments this chunk spans, from (i, s); a bad segment ends the gather, and what
+	 * came before it is still written, as Linux's partial writes. */
+	for (size_t j = i, o = s; j < count && want < IO_CHUNK; j++, o = 0) {
+		size_t n = iov[j].iov_len - o < IO_CHUNK - want ? iov[j].iov_len - o : IO_CHUNK - want;
+		if (write && n && mm_copy_in(t->mm, (uint64_t)iov[j].iov_base + o, buf + want, n) < 0) {
+			if (!want)
+				return -EFAULT;
+			break;
+		}
+		want += n;
+	}
+	int64_t got = write ? (pos < 0 ? vfs_write(f, buf, want) : vfs_pwrite(f, buf, want, pos))
+			    : (pos < 0 ? vfs_read(f, buf, want) : vfs_pread(f, buf, want, pos));
+	for (size_t j = i, o = s, done = 0; !write && got > 0 && done < (size_t)got; j++, o = 0) {
+		size_t n = iov[j].iov_len - o < (size_t)got - done ? iov[j].iov_len - o
+								    : (size_t)got - done;
+		if (n && mm_copy_out(t->mm, (uint64_t)iov[j].iov_base + o, buf + done, n) < 0)
+			return done ? (int64_t)done : -EFAULT;
+		done += n;
+	}
+	return got;
+}
+
+/* Reads or writes the segments @iov[0..count) through @f at @off (-1: the file offset). */
+static int64_t do_iov(struct task *t, int64_t fd, const struct iovec *iov, size_t count,
+		      int64_t off, int write)
 {
 	struct vfs_file *f;
 	int rc = sys_get_file(t, fd, &f);
 	if (rc < 0)
 		return rc;
-	if ((int64_t)len < 0)
-		len = INT64_MAX;
-	char *buf = malloc(len < IO_CHUNK ? (len ? len : 1) : IO_CHUNK);
-	int64_t done = 0, n = 0;
-	while (buf && (uint64_t)done < len) {
-		size_t chunk = len - (uint64_t)done < IO_CHUNK ? len - (uint64_t)done : IO_CHUNK;
-		if (write && mm_copy_in(t->mm, addr + (uint64_t)done, buf, chunk) < 0) {
-			n = -EFAULT;
-			break;
-		}
-		int64_t pos = off < 0 ? -1 : off + done;
-		n = write ? (pos < 0 ? vfs_write(f, buf, chunk) : vfs_pwrite(f, buf, chunk, pos))
-			  : (pos < 0 ? vfs_read(f, buf, chunk) : vfs_pread(f, buf, chunk, pos));
-		if (n > 0 && !write && mm_copy_out(t->mm, addr + (uint64_t)done, buf, (size_t)n) < 0)
-			n = -EFAULT;
+	uint64_t total = 0;
+	for (size_t i = 0; i < count; i++)
+		total += iov[i].iov_len;
+	char *buf = malloc(total < IO_CHUNK ? (total ? total : 1) : IO_CHUNK);
+	int64_t done = 0, n = buf ? 0 : -ENOMEM;
+	while (buf) {
+		n = io_chunk(t, f, iov, count, (size_t)done, buf, off < 0 ? -1 : off + done, write);
 		if (n <= 0)
 			break;
 		done += n;
-		if ((size_t)n < chunk)
+		if ((uint64_t)done >= total || n < IO_CHUNK)
 			break;
 	}
+	/* A zero-length transfer still reaches the file: it reports EBADF, EISDIR, EINVAL. */
 	free(buf);
 	vfs_file_put(f);
-	if (!buf && len)
-		return -ENOMEM;
 	return done ? done : n;
+}
+
+static int64_t do_io(struct task *t, int64_t fd, uint64_t addr, uint64_t len, int64_t off,
+		     int write)
+{
+	/* Linux caps one transfer at MAX_RW_COUNT (INT_MAX rounded down to a page). */
+	struct iovec iov = { (void *)addr, len > 0x7ffff000 ? 0x7ffff000 : len };
+	return do_iov(t, fd, &iov, 1, off, write);
 }
 
 int64_t sys_read(struct task *t, const uint64_t a[6])
@@ -104,11 +141,90 @@ int64_t sys_pwrite64(struct task *t, const uint64_t a[6])
 	return (int64_t)a[3] < 0 ? -EINVAL : do_io(t, (int64_t)a[0], a[1], a[2], (int64_t)a[3], 1);
 }
 
-/* Copies a path argument: -EFAULT, -ENAMETOOLONG (PATH_MAX with the terminator). */
-static int copy_path(struct task *t, uint64_t addr, char *buf)
+/* Copies in and checks an iovec array (lib/iov_iter.c rules): EINVAL for more than
+ * IOV_MAX_COUNT segments, a negative length or a total past SSIZE_MAX; EFAULT. Lengths are
+ * then clipped so the total stays within MAX_RW_COUNT, as Linux does. */
+static int copy_iov(struct task *t, uint64_t addr, uint64_t count, struct iovec **ret)
 {
-	int64_t n = mm_copy_string(t->mm, addr, buf, PATH_MAX);
-	return n < 0 ? (int)n : 0;
+	if (count > IOV_MAX_COUNT)
+		return -EINVAL;
+	struct iovec *iov = malloc((count ? count : 1) * sizeof(*iov));
+	if (!iov)
+		return -ENOMEM;
+	if (mm_copy_in(t->mm, addr, iov, count * sizeof(*iov)) < 0) {
+		free(iov);
+		return -EFAULT;
+	}
+	uint64_t total = 0;
+	for (size_t i = 0; i < count; i++) {
+		if ((int64_t)iov[i].iov_len < 0) {
+			free(iov);
+			return -EINVAL;
+		}
+		uint64_t room = 0x7ffff000 - total;
+		if (iov[i].iov_len > room)
+			iov[i].iov_len = room;
+		total += iov[i].iov_len;
+	}
+	*ret = iov;
+	return 0;
+}
+
+/* readv/writev/preadv/pwritev(2)[2]: the descriptor is checked before the vector, as Linux. */
+static int64_t do_vec(struct task *t, const uint64_t a[6], int64_t off, int write)
+{
+	struct vfs_file *f;
+	int rc = sys_get_file(t, (int64_t)a[0], &f);
+	if (rc < 0)
+		return rc;
+	vfs_file_put(f);
+	struct iovec *iov;
+	rc = copy_iov(t, a[1], a[2], &iov);
+	if (rc < 0)
+		return rc;
+	int64_t n = do_iov(t, (int64_t)a[0], iov, (size_t)a[2], off, write);
+	free(iov);
+	return n;
+}
+
+int64_t sys_readv(struct task *t, const uint64_t a[6])
+{
+	return do_vec(t, a, -1, 0);
+}
+
+int64_t sys_writev(struct task *t, const uint64_t a[6])
+{
+	return do_vec(t, a, -1, 1);
+}
+
+int64_t sys_preadv(struct task *t, const uint64_t a[6])
+{
+	return (int64_t)a[3] < 0 ? -EINVAL : do_vec(t, a, (int64_t)a[3], 0);
+}
+
+int64_t sys_pwritev(struct task *t, const uint64_t a[6])
+{
+	return (int64_t)a[3] < 0 ? -EINVAL : do_vec(t, a, (int64_t)a[3], 1);
+}
+
+/* preadv2/pwritev2(2): offset -1 is the file offset; RWF_HIPRI, RWF_DSYNC and RWF_SYNC ask
+ * for nothing a Sentry file does differently. RWF_NOWAIT and RWF_APPEND: EOPNOTSUPP for now. */
+static int64_t do_vec2(struct task *t, const uint64_t a[6], int write)
+{
+	if (a[5] & ~(uint64_t)(RWF_HIPRI | RWF_DSYNC | RWF_SYNC))
+		return -EOPNOTSUPP;
+	int64_t off = (int64_t)a[3];
+	return off < -1 ? -EINVAL : do_vec(t, a, off, write);
+}
+
+int64_t sys_preadv2(struct task *t, const uint64_t a[6])
+{
+	return do_vec2(t, a, 0);
+}
+
+int64_t sys_pwritev2(struct task *t, const uint64_t a[6])
+{
+	return do_vec2(t, a, 1);
 }
 
 static int64_t do_openat(struct task *t, int64_t dirfd, uint64_t path_addr, uint32_t flags,
@@ -119,15 +235,16 @@ static int64_t do_openat(struct task *t, int64_t dirfd, uint64_t path_addr, uint
 		return -ENOMEM;
 	struct vfs_file *dirf = NULL, *f = NULL;
 	int fd = -1;
-	int rc = copy_path(t, path_addr, path);
-	if (rc == 0)
-		rc = get_dirf(t, dirfd, &dirf);
+	int rc = sys_copy_path(t, path_addr, path);
+	/* An absolute path never looks at the directory descriptor, even a bad one. */
+	if (rc == 0 && path[0] != '/')
+		rc = sys_get_dirf(t, dirfd, &dirf);
 	if (rc == 0)
 		rc = vfs_openat(t->fs, dirf, path, flags, mode, &f);
 	if (rc == 0)
 		rc = fdt_install(t->fdt, f, (flags & O_CLOEXEC) != 0, 0, &fd);
-	put_file(f);
-	put_file(dirf);
+	sys_put_file(f);
+	sys_put_file(dirf);
 	free(path);
 	return rc < 0 ? rc : fd;
 }
@@ -142,67 +259,14 @@ int64_t sys_open(struct task *t, const uint64_t a[6])
 	return do_openat(t, AT_FDCWD, a[0], (uint32_t)a[1], (uint32_t)a[2]);
 }
 
+int64_t sys_creat(struct task *t, const uint64_t a[6])
+{
+	return do_openat(t, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)a[1]);
+}
+
 int64_t sys_close(struct task *t, const uint64_t a[6])
 {
 	return (int)a[0] < 0 ? -EBADF : fdt_close(t->fdt, (int)a[0]);
-}
-
-/* statx-shaped attributes into the x86-64 struct stat. */
-static void stat_from_statx(const struct sentry_statx *x, struct stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_dev = makedev(x->dev_major, x->dev_minor);
-	st->st_ino = x->ino;
-	st->st_nlink = x->nlink;
-	st->st_mode = x->mode;
-	st->st_uid = x->uid;
-	st->st_gid = x->gid;
-	st->st_rdev = makedev(x->rdev_major, x->rdev_minor);
-	st->st_size = (off_t)x->size;
-	st->st_blksize = x->blksize;
-	st->st_blocks = (blkcnt_t)x->blocks;
-	st->st_atim.tv_sec = x->atime.sec, st->st_atim.tv_nsec = x->atime.nsec;
-	st->st_mtim.tv_sec = x->mtime.sec, st->st_mtim.tv_nsec = x->mtime.nsec;
-	st->st_ctim.tv_sec = x->ctime.sec, st->st_ctim.tv_nsec = x->ctime.nsec;
-}
-
-static int64_t copy_stat(struct task *t, uint64_t addr, const struct sentry_statx *x)
-{
-	struct stat st;
-	stat_from_statx(x, &st);
-	return mm_copy_out(t->mm, addr, &st, sizeof(st));
-}
-
-int64_t sys_fstat(struct task *t, const uint64_t a[6])
-{
-	struct vfs_file *f;
-	int rc = sys_get_file(t, (int64_t)a[0], &f);
-	if (rc < 0)
-		return rc;
-	struct sentry_statx x;
-	rc = vfs_fstat(f, SENTRY_STATX_BASIC_STATS, &x);
-	vfs_file_put(f);
-	return rc < 0 ? rc : copy_stat(t, a[1], &x);
-}
-
-int64_t sys_newfstatat(struct task *t, const uint64_t a[6])
-{
-	int at = (int)a[3];
-	if (at & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
-		return -EINVAL;
-	char *path = malloc(PATH_MAX);
-	if (!path)
-		return -ENOMEM;
-	struct vfs_file *dirf = NULL;
-	struct sentry_statx x;
-	int rc = copy_path(t, a[1], path);
-	if (rc == 0)
-		rc = get_dirf(t, (int64_t)a[0], &dirf);
-	if (rc == 0)
-		rc = vfs_statat(t->fs, dirf, path, at, SENTRY_STATX_BASIC_STATS, &x);
-	put_file(dirf);
-	free(path);
-	return rc < 0 ? rc : copy_stat(t, a[2], &x);
 }
 
 int64_t sys_lseek(struct task *t, const uint64_t a[6])
@@ -214,62 +278,4 @@ int64_t sys_lseek(struct task *t, const uint64_t a[6])
 	int64_t r = vfs_lseek(f, (int64_t)a[1], (int)a[2]);
 	vfs_file_put(f);
 	return r;
-}
-
-static int64_t do_readlinkat(struct task *t, int64_t dirfd, uint64_t path_addr, uint64_t buf_addr,
-			     int64_t size)
-{
-	if (size <= 0)
-		return -EINVAL;
-	if (size > PATH_MAX)
-		size = PATH_MAX;
-	char *path = malloc(PATH_MAX), *buf = malloc((size_t)size);
-	struct vfs_file *dirf = NULL;
-	int64_t n = path && buf ? copy_path(t, path_addr, path) : -ENOMEM;
-	if (n == 0)
-		n = get_dirf(t, dirfd, &dirf);
-	if (n == 0)
-		n = vfs_readlinkat(t->fs, dirf, path, buf, (size_t)size);
-	if (n > 0 && mm_copy_out(t->mm, buf_addr, buf, (size_t)n) < 0)
-		n = -EFAULT;
-	put_file(dirf);
-	free(path);
-	free(buf);
-	return n;
-}
-
-int64_t sys_readlinkat(struct task *t, const uint64_t a[6])
-{
-	return do_readlinkat(t, (int64_t)a[0], a[1], a[2], (int64_t)a[3]);
-}
-
-int64_t sys_readlink(struct task *t, const uint64_t a[6])
-{
-	return do_readlinkat(t, AT_FDCWD, a[0], a[1], (int64_t)a[2]);
-}
-
-int64_t sys_dup(struct task *t, const uint64_t a[6])
-{
-	int fd;
-	int rc = (int)a[0] < 0 ? -EBADF : fdt_dup(t->fdt, (int)a[0], 0, 0, &fd);
-	return rc < 0 ? rc : fd;
-}
-
-int64_t sys_dup2(struct task *t, const uint64_t a[6])
-{
-	/* dup2(2): the same valid descriptor twice is a no-op returning it (dup3 says EINVAL). */
-	if (a[0] == a[1]) {
-		struct vfs_file *f;
-		int rc = sys_get_file(t, (int64_t)a[0], &f);
-		if (rc < 0)
-			return rc;
-		vfs_file_put(f);
-		return (int64_t)a[1];
-	}
-	return fdt_dup3(t->fdt, (int)a[0], (int)a[1], 0);
-}
-
-int64_t sys_dup3(struct task *t, const uint64_t a[6])
-{
-	return fdt_dup3(t->fdt, (int)a[0], (int)a[1], (int)a[2]);
 }

@@ -1,9 +1,11 @@
 /*
- * core/sys/sys_internal.h: handler prototypes, shared by the sys_<family>.c files and the table.
+ * core/sys/sys_internal.h: handler prototypes, shared by the sys_<family>.c files and the table,
+ * and the helpers the families share.
  */
 #pragma once
 
 #include <stdint.h>
+#include <time.h>
 
 #include "sys/sys.h"
 
@@ -33,6 +35,8 @@ SYS_DECL(set_tid_address);
 SYS_DECL(set_robust_list);
 SYS_DECL(uname);
 SYS_DECL(prlimit64);
+SYS_DECL(getrlimit);
+SYS_DECL(setrlimit);
 SYS_DECL(getrandom);
 
 /* sys_file.c */
@@ -40,17 +44,159 @@ SYS_DECL(read);
 SYS_DECL(write);
 SYS_DECL(pread64);
 SYS_DECL(pwrite64);
+SYS_DECL(readv);
+SYS_DECL(writev);
+SYS_DECL(preadv);
+SYS_DECL(pwritev);
+SYS_DECL(preadv2);
+SYS_DECL(pwritev2);
 SYS_DECL(openat);
 SYS_DECL(open);
+SYS_DECL(creat);
 SYS_DECL(close);
+SYS_DECL(lseek);
+
+/* sys_stat.c */
 SYS_DECL(fstat);
 SYS_DECL(newfstatat);
-SYS_DECL(lseek);
-SYS_DECL(readlinkat);
-SYS_DECL(readlink);
+SYS_DECL(stat);
+SYS_DECL(lstat);
+SYS_DECL(statx);
+SYS_DECL(statfs);
+SYS_DECL(fstatfs);
+
+/* sys_fd.c */
 SYS_DECL(dup);
 SYS_DECL(dup3);
 SYS_DECL(dup2);
+SYS_DECL(close_range);
+SYS_DECL(fcntl);
+SYS_DECL(ioctl);
+SYS_DECL(fsync);
+SYS_DECL(fdatasync);
+SYS_DECL(ftruncate);
+SYS_DECL(getdents64);
+SYS_DECL(getdents);
+
+/* sys_path.c */
+SYS_DECL(access);
+SYS_DECL(faccessat);
+SYS_DECL(faccessat2);
+SYS_DECL(getcwd);
+SYS_DECL(chdir);
+SYS_DECL(fchdir);
+SYS_DECL(chroot);
+SYS_DECL(mkdir);
+SYS_DECL(mkdirat);
+SYS_DECL(mknod);
+SYS_DECL(mknodat);
+SYS_DECL(rmdir);
+SYS_DECL(unlink);
+SYS_DECL(unlinkat);
+SYS_DECL(rename);
+SYS_DECL(renameat);
+SYS_DECL(renameat2);
+SYS_DECL(link);
+SYS_DECL(linkat);
+SYS_DECL(symlink);
+SYS_DECL(symlinkat);
+SYS_DECL(readlinkat);
+SYS_DECL(readlink);
+
+/* sys_attr.c */
+SYS_DECL(chmod);
+SYS_DECL(fchmod);
+SYS_DECL(fchmodat);
+SYS_DECL(fchmodat2);
+SYS_DECL(chown);
+SYS_DECL(lchown);
+SYS_DECL(fchown);
+SYS_DECL(fchownat);
+SYS_DECL(utimensat);
+SYS_DECL(utimes);
+SYS_DECL(futimesat);
+SYS_DECL(utime);
+SYS_DECL(truncate);
+SYS_DECL(umask);
+SYS_DECL(sync);
+SYS_DECL(syncfs);
+
+/* sys_time.c */
+SYS_DECL(clock_gettime);
+SYS_DECL(clock_getres);
+SYS_DECL(gettimeofday);
+SYS_DECL(time);
+SYS_DECL(nanosleep);
+SYS_DECL(clock_nanosleep);
+SYS_DECL(times);
+SYS_DECL(getrusage);
+
+/* sys_info.c */
+SYS_DECL(sysinfo);
+SYS_DECL(sched_yield);
+SYS_DECL(sched_getaffinity);
+SYS_DECL(prctl);
+
+/* sys_signal.c */
+SYS_DECL(rt_sigaction);
+SYS_DECL(rt_sigprocmask);
+SYS_DECL(rt_sigpending);
+SYS_DECL(sigaltstack);
+SYS_DECL(kill);
+SYS_DECL(tgkill);
+SYS_DECL(tkill);
+
+/* sys_cred.c */
+SYS_DECL(setuid);
+SYS_DECL(setgid);
+SYS_DECL(setreuid);
+SYS_DECL(setregid);
+SYS_DECL(setresuid);
+SYS_DECL(setresgid);
+SYS_DECL(getresuid);
+SYS_DECL(getresgid);
+SYS_DECL(setfsuid);
+SYS_DECL(setfsgid);
+SYS_DECL(getgroups);
+SYS_DECL(setgroups);
+SYS_DECL(getpgrp);
+SYS_DECL(getpgid);
+SYS_DECL(setpgid);
+SYS_DECL(getsid);
+SYS_DECL(setsid);
+
+/* sys_futex.c */
+SYS_DECL(futex);
 
 /* The open file description behind @fd with a new reference, or -EBADF. */
 int sys_get_file(struct task *t, int64_t fd, struct vfs_file **ret_file);
+/* The directory of an *at call: NULL for AT_FDCWD, else the file with a reference; -EBADF. */
+int sys_get_dirf(struct task *t, int64_t dirfd, struct vfs_file **ret);
+/* Drops a reference from sys_get_file/sys_get_dirf; NULL is fine. */
+void sys_put_file(struct vfs_file *f);
+/* Copies a path argument into @buf (PATH_MAX bytes): 0, -EFAULT, -ENAMETOOLONG. */
+int sys_copy_path(struct task *t, uint64_t addr, char *buf);
+
+/* A path argument of an *at call, copied in, with its directory. */
+struct sys_path {
+	char *path;		/* NUL-terminated, owned */
+	struct vfs_file *dirf;	/* NULL for AT_FDCWD or an absolute path; one reference */
+};
+enum {
+	SYS_PATH_EMPTY_OK = 1u << 0,	/* "" is allowed (AT_EMPTY_PATH) */
+	SYS_PATH_NULL_OK = 1u << 1,	/* so is a NULL pointer, meaning "" (stat family) */
+};
+/* Copies the path at @addr and looks up @dirfd when the path is relative (Linux copies the
+ * name first, and an absolute one never consults the descriptor). @empty_ok holds SYS_PATH_*.
+ * Returns 0, -EFAULT, -ENAMETOOLONG, -ENOENT (empty path), -EBADF, -ENOMEM; on failure @p
+ * holds nothing. */
+int sys_path_get(struct task *t, int64_t dirfd, uint64_t addr, int empty_ok, struct sys_path *p);
+void sys_path_put(struct sys_path *p);
+
+/* Blocks the task thread until absolute @deadline on host clock @c, or for @req on the
+ * monotonic clock. Return 0 or -errno from the host. Not interruptible yet (TODO(#7)). */
+int sys_sleep_until(clockid_t c, const struct timespec *deadline);
+int sys_sleep_for(const struct timespec *req);
+
+/* The name of system call @nr, NULL for a number Linux never assigned (sys_names.c). */
+const char *sys_name(uint64_t nr);

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 
+#include "fd/fdtable.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
@@ -117,24 +118,63 @@ static int default_rlimit(int res, struct rlimit *r)
 	return 0;
 }
 
-int64_t sys_prlimit64(struct task *t, const uint64_t a[6])
+/* The task's limit @res, from the defaults until first set. */
+static struct rlimit *task_rlimit(struct task *t, int res)
 {
-	int pid = (int)a[0], res = (int)a[1];
-	struct rlimit r;
-	if (pid != 0 && pid != t->tgid)
-		return -ESRCH;
-	int rc = default_rlimit(res, &r);
-	if (rc < 0)
-		return rc;
-	if (a[2]) {
-		struct rlimit n;
-		if (mm_copy_in(t->mm, a[2], &n, sizeof(n)) < 0)
+	if (!t->rlimits_set) {
+		for (int i = 0; i < RLIM_NLIMITS; i++)
+			default_rlimit(i, &t->rlimits[i]);
+		t->rlimits_set = 1;
+	}
+	return &t->rlimits[res];
+}
+
+/* getrlimit/setrlimit/prlimit64 on @t: @newl and @oldl are application addresses or 0. */
+static int64_t do_rlimit(struct task *t, int res, uint64_t newl, uint64_t oldl)
+{
+	struct rlimit r, n;
+	if (default_rlimit(res, &r) < 0)
+		return -EINVAL;
+	struct rlimit *cur = task_rlimit(t, res);
+	if (newl) {
+		if (mm_copy_in(t->mm, newl, &n, sizeof(n)) < 0)
 			return -EFAULT;
 		if (n.rlim_cur > n.rlim_max)
 			return -EINVAL;
-		/* TODO(#7): keep per-process limits and enforce them. */
+		/* Raising the hard limit needs CAP_SYS_RESOURCE; descriptors never go past
+		 * fs.nr_open (EPERM, as Linux). */
+		if (n.rlim_max > cur->rlim_max && !((t->fs->creds.cap_effective >> 24) & 1))
+			return -EPERM;
+		if (res == RLIMIT_NOFILE && n.rlim_max > FDT_NR_OPEN)
+			return -EPERM;
 	}
-	return a[3] ? mm_copy_out(t->mm, a[3], &r, sizeof(r)) : 0;
+	r = *cur;
+	if (newl) {
+		*cur = n;
+		if (res == RLIMIT_NOFILE)
+			fdt_set_limit(t->fdt, n.rlim_cur ? (uint32_t)n.rlim_cur : 1);
+	}
+	return oldl ? mm_copy_out(t->mm, oldl, &r, sizeof(r)) : 0;
+}
+
+int64_t sys_prlimit64(struct task *t, const uint64_t a[6])
+{
+	int pid = (int)a[0];
+	if (pid < 0)
+		return -EINVAL;
+	if (pid != 0 && pid != t->tgid)
+		return -ESRCH;
+	return do_rlimit(t, (int)a[1], a[2], a[3]);
+}
+
+int64_t sys_getrlimit(struct task *t, const uint64_t a[6])
+{
+	return a[1] ? do_rlimit(t, (int)a[0], 0, a[1]) : -EFAULT;
+}
+
+int64_t sys_setrlimit(struct task *t, const uint64_t a[6])
+{
+	return a[1] ? do_rlimit(t, (int)a[0], a[1], 0) : -EFAULT;
 }
 
 int64_t sys_getrandom(struct task *t, const uint64_t a[6])

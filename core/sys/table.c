@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -21,41 +22,158 @@
 #define NOSYS(nr, name_, note_) [nr] = { .name = name_, .note = note_ }
 
 const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
+	/* sys_file.c */
 	FULL(SYS_read, read, SA_FD, SA_PTR, SA_INT),
 	FULL(SYS_write, write, SA_FD, SA_BUF, SA_INT),
 	FULL(SYS_open, open, SA_PATH, SA_HEX, SA_HEX),
+	FULL(SYS_creat, creat, SA_PATH, SA_HEX),
 	FULL(SYS_close, close, SA_FD),
-	FULL(SYS_fstat, fstat, SA_FD, SA_PTR),
 	FULL(SYS_lseek, lseek, SA_FD, SA_INT, SA_INT),
+	FULL(SYS_pread64, pread64, SA_FD, SA_PTR, SA_INT, SA_INT),
+	FULL(SYS_pwrite64, pwrite64, SA_FD, SA_BUF, SA_INT, SA_INT),
+	FULL(SYS_readv, readv, SA_FD, SA_PTR, SA_INT),
+	FULL(SYS_writev, writev, SA_FD, SA_PTR, SA_INT),
+	FULL(SYS_preadv, preadv, SA_FD, SA_PTR, SA_INT, SA_INT),
+	FULL(SYS_pwritev, pwritev, SA_FD, SA_PTR, SA_INT, SA_INT),
+	PART(SYS_preadv2, preadv2, "RWF_NOWAIT and RWF_APPEND: EOPNOTSUPP", SA_FD, SA_PTR, SA_INT,
+	     SA_INT, SA_INT, SA_HEX),
+	PART(SYS_pwritev2, pwritev2, "RWF_NOWAIT and RWF_APPEND: EOPNOTSUPP", SA_FD, SA_PTR, SA_INT,
+	     SA_INT, SA_INT, SA_HEX),
+	FULL(SYS_openat, openat, SA_FD, SA_PATH, SA_HEX, SA_HEX),
+	/* sys_stat.c */
+	FULL(SYS_stat, stat, SA_PATH, SA_PTR),
+	FULL(SYS_fstat, fstat, SA_FD, SA_PTR),
+	FULL(SYS_lstat, lstat, SA_PATH, SA_PTR),
+	FULL(SYS_newfstatat, newfstatat, SA_FD, SA_PATH, SA_PTR, SA_HEX),
+	PART(SYS_statx, statx, "no STATX_MNT_ID", SA_FD, SA_PATH, SA_HEX, SA_HEX, SA_PTR),
+	FULL(SYS_statfs, statfs, SA_PATH, SA_PTR),
+	FULL(SYS_fstatfs, fstatfs, SA_FD, SA_PTR),
+	/* sys_fd.c */
+	FULL(SYS_dup, dup, SA_FD),
+	FULL(SYS_dup2, dup2, SA_FD, SA_FD),
+	FULL(SYS_dup3, dup3, SA_FD, SA_FD, SA_HEX),
+	FULL(SYS_close_range, close_range, SA_FD, SA_FD, SA_HEX),
+	PART(SYS_fcntl, fcntl, "record locks always granted (one process); no F_SETOWN, leases, "
+	     "seals, OFD locks", SA_FD, SA_INT, SA_HEX),
+	FULL(SYS_ioctl, ioctl, SA_FD, SA_HEX, SA_HEX),
+	FULL(SYS_fsync, fsync, SA_FD),
+	FULL(SYS_fdatasync, fdatasync, SA_FD),
+	FULL(SYS_ftruncate, ftruncate, SA_FD, SA_INT),
+	FULL(SYS_getdents, getdents, SA_FD, SA_PTR, SA_INT),
+	FULL(SYS_getdents64, getdents64, SA_FD, SA_PTR, SA_INT),
+	/* sys_path.c */
+	FULL(SYS_access, access, SA_PATH, SA_HEX),
+	FULL(SYS_faccessat, faccessat, SA_FD, SA_PATH, SA_HEX),
+	FULL(SYS_faccessat2, faccessat2, SA_FD, SA_PATH, SA_HEX, SA_HEX),
+	FULL(SYS_getcwd, getcwd, SA_PTR, SA_INT),
+	FULL(SYS_chdir, chdir, SA_PATH),
+	FULL(SYS_fchdir, fchdir, SA_FD),
+	FULL(SYS_chroot, chroot, SA_PATH),
+	FULL(SYS_mkdir, mkdir, SA_PATH, SA_HEX),
+	FULL(SYS_mkdirat, mkdirat, SA_FD, SA_PATH, SA_HEX),
+	FULL(SYS_mknod, mknod, SA_PATH, SA_HEX, SA_HEX),
+	FULL(SYS_mknodat, mknodat, SA_FD, SA_PATH, SA_HEX, SA_HEX),
+	FULL(SYS_rmdir, rmdir, SA_PATH),
+	FULL(SYS_unlink, unlink, SA_PATH),
+	FULL(SYS_unlinkat, unlinkat, SA_FD, SA_PATH, SA_HEX),
+	FULL(SYS_rename, rename, SA_PATH, SA_PATH),
+	FULL(SYS_renameat, renameat, SA_FD, SA_PATH, SA_FD, SA_PATH),
+	PART(SYS_renameat2, renameat2, "no RENAME_WHITEOUT", SA_FD, SA_PATH, SA_FD, SA_PATH,
+	     SA_HEX),
+	FULL(SYS_link, link, SA_PATH, SA_PATH),
+	FULL(SYS_linkat, linkat, SA_FD, SA_PATH, SA_FD, SA_PATH, SA_HEX),
+	FULL(SYS_symlink, symlink, SA_PATH, SA_PATH),
+	FULL(SYS_symlinkat, symlinkat, SA_PATH, SA_FD, SA_PATH),
+	FULL(SYS_readlink, readlink, SA_PATH, SA_PTR, SA_INT),
+	FULL(SYS_readlinkat, readlinkat, SA_FD, SA_PATH, SA_PTR, SA_INT),
+	/* sys_attr.c */
+	FULL(SYS_chmod, chmod, SA_PATH, SA_HEX),
+	FULL(SYS_fchmod, fchmod, SA_FD, SA_HEX),
+	FULL(SYS_fchmodat, fchmodat, SA_FD, SA_PATH, SA_HEX),
+	FULL(452, fchmodat2, SA_FD, SA_PATH, SA_HEX, SA_HEX),
+	FULL(SYS_chown, chown, SA_PATH, SA_INT, SA_INT),
+	FULL(SYS_fchown, fchown, SA_FD, SA_INT, SA_INT),
+	FULL(SYS_lchown, lchown, SA_PATH, SA_INT, SA_INT),
+	FULL(SYS_fchownat, fchownat, SA_FD, SA_PATH, SA_INT, SA_INT, SA_HEX),
+	FULL(SYS_utimensat, utimensat, SA_FD, SA_PATH, SA_PTR, SA_HEX),
+	FULL(SYS_utimes, utimes, SA_PATH, SA_PTR),
+	FULL(SYS_futimesat, futimesat, SA_FD, SA_PATH, SA_PTR),
+	FULL(SYS_utime, utime, SA_PATH, SA_PTR),
+	FULL(SYS_truncate, truncate, SA_PATH, SA_INT),
+	FULL(SYS_umask, umask, SA_HEX),
+	FULL(SYS_sync, sync),
+	FULL(SYS_syncfs, syncfs, SA_FD),
+	/* sys_mm.c */
 	PART(SYS_mmap, mmap, "no MAP_HUGETLB", SA_HEX, SA_HEX, SA_HEX, SA_HEX, SA_FD, SA_HEX),
 	FULL(SYS_mprotect, mprotect, SA_HEX, SA_HEX, SA_HEX),
 	FULL(SYS_munmap, munmap, SA_HEX, SA_HEX),
 	FULL(SYS_brk, brk, SA_HEX),
-	FULL(SYS_pread64, pread64, SA_FD, SA_PTR, SA_INT, SA_INT),
-	FULL(SYS_pwrite64, pwrite64, SA_FD, SA_BUF, SA_INT, SA_INT),
-	FULL(SYS_dup, dup, SA_FD),
-	FULL(SYS_dup2, dup2, SA_FD, SA_FD),
+	PART(SYS_arch_prctl, arch_prctl, "FS/GS base only", SA_HEX, SA_HEX),
+	/* sys_proc.c */
 	FULL(SYS_getpid, getpid),
 	PART(SYS_exit, exit, "single-threaded: ends the task", SA_INT),
 	FULL(SYS_uname, uname, SA_PTR),
-	FULL(SYS_readlink, readlink, SA_PATH, SA_PTR, SA_INT),
 	FULL(SYS_getuid, getuid),
 	FULL(SYS_getgid, getgid),
 	FULL(SYS_geteuid, geteuid),
 	FULL(SYS_getegid, getegid),
 	FULL(SYS_getppid, getppid),
-	PART(SYS_arch_prctl, arch_prctl, "FS/GS base only", SA_HEX, SA_HEX),
 	FULL(SYS_gettid, gettid),
 	FULL(SYS_set_tid_address, set_tid_address, SA_PTR),
 	PART(SYS_exit_group, exit_group, "single-threaded", SA_INT),
-	FULL(SYS_openat, openat, SA_FD, SA_PATH, SA_HEX, SA_HEX),
-	FULL(SYS_newfstatat, newfstatat, SA_FD, SA_PATH, SA_PTR, SA_HEX),
-	FULL(SYS_readlinkat, readlinkat, SA_FD, SA_PATH, SA_PTR, SA_INT),
 	PART(SYS_set_robust_list, set_robust_list, "recorded, not walked at exit", SA_PTR, SA_INT),
-	FULL(SYS_dup3, dup3, SA_FD, SA_FD, SA_HEX),
-	PART(SYS_prlimit64, prlimit64, "reports defaults; setting is not enforced", SA_INT, SA_INT,
-	     SA_PTR, SA_PTR),
+	FULL(SYS_prlimit64, prlimit64, SA_INT, SA_INT, SA_PTR, SA_PTR),
+	FULL(SYS_getrlimit, getrlimit, SA_INT, SA_PTR),
+	FULL(SYS_setrlimit, setrlimit, SA_INT, SA_PTR),
 	FULL(SYS_getrandom, getrandom, SA_PTR, SA_INT, SA_HEX),
+	/* sys_time.c */
+	PART(SYS_clock_gettime, clock_gettime, "CPU clocks count the Sentry thread only", SA_INT,
+	     SA_PTR),
+	FULL(SYS_clock_getres, clock_getres, SA_INT, SA_PTR),
+	FULL(SYS_gettimeofday, gettimeofday, SA_PTR, SA_PTR),
+	FULL(SYS_time, time, SA_PTR),
+	PART(SYS_nanosleep, nanosleep, "not interrupted by signals", SA_PTR, SA_PTR),
+	PART(SYS_clock_nanosleep, clock_nanosleep, "not interrupted by signals", SA_INT, SA_HEX,
+	     SA_PTR, SA_PTR),
+	PART(SYS_times, times, "CPU times count the Sentry thread only", SA_PTR),
+	PART(SYS_getrusage, getrusage, "CPU times only", SA_INT, SA_PTR),
+	/* sys_info.c */
+	PART(SYS_sysinfo, sysinfo, "the host's memory and load", SA_PTR),
+	FULL(SYS_sched_yield, sched_yield),
+	FULL(SYS_sched_getaffinity, sched_getaffinity, SA_INT, SA_INT, SA_PTR),
+	PART(SYS_prctl, prctl, "PR_SET_NAME and PR_GET_NAME only", SA_INT, SA_HEX, SA_HEX, SA_HEX,
+	     SA_HEX),
+	/* sys_signal.c */
+	PART(SYS_rt_sigaction, rt_sigaction, "recorded; no delivery yet", SA_INT, SA_PTR, SA_PTR,
+	     SA_INT),
+	PART(SYS_rt_sigprocmask, rt_sigprocmask, "recorded; no delivery yet", SA_INT, SA_PTR,
+	     SA_PTR, SA_INT),
+	FULL(SYS_rt_sigpending, rt_sigpending, SA_PTR, SA_INT),
+	PART(SYS_sigaltstack, sigaltstack, "recorded; no delivery yet", SA_PTR, SA_PTR),
+	PART(SYS_kill, kill, "one process; default actions only", SA_INT, SA_INT),
+	PART(SYS_tgkill, tgkill, "one thread; default actions only", SA_INT, SA_INT, SA_INT),
+	PART(SYS_tkill, tkill, "one thread; default actions only", SA_INT, SA_INT),
+	/* sys_cred.c */
+	FULL(SYS_setuid, setuid, SA_INT),
+	FULL(SYS_setgid, setgid, SA_INT),
+	FULL(SYS_setreuid, setreuid, SA_INT, SA_INT),
+	FULL(SYS_setregid, setregid, SA_INT, SA_INT),
+	FULL(SYS_setresuid, setresuid, SA_INT, SA_INT, SA_INT),
+	FULL(SYS_setresgid, setresgid, SA_INT, SA_INT, SA_INT),
+	FULL(SYS_getresuid, getresuid, SA_PTR, SA_PTR, SA_PTR),
+	FULL(SYS_getresgid, getresgid, SA_PTR, SA_PTR, SA_PTR),
+	FULL(SYS_setfsuid, setfsuid, SA_INT),
+	FULL(SYS_setfsgid, setfsgid, SA_INT),
+	PART(SYS_getgroups, getgroups, "at most 32 groups", SA_INT, SA_PTR),
+	PART(SYS_setgroups, setgroups, "at most 32 groups (ENOMEM beyond)", SA_INT, SA_PTR),
+	FULL(SYS_getpgrp, getpgrp),
+	PART(SYS_getpgid, getpgid, "one process", SA_INT),
+	PART(SYS_setpgid, setpgid, "one process", SA_INT, SA_INT),
+	PART(SYS_getsid, getsid, "one process", SA_INT),
+	PART(SYS_setsid, setsid, "one process"),
+	/* sys_futex.c */
+	PART(SYS_futex, futex, "one thread: WAIT/WAKE and their BITSET forms", SA_PTR, SA_INT,
+	     SA_INT, SA_PTR, SA_PTR, SA_HEX),
 	NOSYS(SYS_rseq, "rseq", "restartable sequences are not offered; glibc falls back"),
 };
 
@@ -97,9 +215,10 @@ static int strace_arg(struct task *t, int kind, uint64_t v, uint64_t next, char 
 static void strace_line(struct task *t, uint64_t nr, const uint64_t a[6], int64_t ret)
 {
 	const struct sys_entry *e = nr < SYS_TABLE_SIZE ? &g_sys_table[nr] : NULL;
+	const char *name = e && e->name ? e->name : sys_name(nr);
 	char line[512];
-	int w = e && e->name ? snprintf(line, sizeof(line), "[%d] %s(", t->tid, e->name)
-			     : snprintf(line, sizeof(line), "[%d] syscall_%" PRIu64 "(", t->tid, nr);
+	int w = name ? snprintf(line, sizeof(line), "[%d] %s(", t->tid, name)
+		     : snprintf(line, sizeof(line), "[%d] syscall_%" PRIu64 "(", t->tid, nr);
 	for (int i = 0; e && i < 6 && e->args[i] && w < (int)sizeof(line) - 160; i++) {
 		if (i)
 			w += snprintf(line + w, sizeof(line) - (size_t)w, ", ");
@@ -108,17 +227,37 @@ static void strace_line(struct task *t, uint64_t nr, const uint64_t a[6], int64_
 		if (w > (int)sizeof(line) - 1)
 			w = (int)sizeof(line) - 1;
 	}
-	if (ret < 0 && ret >= -4095)
+	if (!e || !e->fn)
+		log_msg(SENTRY_LOG_ERR, NULL, "%s) = %" PRId64 " ENOSYS (not implemented)", line, ret);
+	else if (ret < 0 && ret >= -4095)
 		log_msg(SENTRY_LOG_ERR, NULL, "%s) = %" PRId64 " %s (%s)", line, ret,
 			strerrorname_np((int)-ret) ?: "?", strerror((int)-ret));
 	else
 		log_msg(SENTRY_LOG_ERR, NULL, "%s) = %#" PRIx64, line, (uint64_t)ret);
 }
 
+/* Numbers already logged as unimplemented: each is logged once per Sentry. The last word
+ * stands for every number past the table. */
+static _Atomic uint64_t g_nosys_logged[SYS_TABLE_SIZE / 64 + 1];
+
+static int64_t sys_nosys(struct task *t, uint64_t nr)
+{
+	size_t i = nr < SYS_TABLE_SIZE ? (size_t)nr : SYS_TABLE_SIZE;
+	uint64_t bit = 1ull << (i % 64);
+	if (!(atomic_fetch_or(&g_nosys_logged[i / 64], bit) & bit)) {
+		const char *name = sys_name(nr);
+		const char *note = nr < SYS_TABLE_SIZE ? g_sys_table[nr].note : NULL;
+		log_msg(SENTRY_LOG_DEBUG, "sys", "tid %d: unimplemented system call %" PRIu64
+			" (%s)%s%s: ENOSYS", t->tid, nr, name ? name : "unassigned",
+			note ? ": " : "", note ? note : "");
+	}
+	return -ENOSYS;
+}
+
 int64_t sys_dispatch(struct task *t, uint64_t nr, const uint64_t args[6])
 {
 	const struct sys_entry *e = nr < SYS_TABLE_SIZE ? &g_sys_table[nr] : NULL;
-	int64_t ret = e && e->fn ? e->fn(t, args) : -ENOSYS;
+	int64_t ret = e && e->fn ? e->fn(t, args) : sys_nosys(t, nr);
 	if (g_strace && !(t->exited && e && e->fn == sys_exit_group))
 		strace_line(t, nr, args, ret);
 	return ret;

@@ -304,6 +304,15 @@ int vfs_file_setfl(struct vfs_file *f, uint32_t flags)
 	return 0;
 }
 
+int64_t vfs_ioctl(struct vfs_file *f, struct sentry_task *task, uint32_t cmd, uint64_t arg)
+{
+	if (!f->sf)
+		return -EBADF;
+	if (!SENTRY_OPS_HAS(f->sf->ops, f->sf->ops_size, ioctl))
+		return -ENOTTY;
+	return vfs_rc(f->path.mnt->fs, f->sf->ops->ioctl(f->sf, task, cmd, arg));
+}
+
 uint32_t vfs_file_readiness(struct vfs_file *f, uint32_t mask)
 {
 	if (!f->sf || !SENTRY_OPS_HAS(f->sf->ops, f->sf->ops_size, readiness))

@@ -5,6 +5,7 @@ VFS_CORE_SOURCES = \
 	core/vfs/anon.c \
 	core/vfs/attr.c \
 	core/vfs/bind.c \
+	core/vfs/dpath.c \
 	core/vfs/file.c \
 	core/vfs/mount.c \
 	core/vfs/ops.c \
@@ -21,7 +22,7 @@ VFS_TEST_CPPOPTS = $(UNIT_CPPOPTS) -I$(top_srcdir)/tests/unit/vfs \
 	-DMEMFS_SO='"$(abs_top_builddir)/plugins/fs-memfs/.libs/memfs.so"'
 VFS_TEST_COMMON = tests/unit/vfs/vfs_test.c tests/unit/vfs/vfs_test.h
 VFS_TESTS = tests/unit/vfs/test_path tests/unit/vfs/test_mount tests/unit/vfs/test_ops \
-	tests/unit/vfs/test_file
+	tests/unit/vfs/test_file tests/unit/vfs/test_dpath
 check_PROGRAMS += $(VFS_TESTS)
 TESTS += $(VFS_TESTS)
 
@@ -48,3 +49,9 @@ tests_unit_vfs_test_file_CPPFLAGS = $(VFS_TEST_CPPOPTS)
 tests_unit_vfs_test_file_CFLAGS = $(UNIT_CCOPTS)
 tests_unit_vfs_test_file_LDFLAGS = $(CORE_LDOPTS)
 tests_unit_vfs_test_file_LDADD = $(UNIT_LIBS)
+
+tests_unit_vfs_test_dpath_SOURCES = tests/unit/vfs/test_dpath.c $(VFS_TEST_COMMON)
+tests_unit_vfs_test_dpath_CPPFLAGS = $(VFS_TEST_CPPOPTS)
+tests_unit_vfs_test_dpath_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_vfs_test_dpath_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_vfs_test_dpath_LDADD = $(UNIT_LIBS)

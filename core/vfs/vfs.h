@@ -164,6 +164,12 @@ int vfs_umount(struct vfs_ctx *ctx, const char *target, int flags);
 int vfs_chdir(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path);
 int vfs_chroot(struct vfs_ctx *ctx, const char *path);
 
+/* The path of @p as seen from @ctx's root, NUL-terminated in @buf: getcwd(2)'s string (a path
+ * outside the root starts with "(unreachable)"). Returns its length without the NUL, -ERANGE
+ * (@size too small), -ENOENT (@p, or a directory above it, was unlinked), -ENAMETOOLONG
+ * (longer than SENTRY_PATH_MAX), -ENOMEM. Takes the namespace lock for reading. */
+int64_t vfs_path_string(struct vfs_ctx *ctx, const struct vfs_path *p, char *buf, size_t size);
+
 /* --- path operations (ops.c) --- */
 
 /* openat2(2) "how". */
@@ -257,6 +263,9 @@ int vfs_fallocate(struct vfs_file *f, int mode, int64_t off, int64_t len);
 /* fcntl(F_GETFL)/fcntl(F_SETFL): only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change. */
 uint32_t vfs_file_getfl(struct vfs_file *f);
 int vfs_file_setfl(struct vfs_file *f, uint32_t flags);
+/* ioctl(2) through the file's ioctl slot; @task is the caller, for copies of @arg. Returns
+ * the slot's result, -ENOTTY (no slot), -EBADF (O_PATH). */
+int64_t vfs_ioctl(struct vfs_file *f, struct sentry_task *task, uint32_t cmd, uint64_t arg);
 /* Readiness among @mask (SENTRY_EV_*), and the queue that announces changes (NULL: never). */
 uint32_t vfs_file_readiness(struct vfs_file *f, uint32_t mask);
 struct sentry_waitq *vfs_file_waitq(struct vfs_file *f);

@@ -1,0 +1,214 @@
+/*
+ * core/sys/sys_signal.c: signal state and sending: rt_sigaction, rt_sigprocmask, rt_sigpending,
+ * sigaltstack, kill, tgkill, tkill.
+ *
+ * The state is recorded per task with Linux's checks (kernel/signal.c). Delivery to handlers
+ * comes with the process model (TODO(#7)): until then a signal sent to the task itself is
+ * discarded when ignored, ends the task when its default action is to terminate and it is not
+ * blocked, and otherwise stays pending. Stop signals are ignored, there being no job control
+ * yet.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+
+#include "kernel/task.h"
+#include "mm/mm.h"
+#include "sys/sys_internal.h"
+
+#define SIGBIT(sig) (1ull << ((sig) - 1))
+#define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+/* SA_* flags rt_sigaction keeps (UAPI_SA_FLAGS on x86-64); others read back as clear. */
+#define SA_EXPOSE_TAGBITS_ 0x800
+#define SA_RESTORER_ 0x04000000
+#define SA_KNOWN                                                                               \
+	((uint64_t)(SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART |        \
+		    SA_NODEFER | SA_RESETHAND | SA_EXPOSE_TAGBITS_ | SA_RESTORER_))
+/* The x86-64 kernel's minimum alternate stack (MINSIGSTKSZ) and SS_AUTODISARM. */
+#define ALTSTACK_MIN 2048
+#define SS_AUTODISARM_ (1u << 31)
+
+/* Signals whose default action is to do nothing (or to stop, which is not modelled yet). */
+static int default_ignored(int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+	case SIGURG:
+	case SIGWINCH:
+	case SIGCONT:
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Applies the default action of pending, unblocked, uncaught signals. */
+static void apply_pending(struct task *t)
+{
+	uint64_t ready = t->sigpending & ~t->sigmask;
+	for (int sig = 1; ready && sig <= TASK_NSIG && !t->exited; sig++) {
+		if (!(ready & SIGBIT(sig)) || t->sigactions[sig - 1].handler != (uint64_t)SIG_DFL)
+			continue;
+		t->sigpending &= ~SIGBIT(sig);
+		task_exit(t, sig);
+	}
+}
+
+/* Sends @sig (1..TASK_NSIG) to @t. */
+static void raise_self(struct task *t, int sig)
+{
+	uint64_t h = t->sigactions[sig - 1].handler;
+	if (sig != SIGKILL && (h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && default_ignored(sig))))
+		return;
+	t->sigpending |= SIGBIT(sig);
+	apply_pending(t);
+}
+
+int64_t sys_rt_sigaction(struct task *t, const uint64_t a[6])
+{
+	int sig = (int)a[0];
+	struct task_sigaction act, old;
+	if (a[3] != sizeof(uint64_t))
+		return -EINVAL;
+	if (a[1] && mm_copy_in(t->mm, a[1], &act, sizeof(act)) < 0)
+		return -EFAULT;
+	if (sig < 1 || sig > TASK_NSIG || (a[1] && (SIGBIT(sig) & SIG_UNBLOCKABLE)))
+		return -EINVAL;
+	old = t->sigactions[sig - 1];
+	if (a[1]) {
+		act.flags &= SA_KNOWN;
+		act.mask &= ~SIG_UNBLOCKABLE;
+		t->sigactions[sig - 1] = act;
+		/* Setting a signal to be ignored discards it if pending (POSIX). */
+		if (act.handler == (uint64_t)SIG_IGN ||
+		    (act.handler == (uint64_t)SIG_DFL && default_ignored(sig)))
+			t->sigpending &= ~SIGBIT(sig);
+	}
+	if (a[2] && mm_copy_out(t->mm, a[2], &old, sizeof(old)) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+int64_t sys_rt_sigprocmask(struct task *t, const uint64_t a[6])
+{
+	int how = (int)a[0];
+	uint64_t set, old = t->sigmask;
+	if (a[3] != sizeof(uint64_t))
+		return -EINVAL;
+	if (a[1]) {
+		if (mm_copy_in(t->mm, a[1], &set, sizeof(set)) < 0)
+			return -EFAULT;
+		set &= ~SIG_UNBLOCKABLE;
+		switch (how) {
+		case SIG_BLOCK:
+			t->sigmask |= set;
+			break;
+		case SIG_UNBLOCK:
+			t->sigmask &= ~set;
+			break;
+		case SIG_SETMASK:
+			t->sigmask = set;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (a[2] && mm_copy_out(t->mm, a[2], &old, sizeof(old)) < 0)
+		return -EFAULT;
+	apply_pending(t);
+	return 0;
+}
+
+int64_t sys_rt_sigpending(struct task *t, const uint64_t a[6])
+{
+	if (a[1] > sizeof(uint64_t))
+		return -EINVAL;
+	uint64_t set = t->sigpending & t->sigmask;
+	return mm_copy_out(t->mm, a[0], &set, (size_t)a[1]);
+}
+
+/* Is @sp on the task's alternate stack? */
+static int on_altstack(const struct task *t, uint64_t sp)
+{
+	return t->altstack.size && sp > t->altstack.sp && sp - t->altstack.sp <= t->altstack.size;
+}
+
+int64_t sys_sigaltstack(struct task *t, const uint64_t a[6])
+{
+	int onstack = on_altstack(t, t->cpu.regs.rsp);
+	stack_t ss, old = {
+		.ss_sp = (void *)t->altstack.sp,
+		.ss_size = t->altstack.size,
+		.ss_flags = (int)(t->altstack.flags |
+				  (!t->altstack.size ? SS_DISABLE : onstack ? SS_ONSTACK : 0)),
+	};
+	if (a[0]) {
+		if (mm_copy_in(t->mm, a[0], &ss, sizeof(ss)) < 0)
+			return -EFAULT;
+		if (onstack)
+			return -EPERM;
+		unsigned mode = (unsigned)ss.ss_flags & ~SS_AUTODISARM_;
+		if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
+			return -EINVAL;
+		if (mode == SS_DISABLE) {
+			ss.ss_sp = NULL;
+			ss.ss_size = 0;
+		} else if (ss.ss_size < ALTSTACK_MIN) {
+			return -ENOMEM;
+		}
+		t->altstack.sp = (uint64_t)ss.ss_sp;
+		t->altstack.size = ss.ss_size;
+		t->altstack.flags = (unsigned)ss.ss_flags & SS_AUTODISARM_;
+	}
+	if (a[1] && mm_copy_out(t->mm, a[1], &old, sizeof(old)) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+/* The signal checks every sender makes after finding its target (check_kill_permission). */
+static int64_t send(struct task *t, int sig)
+{
+	if (sig < 0 || sig > TASK_NSIG)
+		return -EINVAL;
+	if (sig)
+		raise_self(t, sig);
+	return 0;
+}
+
+int64_t sys_kill(struct task *t, const uint64_t a[6])
+{
+	int pid = (int)a[0], sig = (int)a[1];
+	int pgid = t->pgid ? t->pgid : t->tgid;
+	/* kill(2): pid 0 is the caller's group, -1 every process but the caller (none here). */
+	if (pid == INT_MIN || pid == -1)
+		return -ESRCH;
+	if (pid > 0 ? pid != t->tgid : (pid < 0 && -pid != pgid))
+		return -ESRCH;
+	return send(t, sig);
+}
+
+int64_t sys_tgkill(struct task *t, const uint64_t a[6])
+{
+	int tgid = (int)a[0], tid = (int)a[1];
+	if (tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	if (tid != t->tid || tgid != t->tgid)
+		return -ESRCH;
+	return send(t, (int)a[2]);
+}
+
+int64_t sys_tkill(struct task *t, const uint64_t a[6])
+{
+	int tid = (int)a[0];
+	if (tid <= 0)
+		return -EINVAL;
+	if (tid != t->tid)
+		return -ESRCH;
+	return send(t, (int)a[1]);
+}
