@@ -32,7 +32,15 @@ static void fdt_file_put(void *obj)
 	vfs_file_put(obj);
 }
 
-const struct fdt_ops g_task_fdt_ops = { .get = fdt_file_get, .put = fdt_file_put };
+/* Closing any descriptor of a file drops the process's POSIX record locks on it. */
+static void fdt_file_closed(void *obj, uint64_t owner)
+{
+	vfs_lock_release_owner(obj, owner);
+}
+
+const struct fdt_ops g_task_fdt_ops = {
+	.get = fdt_file_get, .put = fdt_file_put, .closed = fdt_file_closed
+};
 
 /* Sets the XSAVE area to the state a new process starts with. */
 static void fpu_reset(struct sentry_cpu_state *cpu)
@@ -62,6 +70,8 @@ int task_new(struct kernel *k, struct vfs_ctx *fs, struct task **ret_task)
 		rc = k->platform->ctx_new(k->platform_state, -1, &t->ctx);
 	if (rc == 0)
 		rc = fdt_new(&g_task_fdt_ops, &t->fdt);
+	if (rc == 0)
+		fdt_set_owner(t->fdt, (uint64_t)t->tgid);
 	if (rc < 0) {
 		task_free(t);
 		return rc;

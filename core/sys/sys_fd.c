@@ -57,29 +57,44 @@ int64_t sys_close_range(struct task *t, const uint64_t a[6])
 	return fdt_close_range(t->fdt, first, last, (flags & CLOSE_RANGE_CLOEXEC) != 0);
 }
 
-/* F_GETLK/F_SETLK/F_SETLKW. A process's own record locks never conflict with each other, and
- * while the sandbox runs one process nothing else can hold one: every lock is granted and
- * F_GETLK reports F_UNLCK. TODO(#3): the core's lock table, once there are more processes. */
+/* A pending signal ends a blocking lock wait (kernel/wait.h's interrupt flag). */
+static int lock_interrupted(void *arg)
+{
+	struct task *t = arg;
+	return __atomic_load_n(&t->wait.interrupted, __ATOMIC_RELAXED);
+}
+
+/* F_GETLK/F_SETLK/F_SETLKW and the OFD forms, through the VFS lock table; the process's
+ * locks are owned by its thread group ID. */
 static int64_t fcntl_lock(struct task *t, struct vfs_file *f, int cmd, uint64_t addr)
 {
 	struct flock fl;
 	if (mm_copy_in(t->mm, addr, &fl, sizeof(fl)) < 0)
 		return -EFAULT;
-	if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
-		return -EINVAL;
-	if (fl.l_whence != SEEK_SET && fl.l_whence != SEEK_CUR && fl.l_whence != SEEK_END)
-		return -EINVAL;
-	if (!f->sf)
-		return -EBADF;
-	if (cmd == F_GETLK) {
-		fl.l_type = F_UNLCK;
-		return mm_copy_out(t->mm, addr, &fl, sizeof(fl));
-	}
-	/* fcntl(2): a read lock needs the file open for reading, a write lock for writing. */
-	uint32_t acc = vfs_file_getfl(f) & O_ACCMODE;
-	if ((fl.l_type == F_RDLCK && acc == O_WRONLY) || (fl.l_type == F_WRLCK && acc == O_RDONLY))
-		return -EBADF;
-	return 0;
+	struct vfs_record_lock rl = { .type = fl.l_type, .whence = fl.l_whence, .start = fl.l_start,
+				      .len = fl.l_len, .pid = fl.l_pid };
+	struct vfs_lock_wait w = VFS_LOCK_WAIT_INIT(lock_interrupted, t);
+	int rc = vfs_fcntl_lock(f, cmd, (uint64_t)t->tgid, t->tgid, &rl, &w);
+	if (rc < 0 || (cmd != F_GETLK && cmd != F_OFD_GETLK))
+		return rc;
+	fl.l_type = rl.type;
+	fl.l_whence = rl.whence;
+	fl.l_start = rl.start;
+	fl.l_len = rl.len;
+	fl.l_pid = rl.pid;
+	return mm_copy_out(t->mm, addr, &fl, sizeof(fl));
+}
+
+int64_t sys_flock(struct task *t, const uint64_t a[6])
+{
+	struct vfs_file *f;
+	int rc = sys_get_file(t, (int64_t)a[0], &f);
+	if (rc < 0)
+		return rc;
+	struct vfs_lock_wait w = VFS_LOCK_WAIT_INIT(lock_interrupted, t);
+	rc = vfs_flock(f, (int)a[1], &w);
+	vfs_file_put(f);
+	return rc;
 }
 
 static int64_t do_fcntl(struct task *t, struct vfs_file *f, int fd, int cmd, uint64_t arg)
@@ -106,6 +121,9 @@ static int64_t do_fcntl(struct task *t, struct vfs_file *f, int fd, int cmd, uin
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
 		return fcntl_lock(t, f, cmd, arg);
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:

@@ -36,6 +36,7 @@ SYS_DECL(set_robust_list);
 SYS_DECL(uname);
 SYS_DECL(prlimit64);
 SYS_DECL(getrlimit);
+SYS_DECL(flock);
 SYS_DECL(setrlimit);
 SYS_DECL(getrandom);
 

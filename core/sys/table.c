@@ -124,6 +124,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_set_robust_list, set_robust_list, "recorded, not walked at exit", SA_PTR, SA_INT),
 	FULL(SYS_prlimit64, prlimit64, SA_INT, SA_INT, SA_PTR, SA_PTR),
 	FULL(SYS_getrlimit, getrlimit, SA_INT, SA_PTR),
+	FULL(SYS_flock, flock, SA_FD, SA_HEX),
 	FULL(SYS_setrlimit, setrlimit, SA_INT, SA_PTR),
 	FULL(SYS_getrandom, getrandom, SA_PTR, SA_INT, SA_HEX),
 	/* sys_time.c */

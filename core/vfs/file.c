@@ -54,6 +54,7 @@ void vfs_file_put(struct vfs_file *f)
 		return;
 	if (old < 1)
 		abort();
+	vfs_lock_file_release(f);
 	if (f->sf && SENTRY_OPS_HAS(f->sf->ops, f->sf->ops_size, release))
 		f->sf->ops->release(f->sf);
 	if (f->node_sf && SENTRY_OPS_HAS(f->node_sf->ops, f->node_sf->ops_size, release))

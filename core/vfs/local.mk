@@ -7,6 +7,7 @@ VFS_CORE_SOURCES = \
 	core/vfs/bind.c \
 	core/vfs/dpath.c \
 	core/vfs/file.c \
+	core/vfs/lock.c \
 	core/vfs/mount.c \
 	core/vfs/ops.c \
 	core/vfs/resolve.c \
@@ -22,7 +23,8 @@ VFS_TEST_CPPOPTS = $(UNIT_CPPOPTS) -I$(top_srcdir)/tests/unit/vfs \
 	-DMEMFS_SO='"$(abs_top_builddir)/plugins/fs-memfs/.libs/memfs.so"'
 VFS_TEST_COMMON = tests/unit/vfs/vfs_test.c tests/unit/vfs/vfs_test.h
 VFS_TESTS = tests/unit/vfs/test_path tests/unit/vfs/test_mount tests/unit/vfs/test_ops \
-	tests/unit/vfs/test_file tests/unit/vfs/test_dpath
+	tests/unit/vfs/test_file tests/unit/vfs/test_dpath \
+	tests/unit/vfs/test_lock
 check_PROGRAMS += $(VFS_TESTS)
 TESTS += $(VFS_TESTS)
 
@@ -55,3 +57,9 @@ tests_unit_vfs_test_dpath_CPPFLAGS = $(VFS_TEST_CPPOPTS)
 tests_unit_vfs_test_dpath_CFLAGS = $(UNIT_CCOPTS)
 tests_unit_vfs_test_dpath_LDFLAGS = $(CORE_LDOPTS)
 tests_unit_vfs_test_dpath_LDADD = $(UNIT_LIBS)
+
+tests_unit_vfs_test_lock_SOURCES = tests/unit/vfs/test_lock.c $(VFS_TEST_COMMON)
+tests_unit_vfs_test_lock_CPPFLAGS = $(VFS_TEST_CPPOPTS)
+tests_unit_vfs_test_lock_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_vfs_test_lock_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_vfs_test_lock_LDADD = $(UNIT_LIBS)

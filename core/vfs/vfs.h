@@ -22,6 +22,7 @@
 #include "sentry/fs.h"
 
 struct plg_plugin;
+struct vfs_lock_inode;
 struct vfs_mount;
 struct vfs_mntns;
 
@@ -99,6 +100,8 @@ struct vfs_file {
 	/* The filesystem's file of a device node whose I/O sf serves (sentry_file.special);
 	 * released with the description. NULL otherwise. */
 	struct sentry_file *node_sf;
+	struct vfs_lock_inode *lk;	/* lock state of the inode (lock.c), under its mutex; NULL
+					 * until this description first locks */
 };
 
 /* Debug counters of live objects, for leak checks in tests. */
@@ -269,3 +272,80 @@ int64_t vfs_ioctl(struct vfs_file *f, struct sentry_task *task, uint32_t cmd, ui
 /* Readiness among @mask (SENTRY_EV_*), and the queue that announces changes (NULL: never). */
 uint32_t vfs_file_readiness(struct vfs_file *f, uint32_t mask);
 struct sentry_waitq *vfs_file_waitq(struct vfs_file *f);
+
+/* --- advisory locks (lock.c; README.md, "Advisory locks") ---
+ *
+ * flock(2) locks and OFD record locks belong to the open file description (dups share them) and
+ * go when its last reference does (vfs_file_put). Classic POSIX record locks belong to an owner
+ * the caller names, the process (the syscall layer passes the tgid), and go when that owner
+ * closes ANY descriptor of the inode: the fd table calls vfs_lock_release_owner on every close.
+ * The two families never conflict with each other. A filesystem with a lock slot gets the
+ * requests instead of the core's table (task NULL, flock as a whole-file lock owned by the
+ * description, as Linux's NFS client does). Locks are per inode: hard links and bind mounts
+ * share them. Thread-safe.
+ */
+
+/*
+ * How a blocking lock request (flock without LOCK_NB, F_SETLKW, F_OFD_SETLKW) waits, so that
+ * the kernel can end it when a signal arrives. The caller owns it: one per blocking call, set up
+ * with VFS_LOCK_WAIT_INIT; the functions take NULL for a wait only the lock ends.
+ */
+struct vfs_lock_wait {
+	/* Optional. Nonzero ends the wait with -EINTR (a signal is pending). Asked before every
+	 * sleep, with the lock table's mutex held: it must not call the lock functions. */
+	int (*interrupted)(void *arg);
+	void *arg;			/* for interrupted */
+	int cancelled;			/* set by vfs_lock_wait_interrupt; stays set */
+	void *cur;			/* the request asleep on it (lock.c's, under its mutex) */
+};
+#define VFS_LOCK_WAIT_INIT(fn, fn_arg) { .interrupted = (fn), .arg = (fn_arg) }
+
+/* From any thread: ends the wait in progress on @w with -EINTR, or the next one (the flag is
+ * sticky, so a signal that lands just before the sleep is not lost). */
+void vfs_lock_wait_interrupt(struct vfs_lock_wait *w);
+
+/* flock(2) on @f: @op is LOCK_SH, LOCK_EX or LOCK_UN, with LOCK_NB not to wait. A conversion
+ * drops the old lock first, as Linux does (not atomic: refused under LOCK_NB, it leaves no
+ * lock). Returns 0, -EWOULDBLOCK (conflict under LOCK_NB), -EINVAL (bad @op; LOCK_MAND is
+ * accepted and ignored), -EBADF (O_PATH), -EINTR (@w interrupted), -ENOMEM. */
+int vfs_flock(struct vfs_file *f, int op, struct vfs_lock_wait *w);
+
+/* fcntl(2)'s struct flock, field for field, as the syscall layer copies it in and out. */
+struct vfs_record_lock {
+	int16_t type;	/* F_RDLCK, F_WRLCK, F_UNLCK */
+	int16_t whence;	/* SEEK_SET, SEEK_CUR (@f's offset), SEEK_END (its size): resolved here */
+	int64_t start;	/* from whence; the result must not be negative */
+	int64_t len;	/* bytes; 0: to the end of the file however it grows; < 0: the bytes
+			 * before start, as POSIX-2001 */
+	int32_t pid;	/* F_GETLK out: the owner's pid, -1 for an OFD lock; OFD in: must be 0 */
+};
+
+/*
+ * fcntl(2) record locks on @f. @cmd: F_GETLK, F_SETLK, F_SETLKW (owned by @owner, reported to
+ * F_GETLK callers as @pid) or F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW (owned by @f; @owner and
+ * @pid unused). A lock of an owner replaces, splits and merges with that owner's locks over its
+ * range. F_GETLK rewrites *@rl with the first conflicting lock (whence SEEK_SET, len 0 to the
+ * end) or only sets type F_UNLCK if there is none; F_OFD_GETLK with F_UNLCK reports @f's own
+ * lock in the range (Linux 6.7). Waits block until the lock can be had.
+ * Returns 0, -EAGAIN (conflict under F_SETLK), -EDEADLK (an F_SETLKW would wait on an owner
+ * that waits, through a chain, for @owner), -EINVAL (bad @cmd, type, whence, a negative start,
+ * OFD pid not 0, F_UNLCK to F_GETLK), -EOVERFLOW (range past INT64_MAX), -EBADF (O_PATH; read
+ * lock without read access or write lock without write access), -EINTR, -ENOLCK (no memory).
+ */
+int vfs_fcntl_lock(struct vfs_file *f, int cmd, uint64_t owner, int32_t pid,
+		   struct vfs_record_lock *rl, struct vfs_lock_wait *w);
+
+/* close(2) of a descriptor of @f by process @owner: drops @owner's classic POSIX locks on @f's
+ * inode, whichever descriptor took them (Linux's locks_remove_posix from filp_flush). The fd
+ * table calls it on every close, dup2/dup3 over a descriptor, close-on-exec and exit, before
+ * putting its reference. Cheap when nothing is locked anywhere. */
+void vfs_lock_release_owner(struct vfs_file *f, uint64_t owner);
+
+/* Live lock objects, for leak checks in tests: inodes with lock state, granted locks,
+ * blocked requests. */
+struct vfs_lock_counters {
+	long inodes;
+	long locks;
+	long waiters;
+};
+void vfs_lock_counters(struct vfs_lock_counters *ret);

@@ -116,3 +116,7 @@ struct vfs_file *vfs_file_wrap(const struct vfs_path *path, struct sentry_file *
 /* Resolves @path to a vfs_path with references (get_dentry_at). */
 int vfs_resolve(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, uint32_t rpflags,
 		struct vfs_path *ret);
+
+/* Last reference of @f going (vfs_file_put, before the plugin's release): drops its flock and
+ * OFD locks and its reference on the inode's lock state (lock.c). */
+void vfs_lock_file_release(struct vfs_file *f);

@@ -80,6 +80,11 @@ void vt_assert_no_leaks(void)
 	cr_assert_eq(c.fss, 0, "%ld filesystems leaked", c.fss);
 	cr_assert_eq(c.namespaces, 0, "%ld namespaces leaked", c.namespaces);
 	cr_assert_eq(c.dentry_refs, 0, "%ld dentry references leaked", c.dentry_refs);
+	struct vfs_lock_counters lc;
+	vfs_lock_counters(&lc);
+	cr_assert_eq(lc.inodes, 0, "%ld lock inodes leaked", lc.inodes);
+	cr_assert_eq(lc.locks, 0, "%ld locks leaked", lc.locks);
+	cr_assert_eq(lc.waiters, 0, "%ld lock waiters left", lc.waiters);
 	cr_assert_eq(vt_mf_used(), 0, "%llu memory-file bytes leaked",
 		     (unsigned long long)vt_mf_used());
 }

@@ -24,8 +24,8 @@ extern struct vt g_vt;
 void vt_setup_data(const char *data);
 void vt_setup(void);
 void vt_teardown(void);
-/* Frees g_vt.ctx and g_vt.ns, then asserts no mount, file, filesystem, namespace or memory-file
- * byte is left: the last line of every test. Extra contexts must be freed before. */
+/* Frees g_vt.ctx and g_vt.ns, then asserts no mount, file, filesystem, namespace, lock object
+ * or memory-file byte is left: the last line of every test. Extra contexts must be freed before. */
 void vt_assert_no_leaks(void);
 
 /* A context for an unprivileged user in the same namespace. */
