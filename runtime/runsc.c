@@ -17,6 +17,7 @@ static const struct {
 } g_commands[] = {
 	{ "plugins", rt_cmd_plugins, "list the plugins found and the ones refused" },
 	{ "spec", rt_cmd_spec, "write a default config.json into the bundle (--bundle DIR)" },
+	{ "gofer", rt_cmd_gofer, "serve a directory over 9P2000.L (--root DIR --fd N [--ro])" },
 };
 
 static void usage(FILE *f)

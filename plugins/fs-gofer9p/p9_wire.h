@@ -122,6 +122,13 @@ enum p9_type {
 #define P9_SETATTR_ATIME_SET 0x00000080u
 #define P9_SETATTR_MTIME_SET 0x00000100u
 
+/* Txattrcreate flags: Linux's XATTR_CREATE and XATTR_REPLACE, and cvisor's own bit asking the
+ * server to remove the attribute at Tclunk (9P2000.L has no Tremovexattr; a zero-length value is
+ * a real value, so size 0 cannot mean removal). */
+#define P9_XATTR_CREATE	 1u
+#define P9_XATTR_REPLACE 2u
+#define P9_XATTR_REMOVE	 0x100u
+
 /* Tlock/Tgetlock type, Tlock flags, Rlock status. */
 #define P9_LOCK_TYPE_RDLCK 0
 #define P9_LOCK_TYPE_WRLCK 1
