@@ -127,6 +127,8 @@ int rt_cmd_gofer(const struct rt_globals *g, int argc, char **argv, struct rt_er
 	close_others(a.fd);
 	/* A peer that goes away mid-reply is an end of session, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Modes come from the Sentry, which applied the application's umask already. */
+	umask(0);
 	plg_set_init(&set);
 	int status = 1;
 	if (open_backend(&set, &svc, &a, &exp, err) == 0) {

@@ -429,6 +429,10 @@ int p9_decode(const void *buf, size_t len, uint32_t msize, struct p9_msg *ret_ms
  * Returns -EBADMSG when its size is < 7 or > @msize (the stream is unusable then). */
 ssize_t p9_frame_size(const void *buf, size_t len, uint32_t msize);
 
+/* The tag of a frame of at least P9_HDRSZ bytes (p9_frame_size said it is whole), so a
+ * client can find the request a reply answers before decoding it into that request's buffer. */
+uint16_t p9_frame_tag(const void *buf);
+
 /* Server side of Tversion: msize is the smaller of the client's and @server_max, refused under
  * P9_MSIZE_MIN; the version is "9P2000.L" when the client asked exactly that, else "unknown"
  * (9P: the server then refuses the session). Fills *ret_reply (an Rversion body; its string is
