@@ -86,3 +86,22 @@ tests_unit_vfs_test_file_9p_CFLAGS = $(UNIT_CCOPTS)
 tests_unit_vfs_test_file_9p_LDFLAGS = $(CORE_LDOPTS)
 tests_unit_vfs_test_file_9p_LDADD = $(UNIT_LIBS)
 EXTRA_tests_unit_vfs_test_file_9p_DEPENDENCIES = $(VFS9P_DEPS)
+
+# The Gofer at the wire level (a raw client), and fs-gofer9p's own cases (escapes, read-only,
+# round trips, page cache, pipelining), both over real `runsc gofer` processes.
+GOFER_TESTS = tests/unit/gofer/test_gofer_server tests/unit/gofer/test_fs9p
+check_PROGRAMS += $(GOFER_TESTS)
+TESTS += $(GOFER_TESTS)
+tests_unit_gofer_test_gofer_server_SOURCES = tests/unit/gofer/test_gofer_server.c \
+	$(VFS_TEST_COMMON) $(P9_WIRE_SOURCES)
+tests_unit_gofer_test_gofer_server_CPPFLAGS = $(VFS9P_CPPOPTS) -I$(top_srcdir)/plugins/fs-gofer9p
+tests_unit_gofer_test_gofer_server_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_gofer_test_gofer_server_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_gofer_test_gofer_server_LDADD = $(UNIT_LIBS)
+EXTRA_tests_unit_gofer_test_gofer_server_DEPENDENCIES = $(VFS9P_DEPS)
+tests_unit_gofer_test_fs9p_SOURCES = tests/unit/gofer/test_fs9p.c $(VFS_TEST_COMMON)
+tests_unit_gofer_test_fs9p_CPPFLAGS = $(VFS9P_CPPOPTS) -I$(top_srcdir)/plugins/fs-gofer9p
+tests_unit_gofer_test_fs9p_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_gofer_test_fs9p_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_gofer_test_fs9p_LDADD = $(UNIT_LIBS) -lpthread
+EXTRA_tests_unit_gofer_test_fs9p_DEPENDENCIES = $(VFS9P_DEPS)

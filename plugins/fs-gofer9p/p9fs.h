@@ -104,6 +104,8 @@ struct p9fs_fs {
 	struct p9fs_inode **inodes;
 	size_t inode_size;		/* power of two */
 	uint64_t seq;			/* walks so far (shared cache), under mu */
+	uint64_t gen;			/* changes to the hash, under mu: a lookup whose answer
+					 * arrives after one keeps the newer cache */
 	pthread_mutex_t buf_mu;
 	void *bufs[4];			/* spare reply buffers of msize bytes */
 	int nbufs;

@@ -200,6 +200,7 @@ int p9fs_enter(struct p9fs_fs *fs, struct p9fs_dentry *dir, const char *name, si
 	d->hash = name_hash(dir, name, len);
 	d->hashed = 1;
 	d->seq = fs->seq;
+	fs->gen++;
 	hash_insert(fs, d);
 	fs->hash_count++;
 	hash_grow(fs);
@@ -228,6 +229,7 @@ void p9fs_unhash(struct p9fs_fs *fs, struct p9fs_dentry *d)
 	if (d->nkids)
 		unhash_kids(fs, d);
 	hash_remove(fs, d);
+	fs->gen++;
 	fs->hash_count--;
 	d->hashed = 0;
 	d->base.flags |= SENTRY_DENTRY_DEAD;
@@ -248,6 +250,7 @@ int p9fs_move(struct p9fs_fs *fs, struct p9fs_dentry *d, struct p9fs_dentry *dir
 	if (old && old != d)
 		p9fs_unhash(fs, old);
 	hash_remove(fs, d);
+	fs->gen++;
 	struct p9fs_dentry *oldp = d->parent;
 	oldp->nkids--;
 	p9fs_dentry_get(NULL, &dir->base);

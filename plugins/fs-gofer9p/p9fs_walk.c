@@ -81,7 +81,8 @@ struct name {
 /* Enters the results of a fetch batch; returns 0 when at least the first name got an entry,
  * else the first name's error. */
 static int enter_results(struct p9fs_fs *fs, struct p9fs_dentry *dir, const struct name *names,
-			 size_t n, struct p9c_call *calls, const uint32_t *fids, uint64_t seq)
+			 size_t n, struct p9c_call *calls, const uint32_t *fids, uint64_t seq,
+			 int raced)
 {
 	struct p9fs_dentry *parent = dir;
 	size_t i;
@@ -89,7 +90,27 @@ static int enter_results(struct p9fs_fs *fs, struct p9fs_dentry *dir, const stru
 
 	for (i = 0; i < n; i++) {
 		struct p9c_call *w = &calls[2 * i], *g = &calls[2 * i + 1];
-		struct p9fs_dentry *d;
+		struct p9fs_dentry *d = raced ? p9fs_lookup(fs, parent, names[i].s, names[i].len)
+					      : NULL;
+		if (raced && !d)
+			break;	/* maybe moved or removed meanwhile: the caller asks again */
+		if (d) {
+			/* The tree changed while we asked (a rename, a create): what the cache
+			 * holds now is newer than the answer, which only refreshes it. */
+			int same = w->err == 0 && !g->err && d->inode &&
+				   d->inode->path == w->rep.u.rwalk.wqid[0].path;
+			w->err == 0 ? p9c_clunk(fs->ch, fids[i]) : p9c_fid_put(fs->ch, fids[i]);
+			if (same)
+				p9fs_attr_set(d->inode, &g->rep.u.rgetattr);
+			d->seq = seq;
+			r = 0;
+			if (!same) {
+				i++;
+				break;
+			}
+			parent = d;
+			continue;
+		}
 		if (w->err || w->rep.u.rwalk.nwqid != 1 || parent->base.flags & SENTRY_DENTRY_DEAD) {
 			r = w->err ? w->err : -ENOENT;
 			if (r == -ENOENT && !(parent->base.flags & SENTRY_DENTRY_DEAD) &&
@@ -128,10 +149,13 @@ static int enter_results(struct p9fs_fs *fs, struct p9fs_dentry *dir, const stru
 		r = 0;
 		parent = d;
 	}
-	/* Names after the failure: the server never made their fids. */
+	/* Names after where the results stopped being used: fids the server made (a race cut
+	 * the results short) are clunked, the others were never made. */
+	size_t used = i;
 	for (; i < n; i++)
-		p9c_fid_put(fs->ch, fids[i]);
-	return r;
+		calls[2 * i].err == 0 ? p9c_clunk(fs->ch, fids[i]) : p9c_fid_put(fs->ch, fids[i]);
+	/* A later name's failure is the walk's to find when it gets there. */
+	return used > 1 || (used == 1 && r == 0) ? 0 : r;
 }
 
 /* One round trip for @names below @dir (at most P9_MAXWELEM). Under fs->mu (dropped inside). */
@@ -149,9 +173,10 @@ static int fetch(struct p9fs_fs *fs, struct p9fs_dentry *dir, const struct name 
 			      names[i].len);
 		p9fs_req_getattr(&calls[2 * i + 1], fids[i]);
 	}
+	uint64_t gen = fs->gen;
 	int r = p9fs_run_unlocked(fs, wk, dir, calls, 2 * n);
 	if (r == 0)
-		r = enter_results(fs, dir, names, n, calls, fids, wk->seq);
+		r = enter_results(fs, dir, names, n, calls, fids, wk->seq, fs->gen != gen);
 	else
 		for (size_t i = 0; i < n; i++)
 			p9c_fid_put(fs->ch, fids[i]);
@@ -192,14 +217,15 @@ int p9fs_child(struct p9fs_fs *fs, struct p9fs_dentry *dir, const char *name, si
 	if (!wk->seq)
 		wk->seq = ++fs->seq;
 	struct p9fs_dentry *d = p9fs_lookup(fs, dir, name, len);
-	if (!d || stale(fs, d, wk)) {
+	/* A lookup racing with changes may have to ask again (see enter_results). */
+	for (int tries = 0; !d || stale(fs, d, wk); tries++) {
 		struct name nm = { name, len };
+		if (tries == 8 || (dir->base.flags & SENTRY_DENTRY_DEAD))
+			return -ENOENT;
 		int r = fetch(fs, dir, &nm, 1, wk);
 		if (r < 0)
 			return r;
 		d = p9fs_lookup(fs, dir, name, len);
-		if (!d)
-			return -ENOENT;	/* the directory went meanwhile */
 	}
 	*ret = d;
 	return 0;
