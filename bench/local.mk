@@ -21,3 +21,16 @@ bench_syscall_loop_SOURCES = bench/syscall_loop.c
 bench_syscall_loop_CFLAGS = -O2 -Wall -Wextra -Werror
 bench_syscall_loop_LDFLAGS = -static -all-static
 EXTRA_DIST += bench/syscall.sh bench/startup.sh bench/install-deps.sh
+
+# gofer-stat, gofer-io: fs-gofer9p over the Gofer's server (forked, same code as runsc gofer)
+# against memfs and the host, optimised and unsanitized like vfs_stat.
+check_PROGRAMS += bench/gofer_bench
+bench_gofer_bench_SOURCES = bench/gofer_bench.c \
+	core/plugin/plugin.c core/plugin/services.c core/util/log.c core/mm/memfile.c \
+	core/mm/mm.c core/kernel/wait.c $(VFS_CORE_SOURCES) runtime/gofer/server.c runtime/gofer/server_ops.c \
+	runtime/gofer/server_internal.h runtime/gofer/gofer.h $(P9_WIRE_SOURCES)
+bench_gofer_bench_CPPFLAGS = $(CORE_CPPOPTS) -I$(top_srcdir)/runtime \
+	-I$(top_srcdir)/plugins/fs-gofer9p
+bench_gofer_bench_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -O2
+bench_gofer_bench_LDADD = $(LIBS) -lpthread
+EXTRA_DIST += bench/gofer-stat.sh bench/gofer-io.sh

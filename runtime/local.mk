@@ -1,17 +1,22 @@
 # runsc, the OCI runtime.
+# The Gofer's 9P server (runsc gofer), with the codec it shares with the fs-gofer9p plugin.
+GOFER_SERVER_SOURCES = runtime/gofer/gofer.h runtime/gofer/server.c runtime/gofer/server_ops.c \
+	runtime/gofer/server_internal.h $(P9_WIRE_SOURCES)
 bin_PROGRAMS += runtime/runsc
-runtime_runsc_CPPFLAGS = $(CORE_CPPOPTS)
+runtime_runsc_CPPFLAGS = $(CORE_CPPOPTS) -I$(top_srcdir)/runtime -I$(top_srcdir)/plugins/fs-gofer9p
 runtime_runsc_CFLAGS = $(CORE_CCOPTS) $(JSONC_CFLAGS)
 runtime_runsc_LDFLAGS = $(CORE_LDOPTS)
 runtime_runsc_LDADD = core/libsentry-core.la $(JSONC_LIBS)
 runtime_runsc_SOURCES = \
+	runtime/cmd_gofer.c \
 	runtime/cmd_plugins.c \
 	runtime/cmd_run.c \
 	runtime/sandbox.c \
 	runtime/sandbox.h \
 	runtime/cmd_spec.c \
 	runtime/runsc.c \
-	runtime/runsc.h
+	runtime/runsc.h \
+	$(GOFER_SERVER_SOURCES)
 
 # config.json parsing: a convenience library shared by runsc and its unit tests.
 noinst_LTLIBRARIES += runtime/liboci.la

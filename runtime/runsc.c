@@ -19,6 +19,7 @@ static const struct {
 	{ "run", rt_cmd_run, "run a container from a bundle (--bundle DIR) and wait for it" },
 	{ "do", rt_cmd_do, "run a command in a sandbox over the host's / (read-only)" },
 	{ "spec", rt_cmd_spec, "write a default config.json into the bundle (--bundle DIR)" },
+	{ "gofer", rt_cmd_gofer, "serve a directory over 9P2000.L (--root DIR --fd N [--ro])" },
 };
 
 static void usage(FILE *f)
@@ -139,6 +140,9 @@ int main(int argc, char **argv)
 	}
 	if (g.debug)
 		log_set_level(SENTRY_LOG_DEBUG);
+	/* Tests and in-tree use point at the build's plugins.d without repeating the flag. */
+	if (!g.plugin_dir)
+		g.plugin_dir = getenv("CVISOR_PLUGIN_DIR");
 
 	for (size_t k = 0; k < sizeof(g_commands) / sizeof(g_commands[0]); k++) {
 		if (strcmp(argv[cmd], g_commands[k].name) == 0) {

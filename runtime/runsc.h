@@ -27,6 +27,7 @@ int rt_cmd_spec(const struct rt_globals *g, int argc, char **argv, struct rt_err
 int rt_cmd_run(const struct rt_globals *g, int argc, char **argv, struct rt_error **err);
 int rt_cmd_do(const struct rt_globals *g, int argc, char **argv, struct rt_error **err);
 int rt_cmd_plugins(const struct rt_globals *g, int argc, char **argv, struct rt_error **err);
+int rt_cmd_gofer(const struct rt_globals *g, int argc, char **argv, struct rt_error **err);
 
 /* Parses "--name=value", "--name value", "-name value" forms of the flag @name at argv[*i].
  * Returns 1 and sets *@ret_value (advancing *@i past a separate value), 0 if argv[*i] is another

@@ -5,6 +5,7 @@ AM_TESTS_ENVIRONMENT = \
 	abs_top_srcdir='$(abs_top_srcdir)'; export abs_top_srcdir; \
 	TEST_PLUGIN_BUILD_DIR='$(abs_top_builddir)/tests/plugins/.libs'; export TEST_PLUGIN_BUILD_DIR; \
 	RUNSC='$(abs_top_builddir)/runtime/runsc'; export RUNSC; \
+	CVISOR_PLUGIN_DIR='$(abs_top_builddir)/plugins.d'; export CVISOR_PLUGIN_DIR; \
 	CC='$(CC)'; export CC; MAKE='$(MAKE)'; export MAKE; \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1; export ASAN_OPTIONS; \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS;
@@ -84,6 +85,6 @@ TESTS += tests/unit/plugin/test_services
 
 # The busybox bundle (tests/e2e/mkbundle.sh), checked natively with chroot. busybox_runsc.sh
 # runs the same cases through cvisor's `runsc run`; it joins TESTS when `runsc run` works.
-TESTS += tests/e2e/busybox_native.sh
+TESTS += tests/e2e/busybox_native.sh tests/e2e/busybox_runsc.sh
 EXTRA_DIST += tests/e2e/mkbundle.sh tests/e2e/busybox.sh tests/e2e/busybox_native.sh \
 	tests/e2e/busybox_runsc.sh

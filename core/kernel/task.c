@@ -70,8 +70,11 @@ int task_new(struct kernel *k, struct vfs_ctx *fs, struct task **ret_task)
 		rc = k->platform->ctx_new(k->platform_state, -1, &t->ctx);
 	if (rc == 0)
 		rc = fdt_new(&g_task_fdt_ops, &t->fdt);
-	if (rc == 0)
+	if (rc == 0) {
 		fdt_set_owner(t->fdt, (uint64_t)t->tgid);
+		/* RLIMIT_NOFILE's default soft value (sys_proc.c), which getrlimit reports. */
+		fdt_set_limit(t->fdt, 1024);
+	}
 	if (rc < 0) {
 		task_free(t);
 		return rc;

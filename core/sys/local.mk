@@ -12,6 +12,7 @@ core_libsentry_core_la_SOURCES += \
 	core/sys/sys_info.c \
 	core/sys/sys_internal.h \
 	core/sys/sys_mm.c \
+	core/sys/sys_poll.c \
 	core/sys/sys_names.c \
 	core/sys/sys_path.c \
 	core/sys/sys_proc.c \

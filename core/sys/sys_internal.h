@@ -37,6 +37,8 @@ SYS_DECL(uname);
 SYS_DECL(prlimit64);
 SYS_DECL(getrlimit);
 SYS_DECL(flock);
+SYS_DECL(poll);
+SYS_DECL(ppoll);
 SYS_DECL(setrlimit);
 SYS_DECL(getrandom);
 

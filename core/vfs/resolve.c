@@ -241,6 +241,35 @@ static void rp_write_end(struct sentry_rp *rp)
 {
 }
 
+/* Scans the segments from the top (the current one) down: what follows a symlink's target is
+ * the rest of the segment below it. */
+static const char *rp_peek(struct sentry_rp *rp, size_t i, size_t *ret_len)
+{
+	if (!rp->comp)
+		return NULL;
+	const char *p = rp->comp;
+	for (int s = rp->nseg - 1; s >= 0; s--) {
+		const char *end = rp->seg[s].end;
+		if (s != rp->nseg - 1)
+			p = rp->seg[s].p;
+		for (;;) {
+			while (p < end && *p == '/')
+				p++;
+			if (p == end)
+				break;
+			const char *q = p;
+			while (q < end && *q != '/')
+				q++;
+			if (i-- == 0) {
+				*ret_len = (size_t)(q - p);
+				return p;
+			}
+			p = q;
+		}
+	}
+	return NULL;
+}
+
 const struct sentry_rp_ops g_vfs_rp_ops = {
 	.done		= rp_done,
 	.final		= rp_final,
@@ -255,6 +284,7 @@ const struct sentry_rp_ops g_vfs_rp_ops = {
 	.must_be_dir	= rp_must_be_dir,
 	.write_begin	= rp_write_begin,
 	.write_end	= rp_write_end,
+	.peek		= rp_peek,
 };
 
 void vfs_fill_services(struct sentry_services *svc)

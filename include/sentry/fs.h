@@ -114,6 +114,12 @@ struct sentry_rp_ops {
 	 * mount. Each successful call is paired with write_end. */
 	int (*write_begin)(struct sentry_rp *rp);
 	void (*write_end)(struct sentry_rp *rp);
+	/* Appended for remote filesystems. The component @i places after the current one (0: the
+	 * current one, as component()), not NUL-terminated, with *ret_len; NULL when the path, with
+	 * the symlink targets spliced so far, has fewer. Consumes nothing: a filesystem may ask its
+	 * server for a run of names in one request, then step onto each with advance(),
+	 * check_mount() and the symlink rules as usual. */
+	const char *(*peek)(struct sentry_rp *rp, size_t i, size_t *ret_len);
 };
 
 /* Attribute changes, for setstat. @mask holds SENTRY_STATX_MODE, _UID, _GID, _SIZE, _ATIME and

@@ -135,6 +135,11 @@ struct sentry_gofer_ops {
 	/* Optional. Tlock/Tgetlock on an opened node. NULL: locks stay inside the sandbox. */
 	int (*lock)(struct sentry_gnode *node, int cmd, uint32_t type, uint64_t start,
 		    uint64_t len, uint32_t proc_id, int *ret_status);
+	/* Optional (appended after lock). Twalk of no names and Tattach: a new, unopened node for
+	 * the same file as @node (which may be open), released with release. Returns 0, -ENOMEM,
+	 * -EMFILE. NULL: the server refuses walks of no names with -EOPNOTSUPP and serves one
+	 * Tattach with the root node itself. */
+	int (*clone)(struct sentry_gnode *node, struct sentry_gnode **ret_node);
 };
 
 /* Mandatory slots, for the loader and for plugin authors. */

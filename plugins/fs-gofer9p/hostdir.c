@@ -96,17 +96,23 @@ static int node_new(int fd, int parent_fd, const char *name, uint32_t flags,
 	return 0;
 }
 
-void hostdir_release(struct sentry_gnode *node)
+/* Closes what @node holds (each fd may be -1) and frees it. */
+static void hostdir_release_fds(struct sentry_gnode *node)
 {
-	if (!node)
-		return;
 	if (node->open_fd >= 0)
 		(void)close(node->open_fd);
 	if (node->parent_fd >= 0)
 		(void)close(node->parent_fd);
-	(void)close(node->fd);
+	if (node->fd >= 0)
+		(void)close(node->fd);
 	free(node->name);
 	free(node);
+}
+
+void hostdir_release(struct sentry_gnode *node)
+{
+	if (node)
+		hostdir_release_fds(node);
 }
 
 int hostdir_lookup(struct sentry_gnode *dir, const char *name, struct sentry_gnode **ret_node,
@@ -152,6 +158,36 @@ int hostdir_reopen(struct sentry_gnode *node, int flags)
 		return -ESTALE;
 	}
 	return fd;
+}
+
+/* Same file, own fds (so each node can be opened once on its own), never opened yet. */
+static int hostdir_clone(struct sentry_gnode *node, struct sentry_gnode **ret_node)
+{
+	struct sentry_gnode *c = calloc(1, sizeof(*c));
+	int r = -ENOMEM;
+
+	if (!c)
+		return -ENOMEM;
+	*c = *node;
+	c->open_fd = -1;
+	c->parent_fd = -1;
+	c->name = NULL;
+	c->fd = fcntl(node->fd, F_DUPFD_CLOEXEC, 0);
+	if (c->fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (node->parent_fd >= 0 && (c->parent_fd = fcntl(node->parent_fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (node->name && !(c->name = strdup(node->name)))
+		goto fail;
+	*ret_node = c;
+	return 0;
+fail:
+	hostdir_release_fds(c);
+	return r;
 }
 
 static uint32_t hostdir_info(void *state)
@@ -344,6 +380,7 @@ static const struct sentry_gofer_ops hostdir_ops = {
 	.setxattr    = hostdir_setxattr,
 	.removexattr = hostdir_removexattr,
 	.lock	     = NULL,	/* locks stay inside the sandbox */
+	.clone	     = hostdir_clone,
 };
 
 SENTRY_EXPORT const struct sentry_plugin sentry_plugin_v1[] = {

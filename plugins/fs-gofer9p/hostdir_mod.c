@@ -133,6 +133,17 @@ static int set_mode(struct sentry_gnode *node, uint32_t mode)
 	/* fchmodat(AT_SYMLINK_NOFOLLOW) on Linux: symlinks have no mode of their own. */
 	if (S_ISLNK(node->mode))
 		return -EOPNOTSUPP;
+	/* Sockets, FIFOs and devices are never opened: by name in their directory, after
+	 * checking the name still means this node (a symlink put there instead is refused). */
+	if (!S_ISREG(node->mode) && !S_ISDIR(node->mode)) {
+		struct stat st;
+		if (fstatat(node->parent_fd, node->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+		if (st.st_ino != node->ino || st.st_dev != node->dev)
+			return -ESTALE;
+		return fchmodat(node->parent_fd, node->name, (mode_t)(mode & 07777), 0) < 0 ? -errno
+											     : 0;
+	}
 	int fd = real_fd(node, O_RDONLY, &close_fd);
 	if (fd < 0)
 		return fd;

@@ -575,6 +575,15 @@ ssize_t p9_frame_size(const void *buf, size_t len, uint32_t msize)
 	return (ssize_t)size;
 }
 
+uint16_t p9_frame_tag(const void *buf)
+{
+	struct p9_cur c = { .mode = P9_CUR_READ, .r = buf, .len = P9_HDRSZ, .pos = 5 };
+	uint16_t tag = 0;
+
+	io16(&c, &tag);
+	return tag;
+}
+
 int p9_version_negotiate(const struct p9_version *req, uint32_t server_max,
 			 struct p9_version *ret_reply)
 {

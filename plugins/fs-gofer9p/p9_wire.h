@@ -122,6 +122,13 @@ enum p9_type {
 #define P9_SETATTR_ATIME_SET 0x00000080u
 #define P9_SETATTR_MTIME_SET 0x00000100u
 
+/* Txattrcreate flags: Linux's XATTR_CREATE and XATTR_REPLACE, and cvisor's own bit asking the
+ * server to remove the attribute at Tclunk (9P2000.L has no Tremovexattr; a zero-length value is
+ * a real value, so size 0 cannot mean removal). */
+#define P9_XATTR_CREATE	 1u
+#define P9_XATTR_REPLACE 2u
+#define P9_XATTR_REMOVE	 0x100u
+
 /* Tlock/Tgetlock type, Tlock flags, Rlock status. */
 #define P9_LOCK_TYPE_RDLCK 0
 #define P9_LOCK_TYPE_WRLCK 1
@@ -421,6 +428,10 @@ int p9_decode(const void *buf, size_t len, uint32_t msize, struct p9_msg *ret_ms
  * fewer than 4 are there yet (read more), else the frame's size (complete once len >= it).
  * Returns -EBADMSG when its size is < 7 or > @msize (the stream is unusable then). */
 ssize_t p9_frame_size(const void *buf, size_t len, uint32_t msize);
+
+/* The tag of a frame of at least P9_HDRSZ bytes (p9_frame_size said it is whole), so a
+ * client can find the request a reply answers before decoding it into that request's buffer. */
+uint16_t p9_frame_tag(const void *buf);
 
 /* Server side of Tversion: msize is the smaller of the client's and @server_max, refused under
  * P9_MSIZE_MIN; the version is "9P2000.L" when the client asked exactly that, else "unknown"

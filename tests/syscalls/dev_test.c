@@ -6,6 +6,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -67,6 +70,20 @@ int main(void)
 
 	verdict("open missing device dir", open("/dev/nonexistent/x", O_RDONLY));
 	verdict("open null as directory", open("/dev/null", O_RDONLY | O_DIRECTORY));
+
+	/* poll: device files are always ready; a closed descriptor is POLLNVAL; too many
+	 * entries is EINVAL; a bad array is EFAULT. */
+	struct pollfd pf[3] = { { .fd = open("/dev/null", O_RDWR), .events = POLLIN | POLLOUT },
+				{ .fd = 77, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
+	verdict("poll", poll(pf, 3, 1000));
+	printf("poll revents: %#x %#x %#x\n", pf[0].revents, pf[1].revents, pf[2].revents);
+	close(pf[0].fd);
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	verdict("poll too many", poll(pf, rl.rlim_cur + 1, 0));
+	verdict("poll bad array", syscall(SYS_poll, 8, 1, 0));
+	verdict("poll nothing, no wait", poll(NULL, 0, 0));
+	verdict("poll nothing, 10 ms", poll(NULL, 0, 10));
 
 	struct stat st;
 	verdict("fstat stdout", fstat(1, &st));

@@ -199,6 +199,7 @@ Test(vfs_file, getdents_lists_dot_dotdot_and_entries)
 
 Test(vfs_file, getdents_under_concurrent_change_neither_repeats_nor_skips)
 {
+	VT_SKIP_ON_9P("a listing is a snapshot of the first getdents: names added later are not seen (POSIX leaves them unspecified)");
 	enum { N = 300 };
 	cr_assert_eq(vfs_mkdirat(C(), NULL, "/d", 0755), 0);
 	char p[32];
@@ -261,6 +262,7 @@ Test(vfs_file, setfl_changes_only_status_flags)
 
 Test(vfs_file, tmpfile_is_nameless_until_linked)
 {
+	VT_SKIP_ON_9P("9P2000.L has no O_TMPFILE");
 	cr_assert_eq(vfs_mkdirat(C(), NULL, "/d", 0755), 0);
 	struct vfs_file *f = NULL;
 	cr_assert_eq(vfs_openat(C(), NULL, "/d", O_TMPFILE | O_RDONLY, 0600, &f), -EINVAL);
@@ -301,6 +303,7 @@ Test(vfs_file, ftruncate_grows_and_shrinks)
 
 Test(vfs_file, fallocate_extends_and_reserves)
 {
+	VT_SKIP_ON_9P("9P2000.L has no fallocate");
 	struct vfs_file *f = open_ok("/f", O_CREAT | O_RDWR);
 	cr_assert_eq(vfs_fallocate(f, 0, 0, 10000), 0);
 	struct sentry_statx st;

@@ -4,8 +4,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "mm/memfile.h"
 #include "plugin/services.h"
@@ -24,15 +31,87 @@ uint64_t vt_mf_used(void)
 
 static const struct sentry_creds g_root_creds = { .cap_effective = ~0ull };
 
+int vt_is_9p(void)
+{
+#ifdef VT_FS_9P
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+int vt_gofer_start(const char *dir, int ro, int *ret_pid)
+{
+#ifndef RUNSC
+	/* Built for memfs only: no Gofer to start. */
+	abort();
+#else
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		abort();
+	pid_t pid = fork();
+	if (pid < 0)
+		abort();
+	if (pid == 0) {
+		char fd[16];
+		/* The child end must survive exec: a copy without O_CLOEXEC. */
+		int keep = dup(sv[1]);
+		snprintf(fd, sizeof(fd), "%d", keep);
+		/* LeakSanitizer needs /proc, which is gone once the Gofer pivots into its root. */
+		setenv("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1", 1);
+		execl(RUNSC, RUNSC, "gofer", "--root", dir, "--fd", fd, "--plugin-dir",
+		      GOFER_PLUGIN_DIR, ro ? "--ro" : NULL, (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	*ret_pid = (int)pid;
+	return sv[0];
+#endif
+}
+
+int vt_gofer_wait(int pid)
+{
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The root filesystem's instance: memfs with @data, or a 9p mount of a fresh host directory
+ * served by a Gofer started for it. */
+static int new_root_fs(const char *data, struct vfs_fs **fs, struct sentry_dentry **root)
+{
+	if (!vt_is_9p())
+		return vfs_fs_new(g_vt.rootfs, "none", data, 0, &g_root_creds, fs, root);
+	snprintf(g_vt.hostdir, sizeof(g_vt.hostdir), "/tmp/cvisor-9p-XXXXXX");
+	/* The mode memfs gives its root (tmpfs's default), not mkdtemp's 0700. */
+	if (!mkdtemp(g_vt.hostdir) || chmod(g_vt.hostdir, 01777) < 0)
+		abort();
+	int fd = vt_gofer_start(g_vt.hostdir, 0, &g_vt.gofer_pid);
+	char opts[64];
+	snprintf(opts, sizeof(opts), "fd=%d,cache=%s", fd, data ? data : "exclusive");
+	int rc = vfs_fs_new(g_vt.rootfs, "none", opts, 0, &g_root_creds, fs, root);
+	if (rc < 0)
+		close(fd);
+	return rc;
+}
+
 void vt_setup_data(const char *data)
 {
 	memset(&g_vt, 0, sizeof(g_vt));
+	g_vt.gofer_pid = -1;
 	if (mf_init() < 0)
 		abort();
 	g_mf_base_used = mf_used_bytes();
 	plg_set_init(&g_vt.set);
 	if (plg_set_load_file(&g_vt.set, MEMFS_SO) < 0)
 		abort();
+#ifdef VT_FS_9P
+	/* Both files before any lookup: loading moves the set's array. */
+	if (plg_set_load_file(&g_vt.set, NINEP_SO) < 0)
+		abort();
+#endif
 	g_vt.memfs = plg_set_find(&g_vt.set, SENTRY_PLUGIN_FS, "memfs");
 	if (!g_vt.memfs)
 		abort(); /* not built, or refused by the loader */
@@ -40,9 +119,15 @@ void vt_setup_data(const char *data)
 	vfs_fill_services(&g_vt.svc);
 	if (plg_plugin_init(g_vt.memfs, &g_vt.svc, NULL) < 0)
 		abort();
+	g_vt.rootfs = g_vt.memfs;
+#ifdef VT_FS_9P
+	if (!(g_vt.rootfs = plg_set_find(&g_vt.set, SENTRY_PLUGIN_FS, "9p")) ||
+	    plg_plugin_init(g_vt.rootfs, &g_vt.svc, NULL) < 0)
+		abort();
+#endif
 	struct vfs_fs *fs;
 	struct sentry_dentry *root;
-	if (vfs_fs_new(g_vt.memfs, "none", data, 0, &g_root_creds, &fs, &root) < 0)
+	if (new_root_fs(data, &fs, &root) < 0)
 		abort();
 	if (vfs_mntns_new(fs, root, &g_vt.ns) < 0)
 		abort();
@@ -58,12 +143,31 @@ void vt_setup(void)
 	vt_setup_data(NULL);
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* After the namespace went: the Gofer saw its channel close and must have exited cleanly. */
+static int gofer_cleanup(void)
+{
+	int status = 0;
+	if (g_vt.gofer_pid > 0)
+		status = vt_gofer_wait(g_vt.gofer_pid);
+	g_vt.gofer_pid = -1;
+	if (g_vt.hostdir[0])
+		(void)nftw(g_vt.hostdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	g_vt.hostdir[0] = 0;
+	return status;
+}
+
 void vt_teardown(void)
 {
 	vfs_ctx_free(g_vt.ctx);
 	g_vt.ctx = NULL;
 	vfs_mntns_put(g_vt.ns);
 	g_vt.ns = NULL;
+	(void)gofer_cleanup();
 	plg_set_fini(&g_vt.set);
 }
 
@@ -87,6 +191,7 @@ void vt_assert_no_leaks(void)
 	cr_assert_eq(lc.waiters, 0, "%ld lock waiters left", lc.waiters);
 	cr_assert_eq(vt_mf_used(), 0, "%llu memory-file bytes leaked",
 		     (unsigned long long)vt_mf_used());
+	cr_assert_eq(gofer_cleanup(), 0, "the Gofer did not exit cleanly");
 }
 
 struct vfs_ctx *vt_user_ctx(uint32_t uid, uint32_t gid)

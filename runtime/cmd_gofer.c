@@ -1,0 +1,150 @@
+/*
+ * runtime/cmd_gofer.c: `runsc gofer --root DIR --fd N [--ro] [--plugin-dir DIR]
+ * [--backend NAME]`.
+ *
+ * Serves DIR over 9P2000.L on the stream socket N until the peer closes it. Order matters:
+ * close every fd but 0-2 and N (nothing of runsc's leaks into the served tree), load and
+ * initialise the backend plugin (kind gofer, default "hostdir"), attach the root while host
+ * paths still mean something, then confine: a private mount namespace and pivot_root into the
+ * root (chroot when pivot_root is refused; neither without privilege), no_new_privs. The
+ * backend reaches files only through the fds it holds after that.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "gofer/gofer.h"
+#include "plugin/plugin.h"
+#include "plugin/services.h"
+#include "runsc.h"
+#include "util/log.h"
+
+struct gofer_args {
+	const char *root;
+	const char *plugin_dir;
+	const char *backend;
+	int fd;
+	int ro;
+};
+
+static int parse_args(const struct rt_globals *g, int argc, char **argv, struct gofer_args *a,
+		      struct rt_error **err)
+{
+	const char *fd = NULL;
+
+	*a = (struct gofer_args){ .plugin_dir = g->plugin_dir ? g->plugin_dir : PLUGINDIR,
+				  .backend = "hostdir", .fd = -1 };
+	for (int i = 1; i < argc; i++) {
+		int m = rt_flag_value(argc, argv, &i, "root", &a->root, err);
+		if (m == 0)
+			m = rt_flag_value(argc, argv, &i, "fd", &fd, err);
+		if (m == 0)
+			m = rt_flag_value(argc, argv, &i, "plugin-dir", &a->plugin_dir, err);
+		if (m == 0)
+			m = rt_flag_value(argc, argv, &i, "backend", &a->backend, err);
+		if (m < 0)
+			return -1;
+		if (m == 0 && !rt_flag_bool(argv[i], "ro", &a->ro))
+			return rt_error_make(err, 0, "gofer: flag provided but not defined: %s",
+					     argv[i]);
+	}
+	if (!a->root || !fd)
+		return rt_error_make(err, 0, "gofer: --root DIR and --fd N are required");
+	char *end;
+	long n = strtol(fd, &end, 10);
+	if (*end || end == fd || n < 0 || n > INT_MAX || fcntl((int)n, F_GETFD) < 0)
+		return rt_error_make(err, EBADF, "gofer: --fd %s is not an open descriptor", fd);
+	a->fd = (int)n;
+	return 0;
+}
+
+/* Closes every descriptor above 2 except @keep. */
+static void close_others(int keep)
+{
+	if (keep > 3)
+		(void)syscall(SYS_close_range, 3u, (unsigned)keep - 1, 0u);
+	(void)syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u);
+}
+
+/* Makes @root the process's "/" in a mount namespace of its own. Returns 0, or -errno when the
+ * Gofer lacks the privilege (it then serves from the fds it already holds, unconfined). */
+static int confine(const char *root)
+{
+	if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+	    mount(root, root, NULL, MS_BIND | MS_REC, NULL) == 0 && chdir(root) == 0 &&
+	    syscall(SYS_pivot_root, ".", ".") == 0 && umount2(".", MNT_DETACH) == 0 &&
+	    chdir("/") == 0)
+		return 0;
+	if (chroot(root) == 0 && chdir("/") == 0)
+		return 0;
+	return -errno;
+}
+
+/* Loads and initialises the backend, attaches @a->root. */
+static int open_backend(struct plg_set *set, struct sentry_services *svc,
+			const struct gofer_args *a, struct gofer_export *exp, struct rt_error **err)
+{
+	int r = plg_set_load_dir(set, a->plugin_dir);
+	if (r < 0)
+		return rt_error_make(err, -r, "gofer: plugin directory %s", a->plugin_dir);
+	struct plg_plugin *p = plg_set_find(set, SENTRY_PLUGIN_GOFER, a->backend);
+	if (!p)
+		return rt_error_make(err, ENOENT, "gofer: no gofer backend plugin \"%s\" in %s",
+				     a->backend, a->plugin_dir);
+	svc_init(svc);
+	if ((r = plg_plugin_init(p, svc, NULL)) < 0)
+		return rt_error_make(err, -r, "gofer: backend %s: init", a->backend);
+	exp->ops = p->desc->ops;
+	exp->ops_size = p->desc->ops_size;
+	exp->flags = a->ro ? SENTRY_GOFER_RDONLY : 0;
+	r = exp->ops->attach(p->state, a->root, exp->flags, &exp->root, &exp->root_qid);
+	if (r < 0)
+		return rt_error_make(err, -r, "gofer: %s", a->root);
+	return 0;
+}
+
+int rt_cmd_gofer(const struct rt_globals *g, int argc, char **argv, struct rt_error **err)
+{
+	struct gofer_args a;
+	struct plg_set set;
+	struct sentry_services svc;
+	struct gofer_export exp = { 0 };
+
+	if (parse_args(g, argc, argv, &a, err) < 0)
+		return 1;
+	close_others(a.fd);
+	/* A peer that goes away mid-reply is an end of session, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	/* Modes come from the Sentry, which applied the application's umask already. */
+	umask(0);
+	plg_set_init(&set);
+	int status = 1;
+	if (open_backend(&set, &svc, &a, &exp, err) == 0) {
+		int r = confine(a.root);
+		if (r < 0)
+			log_msg(SENTRY_LOG_INFO, "gofer", "not confined to %s: %s", a.root,
+				strerror(-r));
+		(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		r = gofer_serve(a.fd, &exp);
+		if (r < 0)
+			rt_error_make(err, -r, "gofer: channel");
+		status = r < 0;
+	}
+	if (exp.root)
+		exp.ops->release(exp.root);
+	(void)close(a.fd);
+	plg_set_fini(&set);
+	return status;
+}
