@@ -8,6 +8,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 BUILDDIR=${BUILDDIR:-$(dirname "$here")}
 export BUILDDIR
+# The build's plugins (Makefile.am's plugins.d), unless an installed set is asked for.
+CVISOR_PLUGIN_DIR=${CVISOR_PLUGIN_DIR:-$BUILDDIR/plugins.d}
+export CVISOR_PLUGIN_DIR
 [ -d "$BUILDDIR/runtime" ] || { echo "bench/run.sh: no build in $BUILDDIR (set BUILDDIR)" >&2; exit 2; }
 
 if [ $# -eq 0 ]; then
