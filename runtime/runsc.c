@@ -2,9 +2,11 @@
  * runtime/runsc.c: the runsc command line. Parses the global flags and dispatches to
  * rt_cmd_<verb>() through one table, as crun does; the commands do the work.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "runsc.h"
@@ -116,6 +118,25 @@ static int parse_globals(int argc, char **argv, struct rt_globals *g, struct rt_
 	return i;
 }
 
+/* --debug-log: a path ending in "/" is a directory getting one file per process and command
+ * (runsc.PID.COMMAND.log, as gVisor names them), so the Sentry's and each Gofer's logs stay
+ * apart; any other path is appended to. Logging goes there instead of stderr. */
+static int open_debug_log(const char *path, const char *command, struct rt_error **err)
+{
+	char name[4096];
+	size_t n = strlen(path);
+	if (n && path[n - 1] == '/')
+		snprintf(name, sizeof(name), "%srunsc.%d.%s.log", path, (int)getpid(), command);
+	else
+		snprintf(name, sizeof(name), "%s", path);
+	FILE *f = fopen(name, "ae");
+	if (!f)
+		return rt_error_make(err, errno, "--debug-log %s", name);
+	setvbuf(f, NULL, _IOLBF, 0);
+	log_set_file(f);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct rt_globals g = { .root = "/run/runsc", .network = "sandbox", .platform = "ptrace" };
@@ -140,6 +161,8 @@ int main(int argc, char **argv)
 	}
 	if (g.debug)
 		log_set_level(SENTRY_LOG_DEBUG);
+	if (g.debug_log && open_debug_log(g.debug_log, argv[cmd], &err) < 0)
+		return rt_error_report(&err);
 	/* Tests and in-tree use point at the build's plugins.d without repeating the flag. */
 	if (!g.plugin_dir)
 		g.plugin_dir = getenv("CVISOR_PLUGIN_DIR");

@@ -51,9 +51,19 @@ static int gofer_start(const struct rt_globals *g, const struct rt_share *share,
 		char fdarg[16];
 		snprintf(fdarg, sizeof(fdarg), "%d", GOFER_FD);
 		const char *dir = g->plugin_dir ? g->plugin_dir : PLUGINDIR;
-		char *argv[] = { "runsc", "--plugin-dir", (char *)dir, "gofer", "--root",
-				 (char *)share->host, "--fd", fdarg,
-				 share->readonly ? "--ro" : NULL, NULL };
+		char *argv[12] = { "runsc", "--plugin-dir", (char *)dir };
+		int n = 3;
+		if (g->debug_log) {
+			argv[n++] = "--debug-log";
+			argv[n++] = (char *)g->debug_log;
+		}
+		argv[n++] = "gofer";
+		argv[n++] = "--root";
+		argv[n++] = (char *)share->host;
+		argv[n++] = "--fd";
+		argv[n++] = fdarg;
+		if (share->readonly)
+			argv[n++] = "--ro";
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
