@@ -130,13 +130,29 @@ static void task_syscall(struct task *t)
 		r->rax = (uint64_t)ret;
 }
 
+/* A signal the thread's own instruction caused (force_sig_info): a handler gets it; blocked,
+ * ignored or defaulted, it kills, as Linux unblocks and resets it first. */
+static void task_sync_signal(struct task *t, int sig, int code, uint64_t addr)
+{
+	const struct task_sigaction *a = &t->sigactions[sig - 1];
+	if ((t->sigmask & (1ull << (sig - 1))) || a->handler == (uint64_t)SIG_IGN ||
+	    a->handler == (uint64_t)SIG_DFL) {
+		task_fatal_signal(t, sig);
+		return;
+	}
+	task_queue_signal(t, sig, code, addr, 0, 0);
+}
+
 static void task_fault(struct task *t, const struct sentry_exit *ex)
 {
 	int code = 0;
 	int rc = mm_fault(t->mm, ex->addr, ex->access, &code);
 	if (rc == 0)
 		return;
-	task_fatal_signal(t, rc == -EFAULT ? SIGSEGV : SIGBUS);
+	if (rc == -EFAULT)
+		task_sync_signal(t, SIGSEGV, code, ex->addr);
+	else
+		task_sync_signal(t, SIGBUS, BUS_ADRERR, ex->addr);
 }
 
 int task_run(struct task *t)
@@ -162,14 +178,17 @@ int task_run(struct task *t)
 			task_fault(t, &ex);
 			break;
 		case SENTRY_EXIT_SIGNAL:
-			task_fatal_signal(t, ex.signo);
+			if (ex.signo >= 1 && ex.signo <= TASK_NSIG)
+				task_sync_signal(t, ex.signo, ex.code, ex.addr);
+			else
+				task_fatal_signal(t, SIGKILL);
 			break;
 		case SENTRY_EXIT_INTERRUPT:
-			/* Nothing pending yet: signals arrive with the process model. */
-			break;
+			break;	/* a signal was sent from another thread: delivered below */
 		default:
 			task_fatal_signal(t, SIGKILL);
 		}
+		task_deliver_signals(t);
 	}
 	g_current = outer;
 	return t->exit_status;

@@ -43,6 +43,14 @@ struct task_sigaction {
 	uint64_t mask;		/* blocked while the handler runs; bit n-1 is signal n */
 };
 
+/* What a pending signal carries into the handler's siginfo. */
+struct task_siginfo {
+	int code;		/* si_code: SI_USER, SI_TKILL, SEGV_MAPERR... */
+	uint64_t addr;		/* si_addr of a fault */
+	int pid;		/* sender, for kill(2) */
+	uint32_t uid;
+};
+
 /* The alternate signal stack of sigaltstack(2); size 0: none (reported as SS_DISABLE). */
 struct task_altstack {
 	uint64_t sp;		/* lowest address */
@@ -82,6 +90,7 @@ struct task {
 	struct task_sigaction sigactions[TASK_NSIG];	/* index signo - 1 */
 	uint64_t sigmask;		/* blocked signals; bit n-1 is signal n */
 	uint64_t sigpending;		/* raised while blocked or caught, not yet delivered */
+	struct task_siginfo siginfo[TASK_NSIG];	/* of each pending signal */
 	struct task_altstack altstack;
 	struct task_creds xcreds;	/* saved IDs and permitted capabilities */
 	int pgid;			/* process group; 0 until set: the task's tgid */
@@ -122,3 +131,11 @@ void task_exit(struct task *t, int status);
 
 /* The task the calling Sentry thread runs, or NULL outside task_run (for /proc/self). */
 struct task *task_current(void);
+
+/* Marks @sig pending with its siginfo (kernel/signal.c). */
+void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid, uint32_t uid);
+/* Before returning to the application: the first pending unblocked signal gets its action,
+ * a handler its frame. */
+void task_deliver_signals(struct task *t);
+/* rt_sigreturn(2): restores what the frame saved. Returns the rax to resume with. */
+int64_t task_sigreturn(struct task *t);

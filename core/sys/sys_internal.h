@@ -37,6 +37,7 @@ SYS_DECL(uname);
 SYS_DECL(prlimit64);
 SYS_DECL(getrlimit);
 SYS_DECL(flock);
+SYS_DECL(rt_sigreturn);
 SYS_DECL(poll);
 SYS_DECL(ppoll);
 SYS_DECL(setrlimit);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kernel/task.h"
+#include "vfs/vfs.h"
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
 
@@ -66,7 +67,7 @@ static void raise_self(struct task *t, int sig)
 	uint64_t h = t->sigactions[sig - 1].handler;
 	if (sig != SIGKILL && (h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && default_ignored(sig))))
 		return;
-	t->sigpending |= SIGBIT(sig);
+	task_queue_signal(t, sig, SI_USER, 0, t->tgid, t->fs->creds.uid);
 	apply_pending(t);
 }
 
@@ -211,4 +212,9 @@ int64_t sys_tkill(struct task *t, const uint64_t a[6])
 	if (tid != t->tid)
 		return -ESRCH;
 	return send(t, (int)a[1]);
+}
+
+int64_t sys_rt_sigreturn(struct task *t, const uint64_t a[6])
+{
+	return task_sigreturn(t);
 }

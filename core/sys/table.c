@@ -125,6 +125,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_prlimit64, prlimit64, SA_INT, SA_INT, SA_PTR, SA_PTR),
 	FULL(SYS_getrlimit, getrlimit, SA_INT, SA_PTR),
 	FULL(SYS_flock, flock, SA_FD, SA_HEX),
+	FULL(SYS_rt_sigreturn, rt_sigreturn),
 	PART(SYS_poll, poll, "readiness of pipes and sockets comes with them", SA_PTR, SA_INT, SA_INT),
 	PART(SYS_ppoll, ppoll, "the signal mask applies with signal delivery", SA_PTR, SA_INT,
 	     SA_PTR, SA_PTR, SA_INT),

@@ -31,5 +31,10 @@ tests_syscalls_misc_test_static_SOURCES = tests/syscalls/misc_test.c tests/sysca
 tests_syscalls_misc_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_misc_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
 
+check_PROGRAMS += tests/syscalls/sig_deliver_test_static
+tests_syscalls_sig_deliver_test_static_SOURCES = tests/syscalls/sig_deliver_test.c
+tests_syscalls_sig_deliver_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_sig_deliver_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
 TESTS += tests/syscalls/native.sh
 EXTRA_DIST += tests/syscalls/native.sh tests/syscalls/tests.list

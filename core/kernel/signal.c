@@ -1,0 +1,203 @@
+/*
+ * core/kernel/signal.c: delivering signals to handlers and returning from them, with the
+ * x86-64 Linux frame: the handler's return address (sa_restorer), a ucontext whose mcontext
+ * holds the interrupted registers and points at the saved XSAVE image, then the siginfo. The
+ * layout is the ABI glibc and musl code against (arch/x86/include/uapi/asm/sigcontext.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "kernel/task.h"
+#include "mm/mm.h"
+
+#define SIGBIT(s) (1ull << ((s) - 1))
+/* Signals that cannot be caught or blocked. */
+#define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+/* What the kernel marks the XSAVE image with so sigreturn knows its extent (fpu/signal.c). */
+#ifndef FP_XSTATE_MAGIC1
+#define FP_XSTATE_MAGIC1 0x46505853u
+#define FP_XSTATE_MAGIC2 0x46505845u
+#endif
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1u << 31)
+#endif
+
+/* struct sigcontext of x86-64, field for field. */
+struct k_sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2;
+	uint64_t fpstate;
+	uint64_t reserved[8];
+};
+
+struct k_ucontext {
+	uint64_t flags;
+	uint64_t link;
+	uint64_t ss_sp;
+	int32_t ss_flags;
+	int32_t pad;
+	uint64_t ss_size;
+	struct k_sigcontext mc;
+	uint64_t sigmask;
+};
+
+struct k_siginfo {
+	int32_t signo, errno_, code, pad;
+	union {
+		struct { int32_t pid; uint32_t uid; } kill;
+		struct { uint64_t addr; } fault;
+		char raw[112];
+	} u;
+};
+
+struct k_rt_sigframe {
+	uint64_t pretcode;
+	struct k_ucontext uc;
+	struct k_siginfo info;
+};
+
+_Static_assert(sizeof(struct k_sigcontext) == 256, "sigcontext layout");
+_Static_assert(sizeof(struct k_siginfo) == 128, "siginfo layout");
+
+/* Signals whose default action is to ignore them. */
+static int default_ignored(int sig)
+{
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT ||
+	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid, uint32_t uid)
+{
+	if (sig < 1 || sig > TASK_NSIG)
+		return;
+	struct task_siginfo *si = &t->siginfo[sig - 1];
+	/* Standard signals do not queue: one pending instance keeps its first siginfo. */
+	if (!(t->sigpending & SIGBIT(sig)))
+		*si = (struct task_siginfo){ .code = code, .addr = addr, .pid = pid, .uid = uid };
+	t->sigpending |= SIGBIT(sig);
+}
+
+/* Builds the frame for @sig on the application's stack and points the registers at the
+ * handler. Returns 0 or -EFAULT (the stack is unusable: the task dies with SIGSEGV). */
+static int setup_frame(struct task *t, int sig, const struct task_sigaction *act)
+{
+	struct sentry_regs *r = &t->cpu.regs;
+	uint64_t sp = r->rsp;
+	int on_alt = t->altstack.size && sp >= t->altstack.sp &&
+		     sp - t->altstack.sp < t->altstack.size;
+	if ((act->flags & SA_ONSTACK) && t->altstack.size && !on_alt)
+		sp = t->altstack.sp + t->altstack.size;
+	else
+		sp -= 128;	/* the red zone of the interrupted code */
+	/* The XSAVE image, 64-byte aligned, plus the trailing magic. */
+	uint64_t fp = (sp - t->cpu.fpu_size - 4) & ~63ull;
+	uint64_t frame = ((fp - sizeof(struct k_rt_sigframe)) & ~15ull) - 8;
+	char *fpu = t->cpu.fpu;
+	uint32_t sw[12] = { FP_XSTATE_MAGIC1, t->cpu.fpu_size + 4, 0, 0, t->cpu.fpu_size };
+	uint64_t xfeatures;
+	memcpy(&xfeatures, fpu + 512, 8);
+	memcpy(&sw[2], &xfeatures, 8);
+	memcpy(fpu + 464, sw, sizeof(sw));
+	uint32_t magic2 = FP_XSTATE_MAGIC2;
+	if (mm_copy_out(t->mm, fp, fpu, t->cpu.fpu_size) < 0 ||
+	    mm_copy_out(t->mm, fp + t->cpu.fpu_size, &magic2, 4) < 0)
+		return -EFAULT;
+
+	struct k_rt_sigframe f = { .pretcode = act->restorer };
+	struct task_siginfo *si = &t->siginfo[sig - 1];
+	f.info.signo = sig;
+	f.info.code = si->code;
+	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP)
+		f.info.u.fault.addr = si->addr;
+	else {
+		f.info.u.kill.pid = si->pid;
+		f.info.u.kill.uid = si->uid;
+	}
+	f.uc.flags = 1 | 4;	/* UC_FP_XSTATE | UC_STRICT_RESTORE_SS */
+	f.uc.ss_sp = t->altstack.sp;
+	f.uc.ss_size = t->altstack.size;
+	f.uc.ss_flags = !t->altstack.size ? SS_DISABLE : on_alt ? SS_ONSTACK : 0;
+	struct k_sigcontext *mc = &f.uc.mc;
+	*mc = (struct k_sigcontext){
+		.r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11, .r12 = r->r12,
+		.r13 = r->r13, .r14 = r->r14, .r15 = r->r15, .rdi = r->rdi, .rsi = r->rsi,
+		.rbp = r->rbp, .rbx = r->rbx, .rdx = r->rdx, .rax = r->rax, .rcx = r->rcx,
+		.rsp = r->rsp, .rip = r->rip, .eflags = r->eflags, .cs = (uint16_t)r->cs,
+		.ss = (uint16_t)r->ss, .cr2 = si->addr, .oldmask = t->sigmask, .fpstate = fp,
+	};
+	f.uc.sigmask = t->sigmask;
+	if (mm_copy_out(t->mm, frame, &f, sizeof(f)) < 0)
+		return -EFAULT;
+
+	r->rdi = (uint64_t)sig;
+	r->rsi = frame + offsetof(struct k_rt_sigframe, info);
+	r->rdx = frame + offsetof(struct k_rt_sigframe, uc);
+	r->rax = 0;
+	r->rsp = frame;
+	r->rip = act->handler;
+	r->eflags &= ~(0x100ull | 0x400ull);	/* TF and DF clear, as the kernel does */
+	/* The handler starts with a clean FPU, as Linux gives it (fpu__clear_user_states). */
+	memset(fpu + 512, 0, 64);
+	t->cpu.fpu_dirty = 1;
+	t->sigmask |= act->mask | ((act->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
+	t->sigmask &= ~SIG_UNBLOCKABLE;
+	if ((act->flags & SA_ONSTACK) && (t->altstack.flags & SS_AUTODISARM))
+		t->altstack.size = 0;
+	return 0;
+}
+
+void task_deliver_signals(struct task *t)
+{
+	uint64_t ready;
+	while (!t->exited && (ready = t->sigpending & ~t->sigmask)) {
+		int sig = __builtin_ctzll(ready) + 1;
+		t->sigpending &= ~SIGBIT(sig);
+		struct task_sigaction act = t->sigactions[sig - 1];
+		if (act.handler == (uint64_t)SIG_IGN)
+			continue;
+		if (act.handler == (uint64_t)SIG_DFL) {
+			if (!default_ignored(sig))
+				task_exit(t, sig);	/* terminate; core dumps are not written */
+			continue;
+		}
+		if (act.flags & SA_RESETHAND)
+			t->sigactions[sig - 1].handler = (uint64_t)SIG_DFL;
+		if (setup_frame(t, sig, &act) < 0) {
+			task_exit(t, SIGSEGV);
+			return;
+		}
+		return;	/* one frame per return to the application, as Linux */
+	}
+}
+
+int64_t task_sigreturn(struct task *t)
+{
+	struct sentry_regs *r = &t->cpu.regs;
+	/* The handler's ret popped pretcode: the frame starts 8 bytes below rsp. */
+	uint64_t frame = r->rsp - 8;
+	struct k_rt_sigframe f;
+	if (mm_copy_in(t->mm, frame, &f, sizeof(f)) < 0) {
+		task_exit(t, SIGSEGV);
+		return 0;
+	}
+	const struct k_sigcontext *mc = &f.uc.mc;
+	if (mc->fpstate && mm_copy_in(t->mm, mc->fpstate, t->cpu.fpu, t->cpu.fpu_size) < 0) {
+		task_exit(t, SIGSEGV);
+		return 0;
+	}
+	t->cpu.fpu_dirty = 1;
+	r->r8 = mc->r8; r->r9 = mc->r9; r->r10 = mc->r10; r->r11 = mc->r11;
+	r->r12 = mc->r12; r->r13 = mc->r13; r->r14 = mc->r14; r->r15 = mc->r15;
+	r->rdi = mc->rdi; r->rsi = mc->rsi; r->rbp = mc->rbp; r->rbx = mc->rbx;
+	r->rdx = mc->rdx; r->rcx = mc->rcx; r->rsp = mc->rsp; r->rip = mc->rip;
+	/* Only the flags user code may change (FIX_EFLAGS in the kernel). */
+	const uint64_t user_flags = 0x40dd5;
+	r->eflags = (r->eflags & ~user_flags) | (mc->eflags & user_flags);
+	t->sigmask = f.uc.sigmask & ~SIG_UNBLOCKABLE;
+	return (int64_t)mc->rax;	/* the interrupted code's rax, not a result */
+}
