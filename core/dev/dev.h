@@ -29,7 +29,8 @@ extern const struct dev_node g_dev_default_nodes[];
 
 struct vfs_file;
 
-/* An open file description over host descriptor @fd (taken: closed on release), for the stdio
+/* An open file description over host descriptor @fd (taken: closed on release, and on
+ * failure), for the stdio
  * runsc donates. Reads and writes go straight to the host descriptor, so output keeps its
  * order whoever else writes to the same file, and O_APPEND stays the host's. Terminal ioctls
  * from a short allowlist pass through. @flags is the access mode and status flags the

@@ -125,11 +125,12 @@ static const struct sentry_file_ops g_host_ops = {
 int dev_host_file(int fd, uint32_t flags, struct vfs_file **ret_file)
 {
 	struct stat hs;
-	if (fstat(fd, &hs) < 0)
-		return -EBADF;
-	struct host_file *f = calloc(1, sizeof(*f));
-	if (!f)
-		return -ENOMEM;
+	struct host_file *f = fstat(fd, &hs) == 0 ? calloc(1, sizeof(*f)) : NULL;
+	if (!f) {
+		int rc = errno == ENOMEM ? -ENOMEM : -EBADF;
+		close(fd);	/* taken on every path, as documented */
+		return rc;
+	}
 	f->base.ops = &g_host_ops;
 	f->base.ops_size = sizeof(g_host_ops);
 	f->fd = fd;

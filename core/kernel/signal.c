@@ -175,6 +175,24 @@ void task_deliver_signals(struct task *t)
 	}
 }
 
+/* The XSAVE image came from application memory: keep only what the host would accept
+ * (standard format, known features, valid MXCSR), so a forged frame costs the application its
+ * FPU state, as on Linux, rather than making the platform's restore fail. */
+static void sanitize_fpu(struct task *t)
+{
+	char *x = t->cpu.fpu;
+	uint32_t mxcsr;
+	uint64_t bv;
+	memcpy(&mxcsr, x + 24, 4);
+	mxcsr &= 0xffff;
+	memcpy(x + 24, &mxcsr, 4);
+	memcpy(&bv, x + 512, 8);
+	/* x87, SSE and AVX states are what a signal frame may carry back. */
+	bv &= 7;
+	memcpy(x + 512, &bv, 8);
+	memset(x + 520, 0, 56);	/* xcomp_bv and the reserved header bytes */
+}
+
 int64_t task_sigreturn(struct task *t)
 {
 	struct sentry_regs *r = &t->cpu.regs;
@@ -190,6 +208,7 @@ int64_t task_sigreturn(struct task *t)
 		task_exit(t, SIGSEGV);
 		return 0;
 	}
+	sanitize_fpu(t);
 	t->cpu.fpu_dirty = 1;
 	r->r8 = mc->r8; r->r9 = mc->r9; r->r10 = mc->r10; r->r11 = mc->r11;
 	r->r12 = mc->r12; r->r13 = mc->r13; r->r14 = mc->r14; r->r15 = mc->r15;

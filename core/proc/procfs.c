@@ -384,14 +384,12 @@ static int generate(const struct pdentry *d, struct buf *b)
 	case P_VERSION: bprintf(b, "Linux version 6.1.0 (cvisor) #1 SMP cvisor\n"); break;
 	case P_FILESYSTEMS: bprintf(b, "nodev\ttmpfs\nnodev\tproc\nnodev\t9p\n"); break;
 	case P_CMDLINE:
+		/* Binary (NUL-separated), so copied rather than formatted. */
 		if (t->cmdline_len) {
-			bprintf(b, "%c", 0);	/* grow once; replaced below */
-			b->len = 0;
-			char *p = realloc(b->p, t->cmdline_len);
-			if (!p)
+			b->p = malloc(t->cmdline_len);
+			if (!b->p)
 				return -ENOMEM;
-			memcpy(p, t->cmdline, t->cmdline_len);
-			b->p = p;
+			memcpy(b->p, t->cmdline, t->cmdline_len);
 			b->len = b->cap = t->cmdline_len;
 		}
 		break;

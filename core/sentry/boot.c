@@ -227,10 +227,8 @@ static int install_stdio(struct task *t, const int stdio[3])
 			continue;
 		}
 		rc = dev_host_file(stdio[i], (uint32_t)fl & (O_ACCMODE | O_APPEND | O_NONBLOCK), &f);
-		if (rc < 0) {
-			close(stdio[i]);
-			continue;
-		}
+		if (rc < 0)
+			continue;	/* dev_host_file closed it */
 		int fd;
 		rc = fdt_install(t->fdt, f, 0, i, &fd);
 		vfs_file_put(f);

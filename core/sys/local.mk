@@ -43,16 +43,6 @@ tests_syscalls_mm_test_static_SOURCES = tests/syscalls/mm_test.c
 tests_syscalls_mm_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
 tests_syscalls_mm_test_static_LDFLAGS = -static -all-static
 
-check_PROGRAMS += tests/syscalls/dev_test_static
-tests_syscalls_dev_test_static_SOURCES = tests/syscalls/dev_test.c
-tests_syscalls_dev_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
-tests_syscalls_dev_test_static_LDFLAGS = -static -all-static
-
-check_PROGRAMS += tests/syscalls/proc_test_static
-tests_syscalls_proc_test_static_SOURCES = tests/syscalls/proc_test.c
-tests_syscalls_proc_test_static_CFLAGS = -O2 -Wall -Wextra -Werror
-tests_syscalls_proc_test_static_LDFLAGS = -static -all-static
-
 # Syscall tests of the system call families (core/sys/sys_<family>.c), run by run.sh.
 SYS_TESTS_STATIC = tests/syscalls/sys_path_test_static tests/syscalls/sys_fd_test_static \
 	tests/syscalls/sys_time_test_static tests/syscalls/sys_sig_test_static \

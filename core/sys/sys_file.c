@@ -230,22 +230,16 @@ int64_t sys_pwritev2(struct task *t, const uint64_t a[6])
 static int64_t do_openat(struct task *t, int64_t dirfd, uint64_t path_addr, uint32_t flags,
 			 uint32_t mode)
 {
-	char *path = malloc(PATH_MAX);
-	if (!path)
-		return -ENOMEM;
-	struct vfs_file *dirf = NULL, *f = NULL;
+	struct sys_path p;
+	struct vfs_file *f = NULL;
 	int fd = -1;
-	int rc = sys_copy_path(t, path_addr, path);
-	/* An absolute path never looks at the directory descriptor, even a bad one. */
-	if (rc == 0 && path[0] != '/')
-		rc = sys_get_dirf(t, dirfd, &dirf);
+	int rc = sys_path_get(t, dirfd, path_addr, 0, &p);
 	if (rc == 0)
-		rc = vfs_openat(t->fs, dirf, path, flags, mode, &f);
+		rc = vfs_openat(t->fs, p.dirf, p.path, flags, mode, &f);
 	if (rc == 0)
 		rc = fdt_install(t->fdt, f, (flags & O_CLOEXEC) != 0, 0, &fd);
 	sys_put_file(f);
-	sys_put_file(dirf);
-	free(path);
+	sys_path_put(&p);
 	return rc < 0 ? rc : fd;
 }
 

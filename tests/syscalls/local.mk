@@ -31,6 +31,15 @@ tests_syscalls_misc_test_static_SOURCES = tests/syscalls/misc_test.c tests/sysca
 tests_syscalls_misc_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_misc_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
 
+# The devices and /proc as programs see them.
+check_PROGRAMS += tests/syscalls/dev_test_static tests/syscalls/proc_test_static
+tests_syscalls_dev_test_static_SOURCES = tests/syscalls/dev_test.c
+tests_syscalls_dev_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_dev_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+tests_syscalls_proc_test_static_SOURCES = tests/syscalls/proc_test.c
+tests_syscalls_proc_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_proc_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
 check_PROGRAMS += tests/syscalls/sig_deliver_test_static
 tests_syscalls_sig_deliver_test_static_SOURCES = tests/syscalls/sig_deliver_test.c
 tests_syscalls_sig_deliver_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
