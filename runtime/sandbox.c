@@ -31,6 +31,24 @@
 static int gofer_start(const struct rt_globals *g, const struct rt_share *share, pid_t *ret_pid,
 		       int *ret_fd, struct rt_error **err)
 {
+	/* Everything the child needs is built before fork: between fork and exec a child of a
+	 * threaded process should only make system calls. */
+	char fdarg[16];
+	snprintf(fdarg, sizeof(fdarg), "%d", GOFER_FD);
+	const char *dir = g->plugin_dir ? g->plugin_dir : PLUGINDIR;
+	char *argv[12] = { "runsc", "--plugin-dir", (char *)dir };
+	int n = 3;
+	if (g->debug_log) {
+		argv[n++] = "--debug-log";
+		argv[n++] = (char *)g->debug_log;
+	}
+	argv[n++] = "gofer";
+	argv[n++] = "--root";
+	argv[n++] = (char *)share->host;
+	argv[n++] = "--fd";
+	argv[n++] = fdarg;
+	if (share->readonly)
+		argv[n++] = "--ro";
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return rt_error_make(err, errno, "gofer: socketpair");
@@ -41,29 +59,15 @@ static int gofer_start(const struct rt_globals *g, const struct rt_share *share,
 		return rt_error_make(err, errno, "gofer: fork");
 	}
 	if (pid == 0) {
-		/* The Gofer gets its channel and nothing else of ours: no stdin, no other fds. */
-		if (dup2(sv[1], GOFER_FD) < 0)
+		/* The Gofer gets its channel and nothing else of ours: no stdin, no other fds.
+		 * dup3 onto itself would keep O_CLOEXEC, hence the explicit clear. */
+		if (sv[1] == GOFER_FD ? fcntl(GOFER_FD, F_SETFD, 0) < 0
+				      : dup2(sv[1], GOFER_FD) < 0)
 			_exit(127);
-		int null = open("/dev/null", O_RDWR);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null >= 0)
 			dup2(null, 0);
 		syscall(SYS_close_range, GOFER_FD + 1, ~0u, 0);
-		char fdarg[16];
-		snprintf(fdarg, sizeof(fdarg), "%d", GOFER_FD);
-		const char *dir = g->plugin_dir ? g->plugin_dir : PLUGINDIR;
-		char *argv[12] = { "runsc", "--plugin-dir", (char *)dir };
-		int n = 3;
-		if (g->debug_log) {
-			argv[n++] = "--debug-log";
-			argv[n++] = (char *)g->debug_log;
-		}
-		argv[n++] = "gofer";
-		argv[n++] = "--root";
-		argv[n++] = (char *)share->host;
-		argv[n++] = "--fd";
-		argv[n++] = fdarg;
-		if (share->readonly)
-			argv[n++] = "--ro";
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
