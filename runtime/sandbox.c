@@ -94,7 +94,12 @@ static int make_mounts(const struct rt_sandbox *sb, const int *fds, struct boot_
 		       char (*data)[64])
 {
 	for (size_t i = 0; i < sb->share_count; i++) {
-		snprintf(data[i], sizeof(data[i]), "fd=%d,cache=exclusive", fds[i]);
+		/* The 9p filesystem owns the descriptor it mounts and closes it when unmounted;
+		 * ours stays for gofers_stop, so the Gofer sees its channel end either way. */
+		int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+		if (fd < 0)
+			return -errno;
+		snprintf(data[i], sizeof(data[i]), "fd=%d,cache=exclusive", fd);
 		struct boot_mount m = { .target = sb->shares[i].target, .fs = "9p",
 					.source = sb->shares[i].host, .data = data[i],
 					.flags = sb->shares[i].readonly ? MS_RDONLY : 0 };
@@ -138,8 +143,10 @@ int rt_sandbox_run(const struct rt_globals *g, const struct rt_sandbox *sb, stru
 		.gid = sb->gid, .strace = g->strace, .stdio = { -1, -1, -1 },
 	};
 	char data[16][64];
-	if (rc == 0 && make_mounts(sb, fds, &cfg, data) < 0)
-		rc = rt_error_make(err, 0, "too many mounts (at most %d)", BOOT_MAX_MOUNTS);
+	int mrc = rc == 0 ? make_mounts(sb, fds, &cfg, data) : 0;
+	if (mrc < 0)
+		rc = rt_error_make(err, mrc == -E2BIG ? 0 : -mrc, "mounts (at most %d)",
+				   BOOT_MAX_MOUNTS);
 	for (int i = 0; rc == 0 && i < 3; i++)
 		if ((cfg.stdio[i] = fcntl(i, F_DUPFD_CLOEXEC, 10)) < 0)
 			rc = rt_error_make(err, errno, "stdio %d", i);

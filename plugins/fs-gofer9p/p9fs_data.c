@@ -81,6 +81,9 @@ static int64_t tread(struct p9fs_fs *fs, struct p9fs_inode *in, uint64_t off, ui
 	int r = p9c_rpc(fs->ch, &c);
 	if (r < 0)
 		return r;
+	/* The Gofer is not trusted to stay within what was asked: callers copy this many. */
+	if (c.rep.u.rdata.count > count)
+		return -EIO;
 	*ret_data = c.rep.u.rdata.data;
 	return c.rep.u.rdata.count;
 }
@@ -415,17 +418,28 @@ static int add_ents(struct p9fs_file *f, const struct p9_rdata *rd, uint64_t *la
 
 	p9_dirent_iter_init(&it, rd);
 	while (p9_dirent_next(&it, &de) > 0) {
-		struct p9fs_dirent *n = realloc(f->ents, (f->nents + 1) * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		f->ents = n;
+		*last = de.offset;
+		/* Names reach the application's getdents: one component, as a filesystem's are
+		 * ("." and ".." are the core's to emit). */
+		if (de.name.len == 0 || memchr(de.name.s, '/', de.name.len) ||
+		    memchr(de.name.s, '\0', de.name.len) ||
+		    (de.name.len <= 2 && de.name.s[0] == '.' &&
+		     (de.name.len == 1 || de.name.s[1] == '.')))
+			continue;
+		/* Capacity doubles: big directories must not cost a copy per entry. */
+		if (f->nents == 0 || (f->nents >= 16 && (f->nents & (f->nents - 1)) == 0)) {
+			size_t cap = f->nents ? f->nents * 2 : 16;
+			struct p9fs_dirent *n = realloc(f->ents, cap * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			f->ents = n;
+		}
 		char *name = malloc((size_t)de.name.len + 1);
 		if (!name)
 			return -ENOMEM;
 		(void)p9_str_copy(&de.name, name, (size_t)de.name.len + 1);
 		f->ents[f->nents++] = (struct p9fs_dirent){ .ino = de.qid.path, .type = de.type,
 							    .len = de.name.len, .name = name };
-		*last = de.offset;
 	}
 	return 0;
 }
@@ -460,7 +474,11 @@ static int load_ents(struct p9fs_file *f)
 			r = rd->err;
 		if (r < 0 || rd->rep.u.rdata.count == 0)
 			break;
+		uint64_t prev = last;
 		r = add_ents(f, &rd->rep.u.rdata, &last);
+		/* A server that does not move forward would keep the Sentry here forever. */
+		if (r == 0 && !first && last == prev)
+			r = -EIO;
 	}
 	if (nf != P9_NOFID) {
 		if (c[0].done && c[0].err == 0)

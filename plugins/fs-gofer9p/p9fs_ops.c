@@ -462,6 +462,8 @@ static int64_t xattr_read(struct p9fs_fs *fs, struct p9fs_dentry *d, const char 
 	if (r == 0 && size) {
 		if (c[0].rep.u.rxattrwalk.size > size)
 			r = -ERANGE;
+		else if (!c[1].err && c[1].rep.u.rdata.count > size)
+			r = -EIO;	/* more than the server said it had: not trusted */
 		else if (c[1].err)
 			r = c[1].err;
 		else {

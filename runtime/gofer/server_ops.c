@@ -396,7 +396,8 @@ int gofer_xattrcreate(struct gofer_srv *srv, const struct p9_msg *req, struct p9
 	if (t->attr_size > GOFER_XATTR_MAX)
 		return -E2BIG;
 	char *name = malloc((size_t)t->name.len + 1);
-	uint8_t *buf = malloc(t->attr_size ? (size_t)t->attr_size : 1);
+	/* Zeroed: what the client does not write must not carry our heap into the file. */
+	uint8_t *buf = calloc(1, t->attr_size ? (size_t)t->attr_size : 1);
 	if (!name || !buf) {
 		free(name);
 		free(buf);
