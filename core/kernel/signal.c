@@ -13,9 +13,6 @@
 #include "kernel/task.h"
 #include "mm/mm.h"
 
-#define SIGBIT(s) (1ull << ((s) - 1))
-/* Signals that cannot be caught or blocked. */
-#define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 /* What the kernel marks the XSAVE image with so sigreturn knows its extent (fpu/signal.c). */
 #ifndef FP_XSTATE_MAGIC1
 #define FP_XSTATE_MAGIC1 0x46505853u
@@ -64,11 +61,17 @@ struct k_rt_sigframe {
 _Static_assert(sizeof(struct k_sigcontext) == 256, "sigcontext layout");
 _Static_assert(sizeof(struct k_siginfo) == 128, "siginfo layout");
 
-/* Signals whose default action is to ignore them. */
-static int default_ignored(int sig)
+int task_sig_default_ignored(int sig)
 {
 	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT ||
 	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+int task_on_altstack(const struct task *t, uint64_t sp)
+{
+	/* Linux's on_sig_stack: the top is on the stack, the base is not (sp points at the last
+	 * byte pushed). */
+	return t->altstack.size && sp > t->altstack.sp && sp - t->altstack.sp <= t->altstack.size;
 }
 
 void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid, uint32_t uid)
@@ -88,8 +91,7 @@ static int setup_frame(struct task *t, int sig, const struct task_sigaction *act
 {
 	struct sentry_regs *r = &t->cpu.regs;
 	uint64_t sp = r->rsp;
-	int on_alt = t->altstack.size && sp >= t->altstack.sp &&
-		     sp - t->altstack.sp < t->altstack.size;
+	int on_alt = task_on_altstack(t, sp);
 	if ((act->flags & SA_ONSTACK) && t->altstack.size && !on_alt)
 		sp = t->altstack.sp + t->altstack.size;
 	else
@@ -161,7 +163,7 @@ void task_deliver_signals(struct task *t)
 		if (act.handler == (uint64_t)SIG_IGN)
 			continue;
 		if (act.handler == (uint64_t)SIG_DFL) {
-			if (!default_ignored(sig))
+			if (!task_sig_default_ignored(sig))
 				task_exit(t, sig);	/* terminate; core dumps are not written */
 			continue;
 		}

@@ -132,6 +132,14 @@ void task_exit(struct task *t, int status);
 /* The task the calling Sentry thread runs, or NULL outside task_run (for /proc/self). */
 struct task *task_current(void);
 
+/* Bit of signal @s in a mask (bit n-1 is signal n), and the signals nothing may catch or
+ * block. */
+#define SIGBIT(s) (1ull << ((s) - 1))
+#define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+/* Whether @sig's default action is to do nothing (stops are not modelled yet: ignored). */
+int task_sig_default_ignored(int sig);
+/* Is @sp on the task's alternate signal stack (sigaltstack's SS_ONSTACK)? */
+int task_on_altstack(const struct task *t, uint64_t sp);
 /* Marks @sig pending with its siginfo (kernel/signal.c). */
 void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid, uint32_t uid);
 /* Before returning to the application: the first pending unblocked signal gets its action,

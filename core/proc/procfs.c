@@ -10,6 +10,7 @@
 #include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -490,6 +491,8 @@ static int pf_iterate(struct sentry_file *file, struct sentry_dir_emitter *e, in
 		if ((rc = pf_emit(e, 1001 + t->tgid, S_IFDIR, 10000 + (uint64_t)t->tgid, name)) == 0)
 			*off = 1001 + t->tgid;
 	}
+	if (*off - 1000 > INT_MAX)
+		return 0;	/* an lseek past every descriptor: the end */
 	for (int fd = (int)(*off - 1000); d->node == P_FDDIR && rc == 0; fd++) {
 		fd = fdt_next(t->fdt, fd);
 		if (fd < 0)

@@ -303,10 +303,10 @@ static int64_t do_readlinkat(struct task *t, int64_t dirfd, uint64_t path_addr, 
 
 int64_t sys_readlinkat(struct task *t, const uint64_t a[6])
 {
-	return do_readlinkat(t, (int64_t)a[0], a[1], a[2], (int64_t)a[3]);
+	return do_readlinkat(t, (int64_t)a[0], a[1], a[2], (int)a[3]);	/* bufsiz is an int */
 }
 
 int64_t sys_readlink(struct task *t, const uint64_t a[6])
 {
-	return do_readlinkat(t, AT_FDCWD, a[0], a[1], (int64_t)a[2]);
+	return do_readlinkat(t, AT_FDCWD, a[0], a[1], (int)a[2]);
 }

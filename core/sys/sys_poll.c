@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -85,8 +86,13 @@ int64_t sys_ppoll(struct task *t, const uint64_t a[6])
 			return -EFAULT;
 		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
 			return -EINVAL;
-		deadline = ts.tv_sec == 0 && ts.tv_nsec == 0
-				   ? 0 : mono_now() + ts.tv_sec * 1000000000 + ts.tv_nsec;
+		int64_t now = mono_now();
+		if (ts.tv_sec == 0 && ts.tv_nsec == 0)
+			deadline = 0;
+		else if (ts.tv_sec > (INT64_MAX - now) / 1000000000 - 1)
+			deadline = -1;	/* further than the clock can count: no deadline */
+		else
+			deadline = now + ts.tv_sec * 1000000000 + ts.tv_nsec;
 	}
 	/* The signal mask argument takes effect with signal delivery (#7); its size is checked
 	 * as Linux does. */

@@ -19,8 +19,6 @@
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
 
-#define SIGBIT(sig) (1ull << ((sig) - 1))
-#define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 /* SA_* flags rt_sigaction keeps (UAPI_SA_FLAGS on x86-64); others read back as clear. */
 #define SA_EXPOSE_TAGBITS_ 0x800
 #define SA_RESTORER_ 0x04000000
@@ -30,24 +28,6 @@
 /* The x86-64 kernel's minimum alternate stack (MINSIGSTKSZ) and SS_AUTODISARM. */
 #define ALTSTACK_MIN 2048
 #define SS_AUTODISARM_ (1u << 31)
-
-/* Signals whose default action is to do nothing (or to stop, which is not modelled yet). */
-static int default_ignored(int sig)
-{
-	switch (sig) {
-	case SIGCHLD:
-	case SIGURG:
-	case SIGWINCH:
-	case SIGCONT:
-	case SIGSTOP:
-	case SIGTSTP:
-	case SIGTTIN:
-	case SIGTTOU:
-		return 1;
-	default:
-		return 0;
-	}
-}
 
 /* Applies the default action of pending, unblocked, uncaught signals. */
 static void apply_pending(struct task *t)
@@ -65,7 +45,8 @@ static void apply_pending(struct task *t)
 static void raise_self(struct task *t, int sig)
 {
 	uint64_t h = t->sigactions[sig - 1].handler;
-	if (sig != SIGKILL && (h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && default_ignored(sig))))
+	if (sig != SIGKILL && (h == (uint64_t)SIG_IGN ||
+			       (h == (uint64_t)SIG_DFL && task_sig_default_ignored(sig))))
 		return;
 	task_queue_signal(t, sig, SI_USER, 0, t->tgid, t->fs->creds.uid);
 	apply_pending(t);
@@ -88,7 +69,7 @@ int64_t sys_rt_sigaction(struct task *t, const uint64_t a[6])
 		t->sigactions[sig - 1] = act;
 		/* Setting a signal to be ignored discards it if pending (POSIX). */
 		if (act.handler == (uint64_t)SIG_IGN ||
-		    (act.handler == (uint64_t)SIG_DFL && default_ignored(sig)))
+		    (act.handler == (uint64_t)SIG_DFL && task_sig_default_ignored(sig)))
 			t->sigpending &= ~SIGBIT(sig);
 	}
 	if (a[2] && mm_copy_out(t->mm, a[2], &old, sizeof(old)) < 0)
@@ -134,15 +115,9 @@ int64_t sys_rt_sigpending(struct task *t, const uint64_t a[6])
 	return mm_copy_out(t->mm, a[0], &set, (size_t)a[1]);
 }
 
-/* Is @sp on the task's alternate stack? */
-static int on_altstack(const struct task *t, uint64_t sp)
-{
-	return t->altstack.size && sp > t->altstack.sp && sp - t->altstack.sp <= t->altstack.size;
-}
-
 int64_t sys_sigaltstack(struct task *t, const uint64_t a[6])
 {
-	int onstack = on_altstack(t, t->cpu.regs.rsp);
+	int onstack = task_on_altstack(t, t->cpu.regs.rsp);
 	stack_t ss, old = {
 		.ss_sp = (void *)t->altstack.sp,
 		.ss_size = t->altstack.size,

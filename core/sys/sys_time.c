@@ -129,11 +129,17 @@ int sys_sleep_for(const struct timespec *req)
 {
 	struct timespec d;
 	clock_gettime(CLOCK_MONOTONIC, &d);
-	d.tv_sec += req->tv_sec;
-	d.tv_nsec += req->tv_nsec;
-	if (d.tv_nsec >= 1000000000) {
-		d.tv_sec++;
-		d.tv_nsec -= 1000000000;
+	/* A huge request saturates (sleeps for ever), as Linux's timespec64_add_safe does. */
+	if (req->tv_sec > INT64_MAX / 2 - d.tv_sec) {
+		d.tv_sec = INT64_MAX / 2;
+		d.tv_nsec = 0;
+	} else {
+		d.tv_sec += req->tv_sec;
+		d.tv_nsec += req->tv_nsec;
+		if (d.tv_nsec >= 1000000000) {
+			d.tv_sec++;
+			d.tv_nsec -= 1000000000;
+		}
 	}
 	return sys_sleep_until(CLOCK_MONOTONIC, &d);
 }
