@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -25,6 +26,7 @@
 struct host_file {
 	struct sentry_file base;
 	int fd;
+	int waits;	/* a pipe, socket or terminal: I/O may wait for the other end */
 };
 
 static int host_fd(struct sentry_file *file)
@@ -32,10 +34,29 @@ static int host_fd(struct sentry_file *file)
 	return ((struct host_file *)file)->fd;
 }
 
-/* Host iovecs of at most IOV_MAX entries are what the core hands over (UIO_MAXIOV). */
-static int64_t host_io(struct sentry_file *file, const struct sentry_iov *iov, size_t count,
-		       int64_t *off, int write)
+/* Before sequential I/O on a pipe, socket or terminal: waits for readiness where a signal can
+ * end the wait (the host descriptor itself stays blocking: other holders of its description,
+ * the engine's end of a pipe, keep their mode), or says -EAGAIN when the application asked
+ * for O_NONBLOCK. */
+static int host_ready(struct sentry_file *file, struct sentry_task *task, int write)
 {
+	short ev = write ? POLLOUT : POLLIN;
+	if (file->flags & O_NONBLOCK) {
+		struct pollfd p = { .fd = host_fd(file), .events = ev };
+		return poll(&p, 1, 0) == 0 ? -EAGAIN : 0;
+	}
+	return task ? kwait_host_fd((struct task *)task, host_fd(file), ev) : 0;
+}
+
+/* Host iovecs of at most IOV_MAX entries are what the core hands over (UIO_MAXIOV). */
+static int64_t host_io(struct sentry_file *file, struct sentry_task *task,
+		       const struct sentry_iov *iov, size_t count, int64_t *off, int write)
+{
+	if (*off < 0 && ((struct host_file *)file)->waits) {
+		int rc = host_ready(file, task, write);
+		if (rc < 0)
+			return rc;
+	}
 	struct iovec v[64];
 	size_t n = count < 64 ? count : 64;	/* a short transfer is allowed; callers loop */
 	for (size_t i = 0; i < n; i++)
@@ -58,13 +79,13 @@ static int64_t host_io(struct sentry_file *file, const struct sentry_iov *iov, s
 static int64_t host_read(struct sentry_file *file, struct sentry_task *task,
 			 const struct sentry_iov *iov, size_t count, int64_t *off)
 {
-	return host_io(file, iov, count, off, 0);
+	return host_io(file, task, iov, count, off, 0);
 }
 
 static int64_t host_write(struct sentry_file *file, struct sentry_task *task,
 			  const struct sentry_iov *iov, size_t count, int64_t *off)
 {
-	return host_io(file, iov, count, off, 1);
+	return host_io(file, task, iov, count, off, 1);
 }
 
 /* The host's lseek on its own offset: -ESPIPE for pipes and terminals, as Linux. */
@@ -134,6 +155,7 @@ int dev_host_file(int fd, uint32_t flags, struct vfs_file **ret_file)
 	f->base.ops = &g_host_ops;
 	f->base.ops_size = sizeof(g_host_ops);
 	f->fd = fd;
+	f->waits = S_ISFIFO(hs.st_mode) || S_ISSOCK(hs.st_mode) || S_ISCHR(hs.st_mode);
 	/* fstat shows the type and permissions; the host's owner, inode and times stay out. */
 	struct sentry_statx st = {
 		.mask = SENTRY_STATX_TYPE | SENTRY_STATX_MODE | SENTRY_STATX_UID | SENTRY_STATX_GID,

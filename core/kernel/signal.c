@@ -153,9 +153,54 @@ static int setup_frame(struct task *t, int sig, const struct task_sigaction *act
 	return 0;
 }
 
+void task_send_signal(struct task *t, int sig, int code, int pid, uint32_t uid)
+{
+	if (sig < 1 || sig > TASK_NSIG)
+		return;
+	struct kwait *w = &t->wait;
+	pthread_mutex_lock(&w->lock);
+	if (!(t->sig_incoming & SIGBIT(sig)))
+		t->incoming_info[sig - 1] = (struct task_siginfo){ .code = code, .pid = pid,
+								    .uid = uid };
+	t->sig_incoming |= SIGBIT(sig);
+	pthread_mutex_unlock(&w->lock);
+	/* The mask is the task's; a stale read only delays delivery to the task's next return
+	 * to the application, where it takes and rechecks. */
+	uint64_t mask = __atomic_load_n(&t->sigmask, __ATOMIC_RELAXED);
+	if ((SIGBIT(sig) & SIG_UNBLOCKABLE) || !(mask & SIGBIT(sig))) {
+		kwait_interrupt(w);
+		t->k->platform->ctx_ops->interrupt(t->ctx);
+	}
+}
+
+void task_take_signals(struct task *t)
+{
+	struct kwait *w = &t->wait;
+	pthread_mutex_lock(&w->lock);
+	for (uint64_t in = t->sig_incoming; in; in &= in - 1) {
+		int sig = __builtin_ctzll(in) + 1;
+		const struct task_siginfo *si = &t->incoming_info[sig - 1];
+		task_queue_signal(t, sig, si->code, 0, si->pid, si->uid);
+	}
+	t->sig_incoming = 0;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* After delivery: with nothing left the task could take, its waits block again. Checked under
+ * the slot's lock, so a signal sent meanwhile keeps the interrupt. */
+static void settle_interrupt(struct task *t)
+{
+	struct kwait *w = &t->wait;
+	pthread_mutex_lock(&w->lock);
+	if (!t->sig_incoming && !(t->sigpending & ~t->sigmask))
+		kwait_clear_interrupt_locked(w);
+	pthread_mutex_unlock(&w->lock);
+}
+
 void task_deliver_signals(struct task *t)
 {
 	uint64_t ready;
+	task_take_signals(t);
 	while (!t->exited && (ready = t->sigpending & ~t->sigmask)) {
 		int sig = __builtin_ctzll(ready) + 1;
 		t->sigpending &= ~SIGBIT(sig);
@@ -169,12 +214,11 @@ void task_deliver_signals(struct task *t)
 		}
 		if (act.flags & SA_RESETHAND)
 			t->sigactions[sig - 1].handler = (uint64_t)SIG_DFL;
-		if (setup_frame(t, sig, &act) < 0) {
+		if (setup_frame(t, sig, &act) < 0)
 			task_exit(t, SIGSEGV);
-			return;
-		}
-		return;	/* one frame per return to the application, as Linux */
+		break;	/* one frame per return to the application, as Linux */
 	}
+	settle_interrupt(t);
 }
 
 /* The XSAVE image came from application memory: keep only what the host would accept

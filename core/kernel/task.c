@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fd/fdtable.h"
 #include "kernel/task.h"
@@ -61,7 +62,12 @@ int task_new(struct kernel *k, struct vfs_ctx *fs, struct task **ret_task)
 	t->k = k;
 	t->fs = fs;
 	kwait_init(&t->wait);
+	pthread_mutex_lock(&k->lock);
 	t->tid = t->tgid = ++k->next_tid;
+	pthread_mutex_unlock(&k->lock);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	t->start_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	t->cpu.fpu_size = k->info.fpu_size ? k->info.fpu_size : 4096;
 	/* XSAVE needs 64-byte alignment. */
 	t->cpu.fpu = aligned_alloc(64, (t->cpu.fpu_size + 63) & ~63u);
@@ -160,7 +166,12 @@ int task_run(struct task *t)
 	const struct sentry_ctx_ops *ops = t->k->platform->ctx_ops;
 	struct task *outer = g_current;
 	g_current = t;
-	while (!t->exited) {
+	for (;;) {
+		/* First, so a signal sent before the task ever ran (a SIGKILL while held) acts
+		 * before any application instruction. */
+		task_deliver_signals(t);
+		if (t->exited)
+			break;
 		struct sentry_exit ex = { 0 };
 		int rc = ops->switch_to(t->ctx, t->mm->as, &t->cpu, &ex);
 		t->cpu.fpu_dirty = 0;
@@ -188,7 +199,6 @@ int task_run(struct task *t)
 		default:
 			task_fatal_signal(t, SIGKILL);
 		}
-		task_deliver_signals(t);
 	}
 	g_current = outer;
 	return t->exit_status;

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/resource.h>
 
@@ -28,7 +29,15 @@ struct kernel {
 	void *platform_state;				/* the plugin's state */
 	struct sentry_platform_info info;
 	const struct sentry_services *svc;		/* the core's services */
-	int next_tid;					/* last TID handed out */
+	int next_tid;					/* last TID handed out (under lock) */
+	/* The sandbox's processes (kernel/process.c): every running task, the exit records
+	 * of spawned ones, and the threads still running tasks. */
+	pthread_mutex_t lock;
+	pthread_cond_t changed;				/* a task started, exited or was released */
+	struct task *tasks;				/* linked through task.next */
+	struct kernel_exit *exits;			/* exit records, newest first */
+	int threads;					/* task threads not yet finished */
+	int init_exited;				/* PID 1 ended: the sandbox is over */
 };
 
 /* Signals a task knows: 1..TASK_NSIG, as Linux's _NSIG on x86-64. */
@@ -68,8 +77,13 @@ struct task_creds {
 	uint64_t cap_permitted;	/* permitted capability set */
 };
 
+struct kernel_exit;
+
 struct task {
 	struct kernel *k;
+	struct task *next;		/* in kernel.tasks */
+	int held;			/* spawned but kept from running until released */
+	int64_t start_ns;		/* CLOCK_REALTIME at creation (ps) */
 	int tid;			/* thread ID; the first task is 1, PID 1 of the sandbox */
 	int tgid;			/* thread group (process) ID */
 	struct mm *mm;			/* owned */
@@ -91,6 +105,11 @@ struct task {
 	uint64_t sigmask;		/* blocked signals; bit n-1 is signal n */
 	uint64_t sigpending;		/* raised while blocked or caught, not yet delivered */
 	struct task_siginfo siginfo[TASK_NSIG];	/* of each pending signal */
+	/* Signals other threads sent (kill(2) from another process, `runsc kill`), under
+	 * wait.lock: only the task's own thread touches the fields above, and it moves these
+	 * into sigpending before delivering (task_take_signals). */
+	uint64_t sig_incoming;
+	struct task_siginfo incoming_info[TASK_NSIG];
 	struct task_altstack altstack;
 	struct task_creds xcreds;	/* saved IDs and permitted capabilities */
 	int pgid;			/* process group; 0 until set: the task's tgid */
@@ -142,6 +161,12 @@ int task_sig_default_ignored(int sig);
 int task_on_altstack(const struct task *t, uint64_t sp);
 /* Marks @sig pending with its siginfo (kernel/signal.c). */
 void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid, uint32_t uid);
+/* Sends @sig to @t from any thread: queued for the task's own thread to take, and the task
+ * kicked out of the application or of a blocking wait unless the signal is blocked. The caller
+ * keeps @t alive (kernel.lock held, see kernel/process.h). */
+void task_send_signal(struct task *t, int sig, int code, int pid, uint32_t uid);
+/* The task's own thread: moves signals sent by others into its pending set. */
+void task_take_signals(struct task *t);
 /* Before returning to the application: the first pending unblocked signal gets its action,
  * a handler its frame. */
 void task_deliver_signals(struct task *t);

@@ -10,6 +10,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -32,20 +35,26 @@ void kwait_init(struct kwait *w)
 	pthread_condattr_destroy(&a);
 	w->wakeups = 0;
 	w->interrupted = 0;
+	w->efd = -1;
 }
 
 void kwait_destroy(struct kwait *w)
 {
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
+	if (w->efd >= 0)
+		close(w->efd);
 }
 
 static void slot_wake(struct kwait *w, int interrupt)
 {
 	pthread_mutex_lock(&w->lock);
 	w->wakeups++;
-	if (interrupt)
+	if (interrupt) {
 		w->interrupted = 1;
+		if (w->efd >= 0)
+			(void)eventfd_write(w->efd, 1);
+	}
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -58,8 +67,43 @@ void kwait_interrupt(struct kwait *w)
 void kwait_clear_interrupt(struct kwait *w)
 {
 	pthread_mutex_lock(&w->lock);
-	w->interrupted = 0;
+	kwait_clear_interrupt_locked(w);
 	pthread_mutex_unlock(&w->lock);
+}
+
+void kwait_clear_interrupt_locked(struct kwait *w)
+{
+	w->interrupted = 0;
+	eventfd_t drain;
+	if (w->efd >= 0)
+		(void)eventfd_read(w->efd, &drain);
+}
+
+int kwait_host_fd(struct task *task, int fd, short events)
+{
+	struct kwait *w = &task->wait;
+	pthread_mutex_lock(&w->lock);
+	if (w->efd < 0)
+		w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	int efd = w->efd, interrupted = w->interrupted;
+	pthread_mutex_unlock(&w->lock);
+	if (interrupted)
+		return -EINTR;
+	if (efd < 0)
+		return -ENOMEM;
+	/* The eventfd stays readable until the interrupt is cleared, so an interrupt between the
+	 * check above and poll() still ends the wait. */
+	struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = efd, .events = POLLIN } };
+	for (;;) {
+		int n = poll(p, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return 0;	/* let the I/O itself report what is wrong */
+		if (p[1].revents)
+			return -EINTR;
+		return 0;
+	}
 }
 
 struct sentry_waitq *kwait_wq_new(void)
@@ -185,6 +229,17 @@ int kwait_block(struct task *task, struct sentry_waitq *wq, uint32_t events, int
 	int rc = kwait_sleep(&reg, clock, sliced ? slice : deadline_ns);
 	kwait_finish(&reg);
 	return rc == -ETIMEDOUT && sliced ? 0 : rc;
+}
+
+int kwait_until(struct task *task, int clock, int64_t deadline_ns)
+{
+	struct kwait_reg reg;
+	kwait_prepare(task, NULL, 0, &reg);
+	int rc;
+	while ((rc = kwait_sleep(&reg, clock, deadline_ns)) == 0)
+		;	/* a wake with no queue is no event: only time or a signal ends this */
+	kwait_finish(&reg);
+	return rc;
 }
 
 /* --- services --- */

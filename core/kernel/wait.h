@@ -22,6 +22,8 @@ struct kwait {
 	pthread_cond_t cond;	/* on CLOCK_MONOTONIC */
 	unsigned long wakeups;	/* bumped by every wake, so a waiter sees wakes it slept through */
 	int interrupted;	/* a signal is pending: blocking calls return -EINTR */
+	int efd;		/* eventfd made readable by an interrupt, for waits in poll(2) on
+				 * host descriptors; -1 until kwait_host_fd first needs it */
 };
 
 void kwait_init(struct kwait *w);
@@ -30,6 +32,14 @@ void kwait_destroy(struct kwait *w);
 /* Makes the task's current or next block return -EINTR, until kwait_clear_interrupt. */
 void kwait_interrupt(struct kwait *w);
 void kwait_clear_interrupt(struct kwait *w);
+/* The same with w->lock held. */
+void kwait_clear_interrupt_locked(struct kwait *w);
+
+/* Waits until host descriptor @fd has one of @events (POLLIN, POLLOUT) or the task is
+ * interrupted, for core files over host descriptors whose read or write would block the task
+ * thread where no signal could end it. Returns 0 (ready, or an error the next I/O will report),
+ * -EINTR, or -ENOMEM when no eventfd can be made. */
+int kwait_host_fd(struct task *task, int fd, short events);
 
 /* A registration on a waiter queue, on the waiter's stack. */
 struct kwait_reg {
@@ -57,6 +67,10 @@ void kwait_finish(struct kwait_reg *reg);
  * be NULL: a plain interruptible sleep. */
 int kwait_block(struct task *task, struct sentry_waitq *wq, uint32_t events, int clock,
 		int64_t deadline_ns);
+
+/* An exact interruptible sleep until @deadline_ns (absolute on @clock; -1: until a signal).
+ * Returns -ETIMEDOUT, -EINTR or -EINVAL (clock). */
+int kwait_until(struct task *task, int clock, int64_t deadline_ns);
 
 struct sentry_waitq *kwait_wq_new(void);
 void kwait_wq_free(struct sentry_waitq *wq);

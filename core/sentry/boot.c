@@ -15,6 +15,7 @@
 
 #include "dev/dev.h"
 #include "fd/fdtable.h"
+#include "kernel/process.h"
 #include "kernel/task.h"
 #include "proc/procfs.h"
 #include "sentry/boot.h"
@@ -172,72 +173,6 @@ static int make_proc(const struct boot_config *cfg, struct vfs_ctx *ctx)
 	return 0;
 }
 
-/* The value of @name in @envp, or NULL. */
-static const char *env_get(char *const *envp, const char *name)
-{
-	size_t n = strlen(name);
-	for (; envp && *envp; envp++)
-		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
-}
-
-/* execvp's search: a name without "/" is looked up in PATH (the default when unset), taking
- * the first regular file found; the error is the last meaningful one, as execvp reports. */
-static int open_program(struct vfs_ctx *ctx, const char *name, char *const *envp, char *path,
-			size_t size, struct vfs_file **ret_file)
-{
-	if (!*name)
-		return -ENOENT;
-	if (strchr(name, '/')) {
-		snprintf(path, size, "%s", name);
-		return vfs_openat(ctx, NULL, path, O_RDONLY, 0, ret_file);
-	}
-	const char *dirs = env_get(envp, "PATH");
-	if (!dirs)
-		dirs = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	int rc = -ENOENT;
-	while (*dirs) {
-		const char *end = strchrnul(dirs, ':');
-		int len = (int)(end - dirs);
-		snprintf(path, size, "%.*s%s%s", len, dirs, len ? "/" : "", name);
-		struct sentry_statx st;
-		int r = vfs_statat(ctx, NULL, path, 0, SENTRY_STATX_TYPE, &st);
-		if (r == 0 && S_ISREG(st.mode))
-			return vfs_openat(ctx, NULL, path, O_RDONLY, 0, ret_file);
-		if (r == -EACCES)
-			rc = r;
-		dirs = *end ? end + 1 : end;
-	}
-	return rc;
-}
-
-/* Donated stdio: each host descriptor becomes 0, 1 or 2 with its host access mode. */
-static int install_stdio(struct task *t, const int stdio[3])
-{
-	int rc = 0;
-	for (int i = 0; i < 3; i++) {
-		if (stdio[i] < 0)
-			continue;
-		int fl = rc == 0 ? fcntl(stdio[i], F_GETFL) : -1;
-		struct vfs_file *f;
-		if (fl < 0) {
-			close(stdio[i]);
-			rc = rc ? rc : -EBADF;
-			continue;
-		}
-		rc = dev_host_file(stdio[i], (uint32_t)fl & (O_ACCMODE | O_APPEND | O_NONBLOCK), &f);
-		if (rc < 0)
-			continue;	/* dev_host_file closed it */
-		int fd;
-		rc = fdt_install(t->fdt, f, 0, i, &fd);
-		vfs_file_put(f);
-		if (rc == 0 && fd != i)
-			rc = -EBADF;
-	}
-	return rc;
-}
-
 static void close_stdio(const int stdio[3])
 {
 	for (int i = 0; i < 3; i++)
@@ -245,86 +180,147 @@ static void close_stdio(const int stdio[3])
 			close(stdio[i]);
 }
 
-static int run_process(const struct boot_config *cfg, struct kernel *k, struct vfs_ctx *ctx,
-		       int *ret_status, char *msg, size_t size)
-{
-	struct task *t;
-	int rc = task_new(k, ctx, &t);
-	if (rc < 0) {
-		close_stdio(cfg->stdio);
-		return fail(msg, size, rc, "task");
-	}
-	if ((rc = install_stdio(t, cfg->stdio)) < 0) {
-		task_free(t);
-		return fail(msg, size, rc, "stdio");
-	}
-	char path[4096];
-	struct vfs_file *exe = NULL;
-	rc = open_program(ctx, cfg->argv[0], cfg->envp, path, sizeof(path), &exe);
-	if (rc == 0) {
-		rc = task_exec(t, exe, path, cfg->argv, cfg->envp);
-		vfs_file_put(exe);
-	}
-	if (rc < 0) {
-		task_free(t);
-		return fail(msg, size, rc, "%s", cfg->argv[0]);
-	}
-	*ret_status = task_run(t);
-	task_free(t);
-	return 0;
-}
+struct boot_sandbox {
+	struct kernel k;
+	struct vfs_ctx *ctx;	/* boot's own: the mounts were made through it */
+};
 
-int boot_run(const struct boot_config *cfg, int *ret_status, char *msg, size_t size)
+/* The mounts of @cfg, in order, /dev and /proc, then the optional populate and cwd checks. */
+static int make_tree(const struct boot_config *cfg, const struct sentry_composition *c,
+		     struct vfs_ctx **ret_ctx, char *msg, size_t size)
 {
-	const char *names[BOOT_MAX_MOUNTS + 3];
-	fs_names(cfg, names, sizeof(names) / sizeof(names[0]));
-	struct sentry_choice choice = { .platform = cfg->platform, .fs = names };
-	struct sentry_composition c;
-	int rc = sentry_compose(cfg->set, cfg->svc, &choice, &c, msg, size);
-	if (rc < 0) {
-		close_stdio(cfg->stdio);
-		return rc;
-	}
-	struct sentry_creds creds = {
-		.uid = cfg->uid, .gid = cfg->gid, .euid = cfg->uid, .egid = cfg->gid,
-		.fsuid = cfg->uid, .fsgid = cfg->gid,
-		/* root in the container has every capability, as runc's default set grants the
-		 * ones that matter to files; others start with none. */
-		.cap_effective = cfg->uid == 0 ? ~0ull : 0,
-	};
+	/* The tree is made as the container's root would make it, whoever its process is. */
+	struct sentry_creds creds = { .cap_effective = ~0ull };
 	struct vfs_ctx *ctx = NULL;
-	if ((rc = make_root(cfg, &c, &creds, &ctx)) < 0) {
-		close_stdio(cfg->stdio);
+	int rc = make_root(cfg, c, &creds, &ctx);
+	if (rc < 0)
 		return fail(msg, size, rc, "root filesystem (%s)", cfg->root.fs);
-	}
 	for (size_t i = 0; rc == 0 && i < cfg->mount_count; i++) {
 		const struct boot_mount *m = &cfg->mounts[i];
 		rc = make_target(ctx, m->target);
 		if (rc == 0)
-			rc = vfs_mount(ctx, fs_plugin(&c, m->fs), m->source ? m->source : "none", m->target,
-			       m->flags, m->data);
+			rc = vfs_mount(ctx, fs_plugin(c, m->fs), m->source ? m->source : "none",
+				       m->target, m->flags, m->data);
 		if (rc < 0)
 			fail(msg, size, rc, "mount %s (%s)", m->target, m->fs);
 	}
-	if (rc == 0 && cfg->make_dev && (rc = make_dev(&c, ctx)) < 0)
+	if (rc == 0 && cfg->make_dev && (rc = make_dev(c, ctx)) < 0)
 		fail(msg, size, rc, "/dev");
 	if (rc == 0 && cfg->make_dev && (rc = make_proc(cfg, ctx)) < 0)
 		fail(msg, size, rc, "/proc");
 	if (rc == 0 && cfg->populate && (rc = cfg->populate(ctx, cfg->populate_arg)) < 0)
 		fail(msg, size, rc, "populate");
-	if (rc == 0 && cfg->cwd && (rc = vfs_chdir(ctx, NULL, cfg->cwd)) < 0)
-		fail(msg, size, rc, "cwd %s", cfg->cwd);
 	if (rc < 0) {
-		close_stdio(cfg->stdio);
 		vfs_ctx_free(ctx);
 		return rc;
 	}
-	struct kernel k = { .platform = c.platform->desc->ops, .platform_state = c.platform->state,
-			    .info = c.platform_info, .svc = cfg->svc };
+	*ret_ctx = ctx;
+	return 0;
+}
+
+int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, char *msg,
+		size_t size)
+{
+	const char *names[BOOT_MAX_MOUNTS + 3];
+	fs_names(cfg, names, sizeof(names) / sizeof(names[0]));
+	struct sentry_choice choice = { .platform = cfg->platform, .fs = names };
+	struct sentry_composition c;
+	struct boot_sandbox *sb = calloc(1, sizeof(*sb));
+	int rc = sb ? 0 : fail(msg, size, -ENOMEM, "sandbox");
+	if (rc == 0)
+		rc = sentry_compose(cfg->set, cfg->svc, &choice, &c, msg, size);
+	if (rc == 0)
+		rc = make_tree(cfg, &c, &sb->ctx, msg, size);
+	if (rc < 0) {
+		close_stdio(cfg->stdio);
+		free(sb);
+		return rc;
+	}
+	sb->k = (struct kernel){ .platform = c.platform->desc->ops,
+				 .platform_state = c.platform->state, .info = c.platform_info,
+				 .svc = cfg->svc };
+	kernel_init(&sb->k);
 	sys_set_strace(cfg->strace);
-	rc = run_process(cfg, &k, ctx, ret_status, msg, size);
-	vfs_ctx_free(ctx);
-	return rc;
+	struct kernel_spawn init = {
+		.argv = cfg->argv, .envp = cfg->envp, .cwd = cfg->cwd, .uid = cfg->uid,
+		.gid = cfg->gid, .umask = sb->ctx->umask, .ns = sb->ctx->ns, .hold = 1,
+	};
+	memcpy(init.stdio, cfg->stdio, sizeof(init.stdio));
+	int pid;
+	if ((rc = kernel_spawn(&sb->k, &init, &pid, msg, size)) < 0) {
+		boot_destroy(sb);
+		return rc;
+	}
+	*ret_sb = sb;
+	return 0;
+}
+
+int boot_start(struct boot_sandbox *sb)
+{
+	return kernel_release(&sb->k, 1);
+}
+
+int boot_exec(struct boot_sandbox *sb, const struct boot_process *p, int *ret_pid, char *msg,
+	      size_t size)
+{
+	struct kernel_spawn req = {
+		.argv = p->argv, .envp = p->envp, .cwd = p->cwd, .uid = p->uid, .gid = p->gid,
+		.umask = sb->ctx->umask, .ns = sb->ctx->ns,
+	};
+	memcpy(req.stdio, p->stdio, sizeof(req.stdio));
+	return kernel_spawn(&sb->k, &req, ret_pid, msg, size);
+}
+
+int boot_signal(struct boot_sandbox *sb, int pid, int sig)
+{
+	return kernel_signal(&sb->k, pid, sig, 1, 0, 0);
+}
+
+int boot_wait(struct boot_sandbox *sb, int pid, int *ret_status)
+{
+	return kernel_wait(&sb->k, pid, ret_status);
+}
+
+struct list_arg {
+	int (*cb)(const struct boot_proc *p, void *arg);
+	void *arg;
+};
+
+static int list_one(const struct kernel_proc_info *kp, void *arg)
+{
+	struct list_arg *la = arg;
+	struct boot_proc p = { .pid = kp->pid, .ppid = kp->ppid, .uid = kp->uid,
+			       .start_ns = kp->start_ns, .cmdline = kp->cmdline,
+			       .cmdline_len = kp->cmdline_len };
+	memcpy(p.comm, kp->comm, sizeof(p.comm));
+	return la->cb(&p, la->arg);
+}
+
+int boot_list(struct boot_sandbox *sb, int (*cb)(const struct boot_proc *p, void *arg), void *arg)
+{
+	struct list_arg la = { cb, arg };
+	return kernel_list(&sb->k, list_one, &la);
+}
+
+void boot_destroy(struct boot_sandbox *sb)
+{
+	if (!sb)
+		return;
+	kernel_destroy(&sb->k);
+	vfs_ctx_free(sb->ctx);
+	free(sb);
+}
+
+int boot_run(const struct boot_config *cfg, int *ret_status, char *msg, size_t size)
+{
+	struct boot_sandbox *sb;
+	int rc = boot_create(cfg, &sb, msg, size);
+	if (rc < 0)
+		return rc;
+	boot_start(sb);
+	rc = boot_wait(sb, 1, ret_status);
+	boot_destroy(sb);
+	return rc < 0 ? fail(msg, size, rc, "wait") : 0;
 }
 
 int boot_exit_code(int status)

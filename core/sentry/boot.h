@@ -46,8 +46,52 @@ struct boot_config {
 	void *populate_arg;
 };
 
+/* A booted sandbox: its file tree, its kernel and its processes. */
+struct boot_sandbox;
+
+/* A process started in a running sandbox (`runsc exec`). */
+struct boot_process {
+	char *const *argv;	/* argv[0] resolved through PATH */
+	char *const *envp;
+	const char *cwd;	/* NULL: "/" */
+	uint32_t uid, gid;
+	int stdio[3];		/* host descriptors for 0, 1, 2 (taken), or -1 */
+};
+
+/* What boot_list shows of one process. */
+struct boot_proc {
+	int pid, ppid;
+	uint32_t uid;
+	int64_t start_ns;	/* CLOCK_REALTIME */
+	char comm[16];
+	const char *cmdline;	/* NUL-separated argv */
+	size_t cmdline_len;
+};
+
 /*
- * Boots and runs the process to its end. On success returns 0 with *ret_status its wait(2)
+ * Builds the sandbox and loads its first process (PID 1) without running it: `runsc create`.
+ * Returns 0, or -errno with one line in @msg naming what failed ("mount /proc: no such
+ * filesystem plugin \"procfs\"", "/bin/sh: No such file or directory"); the host descriptors
+ * in stdio are taken either way.
+ */
+int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, char *msg,
+		size_t msg_size);
+/* Lets PID 1 run (`runsc start`). -ESRCH if it was killed meanwhile. */
+int boot_start(struct boot_sandbox *sb);
+/* Starts another process, running at once. Returns 0 with its PID or -errno with @msg. */
+int boot_exec(struct boot_sandbox *sb, const struct boot_process *p, int *ret_pid, char *msg,
+	      size_t msg_size);
+/* A signal from outside (PID 1 without a handler only heeds SIGKILL); @pid -1: all. */
+int boot_signal(struct boot_sandbox *sb, int pid, int sig);
+/* Blocks until @pid has exited; its wait(2) status. -ECHILD for a PID never started. */
+int boot_wait(struct boot_sandbox *sb, int pid, int *ret_status);
+/* The live processes in PID order; @cb runs under the kernel's lock. */
+int boot_list(struct boot_sandbox *sb, int (*cb)(const struct boot_proc *p, void *arg), void *arg);
+/* Kills what still runs, waits for it, frees everything. */
+void boot_destroy(struct boot_sandbox *sb);
+
+/*
+ * Boots and runs the process to its end: create, start, wait for PID 1, destroy. On success returns 0 with *ret_status its wait(2)
  * status. On failure returns -errno with one line in @msg naming what failed
  * ("mount /proc: no such filesystem plugin \"procfs\"", "/bin/sh: No such file or
  * directory"); the host descriptors in stdio are closed either way.

@@ -34,13 +34,11 @@ static int64_t futex_wait(struct task *t, uint64_t uaddr, uint32_t val, const st
 		return -EFAULT;
 	if (cur != val)
 		return -EAGAIN;
-	if (!ts) {
-		for (;;)
-			pause(); /* no other thread exists to wake us */
-	}
+	if (!ts) /* no other thread exists to wake us: only a signal ends it */
+		return kwait_until(t, SENTRY_CLOCK_MONOTONIC, -1);
 	/* FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's absolute on the chosen clock. */
-	int rc = cmd == FUTEX_WAIT ? sys_sleep_for(ts)
-				   : sys_sleep_until(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, ts);
+	int rc = cmd == FUTEX_WAIT ? sys_sleep_for(t, ts)
+				   : sys_sleep_until(t, realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, ts);
 	return rc < 0 ? rc : -ETIMEDOUT;
 }
 

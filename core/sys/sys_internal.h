@@ -197,10 +197,10 @@ enum {
 int sys_path_get(struct task *t, int64_t dirfd, uint64_t addr, int empty_ok, struct sys_path *p);
 void sys_path_put(struct sys_path *p);
 
-/* Blocks the task thread until absolute @deadline on host clock @c, or for @req on the
- * monotonic clock. Return 0 or -errno from the host. Not interruptible yet (TODO(#7)). */
-int sys_sleep_until(clockid_t c, const struct timespec *deadline);
-int sys_sleep_for(const struct timespec *req);
+/* Blocks the task until absolute @deadline on host clock @c, or for @req on the monotonic
+ * clock. Return 0 when the time has come, -EINTR when a signal came first. */
+int sys_sleep_until(struct task *t, clockid_t c, const struct timespec *deadline);
+int sys_sleep_for(struct task *t, const struct timespec *req);
 
 /* The name of system call @nr, NULL for a number Linux never assigned (sys_names.c). */
 const char *sys_name(uint64_t nr);

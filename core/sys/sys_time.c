@@ -6,8 +6,8 @@
  * CPU-time clocks of the process or thread read the host CPU time of the Sentry thread running
  * the task, which is where a ptrace task's system calls are accounted; the application's own
  * user time, spent in the platform's stub, is not counted yet (TODO(#5)).
- * Sleeps block the task thread on the host clock; they are not interrupted by application
- * signals until the interruptible wait primitive exists (TODO(#7)).
+ * Sleeps are kwait blocks, so a signal ends them with -EINTR (nanosleep reports the time left;
+ * restart after a handler is SA_RESTART's business, TODO(#7)).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -117,31 +117,70 @@ static int ts_valid(const struct timespec *ts)
 	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec <= 999999999;
 }
 
-int sys_sleep_until(clockid_t c, const struct timespec *deadline)
+static int64_t ts_ns(const struct timespec *ts)
 {
-	int rc;
-	while ((rc = clock_nanosleep(c, TIMER_ABSTIME, deadline, NULL)) == EINTR)
-		;
-	return -rc;
+	/* Saturates: a huge deadline is for ever, as Linux's timespec64_add_safe makes it. */
+	if (ts->tv_sec > INT64_MAX / 1000000000 - 1)
+		return INT64_MAX;
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 }
 
-int sys_sleep_for(const struct timespec *req)
+static int64_t now_ns(clockid_t c)
 {
-	struct timespec d;
-	clock_gettime(CLOCK_MONOTONIC, &d);
-	/* A huge request saturates (sleeps for ever), as Linux's timespec64_add_safe does. */
-	if (req->tv_sec > INT64_MAX / 2 - d.tv_sec) {
-		d.tv_sec = INT64_MAX / 2;
-		d.tv_nsec = 0;
-	} else {
-		d.tv_sec += req->tv_sec;
-		d.tv_nsec += req->tv_nsec;
-		if (d.tv_nsec >= 1000000000) {
-			d.tv_sec++;
-			d.tv_nsec -= 1000000000;
-		}
+	struct timespec now;
+	clock_gettime(c, &now);
+	return ts_ns(&now);
+}
+
+int sys_sleep_until(struct task *t, clockid_t c, const struct timespec *deadline)
+{
+	int64_t d = ts_ns(deadline);
+	int clock = SENTRY_CLOCK_REALTIME;
+	if (c != CLOCK_REALTIME) {
+		/* BOOTTIME and TAI run in step with MONOTONIC (no suspend in a sandbox): the
+		 * deadline moves onto it. */
+		int64_t left = d == INT64_MAX ? INT64_MAX : d - now_ns(c);
+		int64_t m = now_ns(CLOCK_MONOTONIC);
+		d = left > INT64_MAX - m ? INT64_MAX : m + left;
+		clock = SENTRY_CLOCK_MONOTONIC;
 	}
-	return sys_sleep_until(CLOCK_MONOTONIC, &d);
+	int rc = kwait_until(t, clock, d == INT64_MAX ? -1 : d);
+	return rc == -ETIMEDOUT ? 0 : rc;
+}
+
+/* A relative sleep of @req; on -EINTR the time left goes to *@rem when given. */
+static int sleep_for(struct task *t, const struct timespec *req, struct timespec *rem)
+{
+	int64_t start = now_ns(CLOCK_MONOTONIC), len = ts_ns(req);
+	struct timespec d = { .tv_sec = INT64_MAX / 1000000000 };
+	if (len < INT64_MAX - start) {
+		d.tv_sec = (start + len) / 1000000000;
+		d.tv_nsec = (start + len) % 1000000000;
+	}
+	int rc = sys_sleep_until(t, CLOCK_MONOTONIC, &d);
+	if (rc == -EINTR && rem) {
+		int64_t left = len - (now_ns(CLOCK_MONOTONIC) - start);
+		if (left < 0)
+			left = 0;
+		rem->tv_sec = left / 1000000000;
+		rem->tv_nsec = left % 1000000000;
+	}
+	return rc;
+}
+
+int sys_sleep_for(struct task *t, const struct timespec *req)
+{
+	return sleep_for(t, req, NULL);
+}
+
+/* nanosleep's and relative clock_nanosleep's end: the time left on an interrupt. */
+static int64_t sleep_rel(struct task *t, const struct timespec *req, uint64_t rem_addr)
+{
+	struct timespec rem;
+	int rc = sleep_for(t, req, &rem);
+	if (rc == -EINTR && rem_addr && mm_copy_out(t->mm, rem_addr, &rem, sizeof(rem)) < 0)
+		return -EFAULT;
+	return rc;
 }
 
 int64_t sys_nanosleep(struct task *t, const uint64_t a[6])
@@ -151,12 +190,12 @@ int64_t sys_nanosleep(struct task *t, const uint64_t a[6])
 		return -EFAULT;
 	if (!ts_valid(&req))
 		return -EINVAL;
-	return sys_sleep_for(&req);
+	return sleep_rel(t, &req, a[1]);
 }
 
 /* Sleeping on the process's own CPU clock: the clock stands still while its only thread
  * sleeps, so only a deadline already reached returns, as on Linux. */
-static int cpu_sleep(clockid_t c, int flags, const struct timespec *req)
+static int cpu_sleep(struct task *t, clockid_t c, int flags, const struct timespec *req)
 {
 	struct timespec now;
 	clock_gettime(c, &now);
@@ -164,8 +203,7 @@ static int cpu_sleep(clockid_t c, int flags, const struct timespec *req)
 				      (now.tv_sec == req->tv_sec && now.tv_nsec >= req->tv_nsec))
 				   : (req->tv_sec == 0 && req->tv_nsec == 0))
 		return 0;
-	for (;;)
-		pause();
+	return kwait_until(t, SENTRY_CLOCK_MONOTONIC, -1);
 }
 
 int64_t sys_clock_nanosleep(struct task *t, const uint64_t a[6])
@@ -189,8 +227,8 @@ int64_t sys_clock_nanosleep(struct task *t, const uint64_t a[6])
 	if (!ts_valid(&req))
 		return -EINVAL;
 	if (cpu)
-		return cpu_sleep(c, flags, &req);
-	return (flags & TIMER_ABSTIME) ? sys_sleep_until(c, &req) : sys_sleep_for(&req);
+		return cpu_sleep(t, c, flags, &req);
+	return (flags & TIMER_ABSTIME) ? sys_sleep_until(t, c, &req) : sleep_rel(t, &req, a[3]);
 }
 
 /* CPU time of the task so far (see the file comment). */

@@ -1,0 +1,444 @@
+/*
+ * core/kernel/process.c: spawning, signalling, waiting for and listing the sandbox's
+ * processes from outside it (see process.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dev/dev.h"
+#include "fd/fdtable.h"
+#include "kernel/process.h"
+#include "util/log.h"
+#include "vfs/vfs.h"
+
+void kernel_init(struct kernel *k)
+{
+	pthread_condattr_t a;
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->changed, &a);
+	pthread_condattr_destroy(&a);
+	k->tasks = NULL;
+	k->exits = NULL;
+	k->threads = 0;
+	k->init_exited = 0;
+}
+
+void kernel_destroy(struct kernel *k)
+{
+	kernel_signal(k, -1, SIGKILL, 1, 0, 0);
+	pthread_mutex_lock(&k->lock);
+	while (k->threads > 0)
+		pthread_cond_wait(&k->changed, &k->lock);
+	pthread_mutex_unlock(&k->lock);
+	while (k->exits) {
+		struct kernel_exit *e = k->exits;
+		k->exits = e->next;
+		free(e);
+	}
+	pthread_cond_destroy(&k->changed);
+	pthread_mutex_destroy(&k->lock);
+}
+
+static struct task *find_locked(struct kernel *k, int pid)
+{
+	for (struct task *t = k->tasks; t; t = t->next)
+		if (t->tgid == pid)
+			return t;
+	return NULL;
+}
+
+/* Whether @sig sent to @t does nothing because @t is the sandbox's init (sig_task_ignored
+ * for SIGNAL_UNKILLABLE): without a handler, only SIGKILL and SIGSTOP from outside reach it,
+ * and nothing from inside. */
+static int init_ignores(const struct task *t, int sig, int outside)
+{
+	if (t->tgid != 1)
+		return 0;
+	if (outside && (sig == SIGKILL || sig == SIGSTOP))
+		return 0;
+	return __atomic_load_n(&t->sigactions[sig - 1].handler, __ATOMIC_RELAXED) ==
+	       (uint64_t)SIG_DFL;
+}
+
+int kernel_signal(struct kernel *k, int pid, int sig, int outside, int sender, uint32_t uid)
+{
+	if (sig < 0 || sig > TASK_NSIG)
+		return -EINVAL;
+	int found = 0;
+	pthread_mutex_lock(&k->lock);
+	for (struct task *t = k->tasks; t; t = t->next) {
+		if (pid != -1 && t->tgid != pid)
+			continue;
+		found = 1;
+		if (sig == 0 || init_ignores(t, sig, outside))
+			continue;
+		task_send_signal(t, sig, SI_USER, outside ? 0 : sender, uid);
+		if (sig == SIGKILL && t->held) {
+			t->held = 0;	/* a held process dies without running */
+			pthread_cond_broadcast(&k->changed);
+		}
+	}
+	pthread_mutex_unlock(&k->lock);
+	return found ? 0 : -ESRCH;
+}
+
+int kernel_release(struct kernel *k, int pid)
+{
+	pthread_mutex_lock(&k->lock);
+	struct task *t = find_locked(k, pid);
+	if (t) {
+		t->held = 0;
+		pthread_cond_broadcast(&k->changed);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return t ? 0 : -ESRCH;
+}
+
+static struct kernel_exit *exit_find_locked(struct kernel *k, int pid)
+{
+	for (struct kernel_exit *e = k->exits; e; e = e->next)
+		if (e->pid == pid)
+			return e;
+	return NULL;
+}
+
+int kernel_wait(struct kernel *k, int pid, int *ret_status)
+{
+	int rc = -ECHILD;
+	pthread_mutex_lock(&k->lock);
+	for (;;) {
+		struct kernel_exit *e = exit_find_locked(k, pid);
+		if (e) {
+			*ret_status = e->status;
+			rc = 0;
+			break;
+		}
+		if (!find_locked(k, pid))
+			break;
+		pthread_cond_wait(&k->changed, &k->lock);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return rc;
+}
+
+int kernel_list(struct kernel *k, int (*cb)(const struct kernel_proc_info *p, void *arg),
+		void *arg)
+{
+	int rc = 0;
+	pthread_mutex_lock(&k->lock);
+	/* The list is newest first; PID order is what ps shows. */
+	for (int last = 0; rc == 0;) {
+		struct task *next = NULL;
+		for (struct task *t = k->tasks; t; t = t->next)
+			if (t->tgid > last && (!next || t->tgid < next->tgid))
+				next = t;
+		if (!next)
+			break;
+		last = next->tgid;
+		struct kernel_proc_info p = {
+			.pid = next->tgid, .ppid = 0, .uid = next->fs->creds.uid,
+			.start_ns = next->start_ns, .cmdline = next->cmdline,
+			.cmdline_len = next->cmdline_len,
+		};
+		memcpy(p.comm, next->comm, sizeof(p.comm));
+		rc = cb(&p, arg);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return rc;
+}
+
+/* ---- spawning ---- */
+
+/* One spawn in progress: the spawner waits on @done for the thread's verdict. */
+struct spawn_job {
+	struct kernel *k;
+	const struct kernel_spawn *req;	/* valid until done is set */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done;
+	int rc;
+	int pid;
+	char *msg;
+	size_t msg_size;
+};
+
+static int fail(struct spawn_job *j, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(j->msg, j->msg_size, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < j->msg_size)
+		snprintf(j->msg + n, j->msg_size - (size_t)n, ": %s", strerror(-rc));
+	return rc;
+}
+
+/* The value of @name in @envp, or NULL. */
+static const char *env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/* execvp's search: a name without "/" is looked up in PATH (the default when unset), taking
+ * the first regular file found; the error is the last meaningful one, as execvp reports. */
+static int open_program(struct vfs_ctx *ctx, const char *name, char *const *envp, char *path,
+			size_t size, struct vfs_file **ret_file)
+{
+	if (!*name)
+		return -ENOENT;
+	if (strchr(name, '/')) {
+		snprintf(path, size, "%s", name);
+		return vfs_openat(ctx, NULL, path, O_RDONLY, 0, ret_file);
+	}
+	const char *dirs = env_get(envp, "PATH");
+	if (!dirs)
+		dirs = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	int rc = -ENOENT;
+	while (*dirs) {
+		const char *end = strchrnul(dirs, ':');
+		int len = (int)(end - dirs);
+		snprintf(path, size, "%.*s%s%s", len, dirs, len ? "/" : "", name);
+		struct sentry_statx st;
+		int r = vfs_statat(ctx, NULL, path, 0, SENTRY_STATX_TYPE, &st);
+		if (r == 0 && S_ISREG(st.mode))
+			return vfs_openat(ctx, NULL, path, O_RDONLY, 0, ret_file);
+		if (r == -EACCES)
+			rc = r;
+		dirs = *end ? end + 1 : end;
+	}
+	return rc;
+}
+
+/* Donated stdio: each host descriptor becomes 0, 1 or 2 with its host access mode. Takes
+ * every descriptor in @stdio, and marks each taken with -1. */
+static int install_stdio(struct task *t, int stdio[3])
+{
+	int rc = 0;
+	for (int i = 0; i < 3; i++) {
+		int hfd = stdio[i];
+		if (hfd < 0)
+			continue;
+		stdio[i] = -1;
+		int fl = rc == 0 ? fcntl(hfd, F_GETFL) : -1;
+		struct vfs_file *f;
+		if (fl < 0) {
+			close(hfd);
+			rc = rc ? rc : -EBADF;
+			continue;
+		}
+		rc = dev_host_file(hfd, (uint32_t)fl & (O_ACCMODE | O_APPEND | O_NONBLOCK), &f);
+		if (rc < 0)
+			continue;	/* dev_host_file closed it */
+		int fd;
+		rc = fdt_install(t->fdt, f, 0, i, &fd);
+		vfs_file_put(f);
+		if (rc == 0 && fd != i)
+			rc = -EBADF;
+	}
+	return rc;
+}
+
+static void close_stdio(int stdio[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (stdio[i] >= 0) {
+			close(stdio[i]);
+			stdio[i] = -1;
+		}
+}
+
+/* The process's filesystem context: its own creds and cwd in the shared mount namespace. */
+static int make_fs(const struct kernel_spawn *req, struct vfs_ctx **ret_ctx)
+{
+	struct sentry_creds creds = {
+		.uid = req->uid, .gid = req->gid, .euid = req->uid, .egid = req->gid,
+		.fsuid = req->uid, .fsgid = req->gid,
+		/* root in the container has every capability, as runc's default set grants the
+		 * ones that matter to files; others start with none. */
+		.cap_effective = req->uid == 0 ? ~0ull : 0,
+	};
+	struct vfs_ctx *ctx;
+	int rc = vfs_ctx_new(req->ns, &creds, &ctx);
+	if (rc < 0)
+		return rc;
+	ctx->umask = req->umask;
+	if (req->cwd && (rc = vfs_chdir(ctx, NULL, req->cwd)) < 0) {
+		vfs_ctx_free(ctx);
+		return rc;
+	}
+	*ret_ctx = ctx;
+	return 0;
+}
+
+/* On the new thread: the task, its stdio and its program. */
+static int spawn_load(struct spawn_job *j, int stdio[3], struct vfs_ctx **ret_fs,
+		      struct task **ret_task)
+{
+	const struct kernel_spawn *req = j->req;
+	struct vfs_ctx *fs;
+	int rc = make_fs(req, &fs);
+	if (rc < 0)
+		return fail(j, rc, "cwd %s", req->cwd ? req->cwd : "/");
+	struct task *t;
+	if ((rc = task_new(j->k, fs, &t)) < 0) {
+		vfs_ctx_free(fs);
+		return fail(j, rc, "task");
+	}
+	if ((rc = install_stdio(t, stdio)) < 0) {
+		fail(j, rc, "stdio");
+	} else {
+		char path[4096];
+		struct vfs_file *exe = NULL;
+		rc = open_program(fs, req->argv[0], req->envp, path, sizeof(path), &exe);
+		if (rc == 0) {
+			rc = task_exec(t, exe, path, req->argv, req->envp);
+			vfs_file_put(exe);
+		}
+		if (rc < 0)
+			fail(j, rc, "%s", req->argv[0]);
+	}
+	if (rc < 0) {
+		task_free(t);
+		vfs_ctx_free(fs);
+		return rc;
+	}
+	*ret_fs = fs;
+	*ret_task = t;
+	return 0;
+}
+
+static void spawn_report(struct spawn_job *j, int rc, int pid)
+{
+	pthread_mutex_lock(&j->lock);
+	j->rc = rc;
+	j->pid = pid;
+	j->done = 1;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* The task has ended: its exit record, and with PID 1 the end of every other process. */
+static void task_gone(struct kernel *k, struct task *t, int status)
+{
+	struct kernel_exit *e = malloc(sizeof(*e));
+	pthread_mutex_lock(&k->lock);
+	for (struct task **p = &k->tasks; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	if (e) {
+		*e = (struct kernel_exit){ .next = k->exits, .pid = t->tgid, .status = status };
+		k->exits = e;
+	} else {
+		log_msg(SENTRY_LOG_ERR, "process", "pid %d: exit record lost (ENOMEM)", t->tgid);
+	}
+	if (t->tgid == 1) {
+		k->init_exited = 1;
+		for (struct task *o = k->tasks; o; o = o->next) {
+			task_send_signal(o, SIGKILL, SI_KERNEL, 0, 0);
+			o->held = 0;
+		}
+	}
+	pthread_cond_broadcast(&k->changed);
+	pthread_mutex_unlock(&k->lock);
+}
+
+static void *spawn_main(void *arg)
+{
+	struct spawn_job *j = arg;
+	struct kernel *k = j->k;
+	int stdio[3];
+	memcpy(stdio, j->req->stdio, sizeof(stdio));
+	int hold = j->req->hold;
+	struct vfs_ctx *fs = NULL;
+	struct task *t = NULL;
+	int rc = spawn_load(j, stdio, &fs, &t);
+	close_stdio(stdio);
+	if (rc == 0) {
+		pthread_mutex_lock(&k->lock);
+		if (k->init_exited && t->tgid != 1) {
+			rc = -ESRCH;	/* the sandbox ended while this one was loading */
+		} else {
+			t->held = hold;
+			t->next = k->tasks;
+			k->tasks = t;
+		}
+		pthread_mutex_unlock(&k->lock);
+		if (rc < 0) {
+			fail(j, rc, "sandbox");
+			task_free(t);
+			vfs_ctx_free(fs);
+		}
+	}
+	spawn_report(j, rc, rc == 0 ? t->tgid : 0);	/* j is gone after this */
+	if (rc == 0) {
+		pthread_mutex_lock(&k->lock);
+		while (t->held)
+			pthread_cond_wait(&k->changed, &k->lock);
+		pthread_mutex_unlock(&k->lock);
+		int status = task_run(t);
+		task_gone(k, t, status);
+		task_free(t);
+		vfs_ctx_free(fs);
+	}
+	pthread_mutex_lock(&k->lock);
+	k->threads--;
+	pthread_cond_broadcast(&k->changed);
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+int kernel_spawn(struct kernel *k, const struct kernel_spawn *req, int *ret_pid, char *msg,
+		 size_t msg_size)
+{
+	struct kernel_spawn copy = *req;
+	if (!req->argv || !req->argv[0]) {
+		close_stdio(copy.stdio);
+		snprintf(msg, msg_size, "process: no program (args is empty)");
+		return -EINVAL;
+	}
+	struct spawn_job j = { .k = k, .req = req, .msg = msg, .msg_size = msg_size };
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.cond, NULL);
+	pthread_mutex_lock(&k->lock);
+	k->threads++;
+	pthread_mutex_unlock(&k->lock);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t th;
+	int rc = -pthread_create(&th, &attr, spawn_main, &j);
+	pthread_attr_destroy(&attr);
+	if (rc < 0) {
+		pthread_mutex_lock(&k->lock);
+		k->threads--;
+		pthread_mutex_unlock(&k->lock);
+		close_stdio(copy.stdio);
+		snprintf(msg, msg_size, "process: thread: %s", strerror(-rc));
+	} else {
+		pthread_mutex_lock(&j.lock);
+		while (!j.done)
+			pthread_cond_wait(&j.cond, &j.lock);
+		pthread_mutex_unlock(&j.lock);
+		rc = j.rc;
+		*ret_pid = j.pid;
+	}
+	pthread_cond_destroy(&j.cond);
+	pthread_mutex_destroy(&j.lock);
+	return rc;
+}

@@ -1,0 +1,75 @@
+/*
+ * core/kernel/process.h: the sandbox's processes as the world outside it sees them.
+ *
+ * runsc starts processes in a running Sentry (the container's init at create, others for
+ * `runsc exec`), signals them (`runsc kill`), waits for them and lists them (`runsc ps`).
+ * Each process runs on its own Sentry host thread, which creates its platform context and
+ * address space (the ptrace platform binds both to the thread that made them) and runs the
+ * task loop. The kernel's lock guards the task list: a task is only freed after leaving it,
+ * so anyone holding the lock may signal a task it found there.
+ *
+ * PID 1 is special as in a PID namespace: signals from outside the sandbox with no handler
+ * installed do nothing to it except SIGKILL and SIGSTOP, and when it exits every other
+ * process is killed.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "kernel/task.h"
+
+struct vfs_mntns;
+
+/* What a new process runs. */
+struct kernel_spawn {
+	char *const *argv;	/* argv[0] is looked up in PATH (from @envp) without a "/" */
+	char *const *envp;
+	const char *cwd;	/* absolute, NULL: "/" */
+	uint32_t uid, gid;	/* credentials; root gets every capability */
+	uint32_t umask;		/* 022 if 0 is not wanted: taken as given */
+	int stdio[3];		/* host descriptors for 0, 1, 2 (taken on every path), or -1 */
+	struct vfs_mntns *ns;	/* the mount namespace it runs in (borrowed) */
+	int hold;		/* made and exec'd, but kept from running until kernel_release */
+};
+
+/* An exit record: how a spawned process ended, kept for kernel_wait. */
+struct kernel_exit {
+	struct kernel_exit *next;
+	int pid;
+	int status;		/* wait(2) status */
+};
+
+/* What `runsc ps` shows of one process. */
+struct kernel_proc_info {
+	int pid, ppid;
+	uint32_t uid;
+	int64_t start_ns;	/* CLOCK_REALTIME */
+	char comm[16];
+	const char *cmdline;	/* NUL-separated argv, @cmdline_len bytes */
+	size_t cmdline_len;
+};
+
+void kernel_init(struct kernel *k);
+/* Kills every process, waits for their threads to end, frees the exit records. */
+void kernel_destroy(struct kernel *k);
+
+/* Starts a process: returns 0 with *ret_pid once its program is loaded (or held), or -errno
+ * with one line in @msg ("/bin/nope: No such file or directory"). */
+int kernel_spawn(struct kernel *k, const struct kernel_spawn *req, int *ret_pid, char *msg,
+		 size_t msg_size);
+/* Lets a held process run. -ESRCH if it is not there (killed meanwhile). */
+int kernel_release(struct kernel *k, int pid);
+
+/* Sends @sig to process @pid (@pid -1: every process) as a sender outside the sandbox
+ * (@outside, si_pid 0) or as process @sender. Returns 0, -ESRCH, -EINVAL. Signal 0 checks
+ * existence. */
+int kernel_signal(struct kernel *k, int pid, int sig, int outside, int sender, uint32_t uid);
+
+/* Blocks the calling host thread until @pid has exited; *ret_status is its wait(2) status.
+ * -ECHILD when @pid was never spawned here. */
+int kernel_wait(struct kernel *k, int pid, int *ret_status);
+
+/* Calls @cb for each live process in PID order under the kernel's lock (@cb must not call
+ * back into the kernel); stops at a non-zero return and returns it. */
+int kernel_list(struct kernel *k, int (*cb)(const struct kernel_proc_info *p, void *arg),
+		void *arg);
