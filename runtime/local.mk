@@ -18,7 +18,8 @@ runtime_runsc_SOURCES = \
 	runtime/runsc.h \
 	$(GOFER_SERVER_SOURCES)
 
-# config.json parsing: a convenience library shared by runsc and its unit tests.
+# config.json parsing, container state directories and hooks: a convenience library shared by
+# runsc and its unit tests.
 noinst_LTLIBRARIES += runtime/liboci.la
 runtime_liboci_la_CPPFLAGS = $(CORE_CPPOPTS)
 runtime_liboci_la_CFLAGS = $(CORE_CCOPTS) $(JSONC_CFLAGS)
@@ -26,6 +27,8 @@ runtime_liboci_la_LIBADD = $(JSONC_LIBS)
 runtime_liboci_la_SOURCES = \
 	runtime/error.c \
 	runtime/error.h \
+	runtime/hooks.c \
+	runtime/hooks.h \
 	runtime/oci_config.c \
 	runtime/oci_config.h \
 	runtime/oci_default.c \
@@ -33,7 +36,9 @@ runtime_liboci_la_SOURCES = \
 	runtime/oci_json.c \
 	runtime/oci_json.h \
 	runtime/oci_linux.c \
-	runtime/oci_seccomp.c
+	runtime/oci_seccomp.c \
+	runtime/state.c \
+	runtime/state.h
 runtime_runsc_LDADD += runtime/liboci.la
 
 check_PROGRAMS += tests/unit/oci/test_oci_config
@@ -43,3 +48,19 @@ tests_unit_oci_test_oci_config_CFLAGS = $(UNIT_CCOPTS) $(JSONC_CFLAGS)
 tests_unit_oci_test_oci_config_LDFLAGS = $(CORE_LDOPTS)
 tests_unit_oci_test_oci_config_LDADD = runtime/liboci.la $(UNIT_LIBS) $(JSONC_LIBS)
 TESTS += tests/unit/oci/test_oci_config
+
+check_PROGRAMS += tests/unit/runtime/test_state
+tests_unit_runtime_test_state_SOURCES = tests/unit/runtime/test_state.c
+tests_unit_runtime_test_state_CPPFLAGS = $(UNIT_CPPOPTS) -I$(top_srcdir)/runtime
+tests_unit_runtime_test_state_CFLAGS = $(UNIT_CCOPTS) $(JSONC_CFLAGS)
+tests_unit_runtime_test_state_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_runtime_test_state_LDADD = runtime/liboci.la $(UNIT_LIBS) $(JSONC_LIBS)
+TESTS += tests/unit/runtime/test_state
+
+check_PROGRAMS += tests/unit/runtime/test_hooks
+tests_unit_runtime_test_hooks_SOURCES = tests/unit/runtime/test_hooks.c
+tests_unit_runtime_test_hooks_CPPFLAGS = $(UNIT_CPPOPTS) -I$(top_srcdir)/runtime
+tests_unit_runtime_test_hooks_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_runtime_test_hooks_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_runtime_test_hooks_LDADD = runtime/liboci.la $(UNIT_LIBS)
+TESTS += tests/unit/runtime/test_hooks
