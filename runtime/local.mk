@@ -10,7 +10,13 @@ runtime_runsc_LDADD = core/libsentry-core.la $(JSONC_LIBS)
 runtime_runsc_SOURCES = \
 	runtime/cmd_gofer.c \
 	runtime/cmd_plugins.c \
-	runtime/cmd_run.c \
+	runtime/cmd_create.c \
+	runtime/cmd_exec.c \
+	runtime/cmd_state.c \
+	runtime/container.c \
+	runtime/container.h \
+	runtime/control.c \
+	runtime/control.h \
 	runtime/sandbox.c \
 	runtime/sandbox.h \
 	runtime/cmd_spec.c \

@@ -367,6 +367,40 @@ int oci_config_load(const char *bundle, struct oci_config **ret_cfg, struct rt_e
 	return rc;
 }
 
+int oci_process_load(const char *path, struct oci_process *p, struct rt_error **err)
+{
+	char *text = NULL;
+	if (read_file(path, &text, err) < 0)
+		return -1;
+	json_object *proc = json_tokener_parse(text);
+	free(text);
+	if (!proc || !json_object_is_type(proc, json_type_object)) {
+		json_object_put(proc);
+		return rt_error_make(err, 0, "%s: not a JSON object", path);
+	}
+	/* The same rules as config.json's "process", so both give the same messages. */
+	json_object *root = json_object_new_object();
+	json_object_object_add(root, "process", proc);
+	memset(p, 0, sizeof(*p));
+	int rc = parse_process(root, p, err);
+	json_object_put(root);
+	if (rc < 0) {
+		oci_process_clear(p);
+		return rt_error_wrap(err, "%s", path);
+	}
+	return 0;
+}
+
+void oci_process_clear(struct oci_process *p)
+{
+	free(p->additional_gids);
+	oci_strv_clear(&p->args);
+	oci_strv_clear(&p->env);
+	free(p->cwd);
+	free(p->rlimits);
+	memset(p, 0, sizeof(*p));
+}
+
 static void free_hooks(struct oci_hook *h, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -390,12 +424,7 @@ void oci_config_free(struct oci_config *cfg)
 {
 	if (!cfg)
 		return;
-	struct oci_process *p = &cfg->process;
-	free(p->additional_gids);
-	oci_strv_clear(&p->args);
-	oci_strv_clear(&p->env);
-	free(p->cwd);
-	free(p->rlimits);
+	oci_process_clear(&cfg->process);
 	for (size_t i = 0; i < cfg->mount_count; i++) {
 		free(cfg->mounts[i].destination);
 		free(cfg->mounts[i].type);

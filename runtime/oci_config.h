@@ -152,6 +152,10 @@ int oci_config_parse(const char *json, const char *bundle, struct oci_config **r
 
 void oci_config_free(struct oci_config *cfg);
 
+/* Reads a process JSON file (`runsc exec --process`), validated as config.json's "process". */
+int oci_process_load(const char *path, struct oci_process *p, struct rt_error **err);
+void oci_process_clear(struct oci_process *p);
+
 /* The default config.json of `runsc spec` (a busybox-friendly sh in rootfs), as text the caller
  * frees. NULL on ENOMEM. */
 char *oci_config_default(void);

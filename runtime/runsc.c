@@ -18,7 +18,19 @@ static const struct {
 	const char *help;
 } g_commands[] = {
 	{ "plugins", rt_cmd_plugins, "list the plugins found and the ones refused" },
-	{ "run", rt_cmd_run, "run a container from a bundle (--bundle DIR) and wait for it" },
+	{ "create", rt_cmd_create, "create a container from a bundle, its process not started" },
+	{ "start", rt_cmd_start, "start the process of a created container" },
+	{ "run", rt_cmd_run, "create and start a container, and wait for it unless --detach" },
+	{ "exec", rt_cmd_exec, "run a new process in a running container" },
+	{ "kill", rt_cmd_kill, "send a signal to the container's process (--all: every one)" },
+	{ "delete", rt_cmd_delete, "delete a stopped container (--force: running too)" },
+	{ "state", rt_cmd_state, "print the state of a container (JSON)" },
+	{ "list", rt_cmd_list, "list containers (--format table|json)" },
+	{ "ps", rt_cmd_ps, "list the processes of a container (--format table|json)" },
+	{ "wait", rt_cmd_wait, "wait for a container's process to exit; print its status" },
+	{ "events", rt_cmd_events, "print resource usage of a container (--stats: once)" },
+	{ "pause", rt_cmd_pause, "not supported yet: freezing a sandbox" },
+	{ "resume", rt_cmd_pause, "not supported yet: thawing a sandbox" },
 	{ "do", rt_cmd_do, "run a command in a sandbox over the host's / (read-only)" },
 	{ "spec", rt_cmd_spec, "write a default config.json into the bundle (--bundle DIR)" },
 	{ "gofer", rt_cmd_gofer, "serve a directory over 9P2000.L (--root DIR --fd N [--ro])" },
@@ -34,6 +46,14 @@ static void usage(FILE *f)
 	fprintf(f, "\nglobal flags: --root DIR --log FILE --log-format text|json --debug --debug-log "
 		   "FILE\n  --strace --platform NAME --network none|sandbox|host --plugin-dir DIR "
 		   "--systemd-cgroup\n");
+}
+
+int rt_cmd_pause(const struct rt_globals *g, int argc, char **argv, struct rt_error **err)
+{
+	(void)g;
+	(void)argc;
+	return rt_error_make(err, 0, "%s: not supported by cvisor yet (the Sentry cannot freeze "
+				     "its tasks)", argv[0]), 1;
 }
 
 /* If @arg is "-NAME..." or "--NAME...", the text after NAME; else NULL. */
@@ -76,6 +96,53 @@ int rt_flag_value(int argc, char **argv, int *i, const char *name, const char **
 	}
 	*ret_value = argv[++*i];
 	return 1;
+}
+
+static int opt_append(char ***multi, const char *v)
+{
+	size_t n = 0;
+	while (*multi && (*multi)[n])
+		n++;
+	char **grown = realloc(*multi, (n + 2) * sizeof(char *));
+	if (!grown)
+		return -ENOMEM;
+	grown[n] = (char *)v;
+	grown[n + 1] = NULL;
+	*multi = grown;
+	return 0;
+}
+
+int rt_parse_opts(int argc, char **argv, const struct rt_opt *opts, struct rt_error **err)
+{
+	int i;
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (!strcmp(argv[i], "--"))
+			return i + 1;
+		int m = 0;
+		for (const struct rt_opt *o = opts; o->name && !m; o++) {
+			for (int pass = 0; pass < 2 && !m; pass++) {
+				const char *name = pass ? o->alias : o->name;
+				if (!name)
+					continue;
+				if (o->flag) {
+					m = rt_flag_bool(argv[i], name, o->flag);
+					continue;
+				}
+				const char *v;
+				m = rt_flag_value(argc, argv, &i, name, &v, err);
+				if (m < 0)
+					return -1;
+				if (m && o->value)
+					*o->value = v;
+				if (m && o->multi && opt_append(o->multi, v) < 0)
+					return rt_error_make(err, ENOMEM, "%s", argv[0]);
+			}
+		}
+		if (!m)
+			return rt_error_make(err, 0, "%s: flag provided but not defined: %s", argv[0],
+					     argv[i]);
+	}
+	return i;
 }
 
 /* Consumes global flags from argv[1..]; returns the index of the command or -1 on error. */

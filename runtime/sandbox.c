@@ -118,47 +118,88 @@ static int make_mounts(const struct rt_sandbox *sb, const int *fds, struct boot_
 	return 0;
 }
 
-int rt_sandbox_run(const struct rt_globals *g, const struct rt_sandbox *sb, struct rt_error **err)
-{
-	pid_t pids[16] = { 0 };
-	int fds[16];
-	size_t n = 0;
-	int rc = 0;
-	for (; n < sb->share_count && rc == 0; n++) {
-		fds[n] = -1;
-		rc = gofer_start(g, &sb->shares[n], &pids[n], &fds[n], err);
-	}
+struct rt_sandbox_proc {
+	pid_t gofer_pids[16];
+	int gofer_fds[16];
+	size_t gofer_count;
 	struct plg_set set;
 	struct sentry_services svc;
-	plg_set_init(&set);
-	svc_init(&svc);
-	vfs_fill_services(&svc);
+	struct boot_sandbox *boot;
+};
+
+int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, const int stdio[3],
+		    struct rt_sandbox_proc **ret, struct rt_error **err)
+{
+	struct rt_sandbox_proc *p = calloc(1, sizeof(*p));
+	if (!p)
+		return rt_error_make(err, ENOMEM, "sandbox");
+	int rc = 0;
+	for (; p->gofer_count < sb->share_count && rc == 0; p->gofer_count++) {
+		size_t n = p->gofer_count;
+		p->gofer_fds[n] = -1;
+		rc = gofer_start(g, &sb->shares[n], &p->gofer_pids[n], &p->gofer_fds[n], err);
+	}
+	plg_set_init(&p->set);
+	svc_init(&p->svc);
+	vfs_fill_services(&p->svc);
 	const char *dir = g->plugin_dir ? g->plugin_dir : PLUGINDIR;
-	if (rc == 0 && (rc = plg_set_load_dir(&set, dir)) < 0)
+	if (rc == 0 && (rc = plg_set_load_dir(&p->set, dir)) < 0)
 		rt_error_make(err, -rc, "plugin directory %s", dir);
 
 	struct boot_config cfg = {
-		.set = &set, .svc = &svc, .platform = g->platform, .make_dev = 1,
+		.set = &p->set, .svc = &p->svc, .platform = g->platform, .make_dev = 1,
 		.argv = sb->argv, .envp = sb->envp, .cwd = sb->cwd, .uid = sb->uid,
 		.gid = sb->gid, .strace = g->strace, .stdio = { -1, -1, -1 },
 	};
 	char data[16][64];
-	int mrc = rc == 0 ? make_mounts(sb, fds, &cfg, data) : 0;
+	int mrc = rc == 0 ? make_mounts(sb, p->gofer_fds, &cfg, data) : 0;
 	if (mrc < 0)
 		rc = rt_error_make(err, mrc == -E2BIG ? 0 : -mrc, "mounts (at most %d)",
 				   BOOT_MAX_MOUNTS);
 	for (int i = 0; rc == 0 && i < 3; i++)
-		if ((cfg.stdio[i] = fcntl(i, F_DUPFD_CLOEXEC, 10)) < 0)
+		if (stdio[i] >= 0 && (cfg.stdio[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, 10)) < 0)
 			rc = rt_error_make(err, errno, "stdio %d", i);
-	int status = 0;
 	char msg[512];
-	if (rc == 0 && boot_run(&cfg, &status, msg, sizeof(msg)) < 0)
+	if (rc == 0 && boot_create(&cfg, &p->boot, msg, sizeof(msg)) < 0)
 		rc = rt_error_make(err, 0, "%s", msg);
 	else if (rc < 0)
 		for (int i = 0; i < 3; i++)
 			if (cfg.stdio[i] >= 0)
 				close(cfg.stdio[i]);
-	plg_set_fini(&set);
-	gofers_stop(pids, fds, n);
-	return rc < 0 ? -1 : boot_exit_code(status);
+	if (rc < 0) {
+		rt_sandbox_end(p);
+		return -1;
+	}
+	*ret = p;
+	return 0;
+}
+
+struct boot_sandbox *rt_sandbox_sentry(struct rt_sandbox_proc *p)
+{
+	return p->boot;
+}
+
+void rt_sandbox_end(struct rt_sandbox_proc *p)
+{
+	if (!p)
+		return;
+	boot_destroy(p->boot);
+	plg_set_fini(&p->set);
+	gofers_stop(p->gofer_pids, p->gofer_fds, p->gofer_count);
+	free(p);
+}
+
+int rt_sandbox_run(const struct rt_globals *g, const struct rt_sandbox *sb, struct rt_error **err)
+{
+	struct rt_sandbox_proc *p;
+	const int stdio[3] = { 0, 1, 2 };
+	if (rt_sandbox_boot(g, sb, stdio, &p, err) < 0)
+		return -1;
+	int status = 0;
+	boot_start(p->boot);
+	int rc = boot_wait(p->boot, 1, &status);
+	rt_sandbox_end(p);
+	if (rc < 0)
+		return rt_error_make(err, -rc, "wait"), -1;
+	return boot_exit_code(status);
 }

@@ -39,6 +39,19 @@ struct rt_sandbox {
 	uint32_t uid, gid;
 };
 
-/* Runs @sb to its end. Returns the exit status runsc reports (the code, or 128 + signal), or
+/* A booted sandbox: its Gofers, plugins and Sentry (see sentry/boot.h). */
+struct rt_sandbox_proc;
+struct boot_sandbox;
+
+/* Starts the Gofers and builds the Sentry with PID 1 loaded but held (`runsc create`). The
+ * process's stdio are duplicates of @stdio (-1: none). Returns 0 or -1 with *@err set. */
+int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, const int stdio[3],
+		    struct rt_sandbox_proc **ret, struct rt_error **err);
+/* The Sentry, for boot_start, boot_exec, boot_signal, boot_wait, boot_list. */
+struct boot_sandbox *rt_sandbox_sentry(struct rt_sandbox_proc *p);
+/* Kills what still runs in the Sentry, stops the Gofers, frees @p. */
+void rt_sandbox_end(struct rt_sandbox_proc *p);
+
+/* Runs @sb to its end in this process, with its stdio. Returns the exit status runsc reports (the code, or 128 + signal), or
  * -1 with *@err set when the sandbox could not start. */
 int rt_sandbox_run(const struct rt_globals *g, const struct rt_sandbox *sb, struct rt_error **err);

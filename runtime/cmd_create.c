@@ -1,0 +1,676 @@
+/*
+ * runtime/cmd_create.c: `runsc create`, `start`, `run` and `do`.
+ *
+ * create forks the sandbox process, which starts the Gofers, builds the Sentry with the
+ * container's process loaded but held, listens on the control socket in the state directory,
+ * and tells create it is ready; create records the state and the PID file and exits. The
+ * sandbox process stays (reparented to the engine's subreaper, conmon for podman) and exits
+ * with the container's exit status when PID 1 ends, which is what engines wait for. start
+ * lets PID 1 run. run is create, start and a wait in the foreground, then delete.
+ *
+ * Until the sandbox is ready, it dies with its creator (PR_SET_PDEATHSIG), and the state
+ * directory says "creating" with the cgroup recorded, so a create killed halfway leaves
+ * nothing that `delete --force` cannot clean.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "container.h"
+#include "control.h"
+#include "hooks.h"
+#include "oci_config.h"
+#include "runsc.h"
+#include "sandbox.h"
+#include "sentry/boot.h"
+#include "util/log.h"
+
+extern char **environ;
+
+/* Mounts the Sentry makes itself (/dev and below, /proc) or cannot serve yet are left out;
+ * bind mounts become shares, tmpfs becomes memfs. */
+static int add_mount(struct rt_sandbox *sb, const struct oci_mount *m, struct rt_error **err)
+{
+	const char *d = m->destination;
+	if (!strcmp(d, "/dev") || !strncmp(d, "/dev/", 5))
+		return 0;
+	int bind = (m->flags & MS_BIND) || (m->type && !strcmp(m->type, "bind"));
+	if (bind) {
+		if (sb->share_count == sizeof(sb->shares) / sizeof(sb->shares[0]))
+			return rt_error_make(err, 0, "mounts: too many bind mounts");
+		if (!m->source || m->source[0] != '/')
+			return rt_error_make(err, 0, "mounts: %s: bind source must be absolute", d);
+		sb->shares[sb->share_count++] = (struct rt_share){
+			.host = m->source, .target = d, .readonly = (m->flags & MS_RDONLY) != 0 };
+		return 0;
+	}
+	if (m->type && !strcmp(m->type, "tmpfs")) {
+		if (sb->tmpfs_count == sizeof(sb->tmpfs) / sizeof(sb->tmpfs[0]))
+			return rt_error_make(err, 0, "mounts: too many tmpfs mounts");
+		sb->tmpfs[sb->tmpfs_count++] = (struct rt_tmpfs){
+			.target = d, .data = m->data, .flags = m->flags & ~(uint64_t)MS_BIND };
+		return 0;
+	}
+	/* proc is the Sentry's own (always at /proc); sysfs, mqueue, cgroup come later. */
+	log_msg(SENTRY_LOG_DEBUG, "create", "mount %s (%s) skipped: not served yet", d,
+		m->type ? m->type : "?");
+	return 0;
+}
+
+static int sandbox_of_config(const struct oci_config *cfg, struct rt_sandbox *sb,
+			     struct rt_error **err)
+{
+	*sb = (struct rt_sandbox){
+		.shares = { { .host = cfg->root_path, .target = "/",
+			      .readonly = cfg->root_readonly } },
+		.share_count = 1,
+		.argv = cfg->process.args.v,
+		.envp = cfg->process.env.v,
+		.cwd = cfg->process.cwd,
+		.uid = cfg->process.uid,
+		.gid = cfg->process.gid,
+	};
+	for (size_t i = 0; i < cfg->mount_count; i++)
+		if (add_mount(sb, &cfg->mounts[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- the sandbox process ---- */
+
+/* What the sandbox process needs from create. */
+struct sandbox_args {
+	const struct rt_globals *g;
+	const struct oci_config *cfg;
+	int dirfd;		/* state directory */
+	int sync;		/* create's socket: "ok" or the error line, then create's ack */
+	int stdio[3];		/* the container's stdio */
+};
+
+static void sync_send(int fd, const char *text)
+{
+	(void)!send(fd, text, strlen(text), MSG_NOSIGNAL);
+}
+
+struct init_wait {
+	struct boot_sandbox *sb;
+	int stop;		/* eventfd written when PID 1 has exited */
+	int status;
+};
+
+static void *init_waiter(void *arg)
+{
+	struct init_wait *w = arg;
+	if (boot_wait(w->sb, 1, &w->status) < 0)
+		w->status = SIGKILL;
+	(void)eventfd_write(w->stop, 1);
+	return NULL;
+}
+
+/* Records the container's exit status for `runsc wait` and `state` after the sandbox is
+ * gone: a file of its own, written atomically, so no lock is needed (delete may hold it). */
+static void record_exit(int dirfd, int code)
+{
+	char text[16];
+	int n = snprintf(text, sizeof(text), "%d\n", code);
+	int fd = openat(dirfd, RT_EXIT_FILE ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	int ok = write(fd, text, (size_t)n) == n;
+	close(fd);
+	if (ok)
+		renameat(dirfd, RT_EXIT_FILE ".tmp", dirfd, RT_EXIT_FILE);
+}
+
+/* The sandbox process's life after fork; returns its exit status. */
+static int sandbox_main(struct sandbox_args *a)
+{
+	struct rt_error *err = NULL;
+	struct rt_sandbox sb;
+	struct rt_sandbox_proc *p = NULL;
+	int lfd = -1;
+	if (sandbox_of_config(a->cfg, &sb, &err) == 0 &&
+	    rt_sandbox_boot(a->g, &sb, a->stdio, &p, &err) == 0)
+		lfd = rt_control_listen(a->dirfd, &err);
+	for (int i = 0; i < 3; i++)
+		close(a->stdio[i]);
+	if (lfd < 0) {
+		sync_send(a->sync, err ? err->msg : "sandbox failed");
+		rt_error_free(&err);
+		rt_sandbox_end(p);
+		return 1;
+	}
+	sync_send(a->sync, "ok");
+	char ack;
+	ssize_t n = recv(a->sync, &ack, 1, 0);
+	close(a->sync);
+	if (n != 1) {	/* create died before recording us: nobody knows this sandbox */
+		close(lfd);
+		rt_sandbox_end(p);
+		return 1;
+	}
+	prctl(PR_SET_PDEATHSIG, 0);
+
+	struct init_wait w = { .sb = rt_sandbox_sentry(p), .stop = eventfd(0, EFD_CLOEXEC) };
+	pthread_t th;
+	if (w.stop < 0 || pthread_create(&th, NULL, init_waiter, &w) != 0) {
+		log_msg(SENTRY_LOG_ERR, "sandbox", "cannot wait for the container's process");
+		boot_signal(w.sb, -1, SIGKILL);
+		close(lfd);
+		rt_sandbox_end(p);
+		return 1;
+	}
+	rt_control_serve(lfd, w.stop, p);
+	pthread_join(th, NULL);
+	close(lfd);
+	close(w.stop);
+	int code = boot_exit_code(w.status);
+	record_exit(a->dirfd, code);
+	rt_sandbox_end(p);
+	return code;
+}
+
+/* ---- create ---- */
+
+struct create_opts {
+	const char *bundle, *pid_file, *console, *id;
+	int detach;		/* run only */
+	int no_pivot, no_new_keyring, preserve_fds_unused;
+	const char *preserve_fds;
+};
+
+/* The pty of process.terminal: its master goes to the engine over --console-socket (as
+ * runc sends it: SCM_RIGHTS with the pty's name), its slave becomes the container's stdio. */
+static int console_setup(const struct oci_config *cfg, const char *socket_path, int *ret_slave,
+			 struct rt_error **err)
+{
+	int master, slave;
+	struct winsize ws = { .ws_row = (unsigned short)cfg->process.console_height,
+			      .ws_col = (unsigned short)cfg->process.console_width };
+	if (openpty(&master, &slave, NULL, NULL, ws.ws_row ? &ws : NULL) < 0)
+		return rt_error_make(err, errno, "terminal: openpty");
+	fcntl(master, F_SETFD, FD_CLOEXEC);
+	fcntl(slave, F_SETFD, FD_CLOEXEC);
+	char name[64] = "";
+	ptsname_r(master, name, sizeof(name));
+	int rc = 0;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(socket_path) >= sizeof(sa.sun_path))
+		rc = rt_error_make(err, 0, "--console-socket %s: path too long", socket_path);
+	else
+		strcpy(sa.sun_path, socket_path);
+	if (rc == 0 && (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0))
+		rc = rt_error_make(err, errno, "--console-socket %s", socket_path);
+	if (rc == 0) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		memset(&u, 0, sizeof(u));
+		struct iovec iov = { .iov_base = name, .iov_len = strlen(name) + 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				     .msg_controllen = sizeof(u.buf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &master, sizeof(int));
+		if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
+			rc = rt_error_make(err, errno, "--console-socket %s: send", socket_path);
+	}
+	if (s >= 0)
+		close(s);
+	close(master);
+	if (rc < 0) {
+		close(slave);
+		return rc;
+	}
+	*ret_slave = slave;
+	return 0;
+}
+
+/* Writes the PID file atomically, as runc does (a reader never sees it half written). */
+static int write_pid_file(const char *path, pid_t pid, struct rt_error **err)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return rt_error_make(err, ENAMETOOLONG, "pid file %s", path);
+	FILE *f = fopen(tmp, "we");
+	if (!f || fprintf(f, "%d", (int)pid) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return rt_error_make(err, e, "pid file %s", path);
+	}
+	return 0;
+}
+
+/* The container's stdio: the pty's slave three times, or our own 0, 1, 2. Each a fresh
+ * descriptor the sandbox takes. */
+static int stdio_setup(const struct oci_config *cfg, const struct create_opts *o, int stdio[3],
+		       struct rt_error **err)
+{
+	if (cfg->process.terminal) {
+		if (!o->console)
+			return rt_error_make(err, 0, "cannot allocate tty if runc will detach "
+						     "without setting console socket");
+		int slave;
+		if (console_setup(cfg, o->console, &slave, err) < 0)
+			return -1;
+		stdio[0] = slave;
+		stdio[1] = fcntl(slave, F_DUPFD_CLOEXEC, 3);
+		stdio[2] = fcntl(slave, F_DUPFD_CLOEXEC, 3);
+	} else {
+		if (o->console)
+			return rt_error_make(err, 0, "--console-socket given but process.terminal "
+						     "is false");
+		for (int i = 0; i < 3; i++)
+			stdio[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
+	}
+	for (int i = 0; i < 3; i++)
+		if (stdio[i] < 0) {
+			int e = errno;
+			for (int k = 0; k < 3; k++)
+				if (stdio[k] >= 0)
+					close(stdio[k]);
+			return rt_error_make(err, e, "stdio");
+		}
+	return 0;
+}
+
+/* In the child: from a copy of runsc to the sandbox process. Returns its exit status. */
+static int sandbox_child(const struct rt_globals *g, const struct oci_config *cfg, int dirfd,
+			  int sync, int stdio[3], pid_t creator, int terminal)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != creator)
+		_exit(1);
+	setsid();
+	if (terminal)
+		ioctl(stdio[0], TIOCSCTTY, 0);
+	/* Our own stdio now go nowhere: the container's are in @stdio, and what the Sentry logs
+	 * goes to --debug-log, not into the container's output. */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		for (int i = 0; i < 3; i++)
+			dup2(null, i);
+		close(null);
+	}
+	struct sandbox_args a = { .g = g, .cfg = cfg, .dirfd = dirfd, .sync = sync };
+	memcpy(a.stdio, stdio, sizeof(a.stdio));
+	return sandbox_main(&a);
+}
+
+/* Runs one phase of hooks with the container's current state. */
+static int run_hooks(const char *phase, const struct oci_hook *h, size_t n,
+		     const struct rt_state *st, struct rt_error **err)
+{
+	if (n == 0)
+		return 0;
+	char *json = rt_state_oci_json(st);
+	if (!json)
+		return rt_error_make(err, ENOMEM, "%s hooks", phase);
+	int rc = rt_hooks_run(phase, h, n, json, err);
+	free(json);
+	return rc;
+}
+
+static int annotations_copy(const struct oci_config *cfg, struct rt_state *st)
+{
+	if (!cfg->annotation_count)
+		return 0;
+	st->annotations = calloc(cfg->annotation_count, sizeof(*st->annotations));
+	if (!st->annotations)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->annotation_count; i++) {
+		st->annotations[i].key = strdup(cfg->annotations[i].key);
+		st->annotations[i].value = strdup(cfg->annotations[i].value);
+		st->annotation_count++;
+		if (!st->annotations[i].key || !st->annotations[i].value)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The cgroup of the sandbox: required when the config limits resources, best effort
+ * otherwise (a rootless runsc may have no writable hierarchy). */
+static int cgroup_setup(const struct rt_globals *g, const struct oci_config *cfg, const char *id,
+			struct rt_cgroup **ret, struct rt_error **err)
+{
+	struct rt_cgroup_limits lim = { .memory = cfg->lx.memory_limit, .pids = cfg->lx.pids_limit };
+	struct rt_error *cerr = NULL;
+	*ret = NULL;
+	if (rt_cgroup_create(cfg->lx.cgroups_path, id, g->systemd_cgroup, &lim, ret, &cerr) == 0)
+		return 0;
+	if (lim.memory >= 0 || lim.pids >= 0) {
+		*err = cerr;
+		return -1;
+	}
+	log_msg(SENTRY_LOG_WARN, "create", "no cgroup for the sandbox: %s", cerr->msg);
+	rt_error_free(&cerr);
+	return 0;
+}
+
+/* Everything create made, undone on failure. */
+static void create_undo(const struct rt_globals *g, const char *id, struct rt_cgroup *cg,
+			pid_t child)
+{
+	if (child > 0) {
+		kill(child, SIGKILL);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (cg) {
+		struct rt_error *e = NULL;
+		rt_cgroup_kill(cg, &e);
+		rt_error_free(&e);
+		rt_cgroup_destroy(cg, &e);
+		rt_error_free(&e);
+	}
+	struct rt_error *e = NULL;
+	rt_state_remove(g->root, id, &e);
+	rt_error_free(&e);
+}
+
+/* Creates container @o->id; on success *ret_pid is the sandbox process (our child). */
+static int do_create(const struct rt_globals *g, const struct create_opts *o, pid_t *ret_pid,
+		     struct rt_error **err)
+{
+	struct oci_config *cfg;
+	if (oci_config_load(o->bundle, &cfg, err) < 0)
+		return -1;
+	int dirfd = -1, lockfd = -1, sv[2] = { -1, -1 }, stdio[3] = { -1, -1, -1 };
+	struct rt_cgroup *cg = NULL;
+	struct rt_state st = { 0 };
+	pid_t child = 0;
+	int rc = rt_state_dir_create(g->root, o->id, &dirfd, err);
+	if (rc < 0) {
+		oci_config_free(cfg);
+		return -1;	/* an existing container is not ours to undo */
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	st.id = strdup(o->id);
+	st.bundle = realpath(o->bundle, NULL);
+	st.rootfs = strdup(cfg->root_path);
+	st.status = strdup("creating");
+	st.created_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	st.owner = getuid();
+	if (!st.id || !st.bundle || !st.rootfs || !st.status || annotations_copy(cfg, &st) < 0)
+		rc = rt_error_make(err, ENOMEM, "create");
+	if (rc == 0)
+		rc = rt_state_lock(dirfd, &lockfd, err);
+	if (rc == 0)
+		rc = cgroup_setup(g, cfg, o->id, &cg, err);
+	if (rc == 0 && cg && !(st.cgroup = strdup(rt_cgroup_handle(cg))))
+		rc = rt_error_make(err, ENOMEM, "create");
+	if (rc == 0)
+		rc = rt_state_save(dirfd, &st, err);
+	if (rc == 0)
+		rc = stdio_setup(cfg, o, stdio, err);
+	if (rc == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		rc = rt_error_make(err, errno, "socketpair");
+	pid_t self = getpid();
+	if (rc == 0 && (child = fork()) < 0)
+		rc = rt_error_make(err, errno, "fork");
+	if (rc == 0 && child == 0) {
+		close(sv[0]);
+		close(lockfd);	/* create's lock stays create's: no LOCK_UN on the shared file */
+		struct rt_error *e = NULL;
+		int code = 1;
+		if (cg && rt_cgroup_join(cg, getpid(), &e) < 0)
+			sync_send(sv[1], e->msg);
+		else
+			code = sandbox_child(g, cfg, dirfd, sv[1], stdio, self,
+					     cfg->process.terminal);
+		/* The copies of create's state go too, so the sandbox ends with nothing
+		 * leaked (the sanitizer builds check). */
+		rt_error_free(&e);
+		rt_cgroup_free(cg);
+		rt_state_clear(&st);
+		oci_config_free(cfg);
+		close(dirfd);
+		exit(code);
+	}
+	for (int i = 0; i < 3; i++)
+		if (stdio[i] >= 0)
+			close(stdio[i]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	char reply[1024];
+	if (rc == 0) {
+		ssize_t n = recv(sv[0], reply, sizeof(reply) - 1, 0);
+		reply[n > 0 ? n : 0] = '\0';
+		if (n <= 0)
+			rc = rt_error_make(err, 0, "sandbox exited while being created");
+		else if (strcmp(reply, "ok"))
+			rc = rt_error_make(err, 0, "%s", reply);
+	}
+	if (rc == 0) {
+		free(st.status);
+		st.status = strdup("created");
+		st.pid = child;
+		st.pid_start = rt_proc_start_time(child);
+		rc = st.status ? rt_state_save(dirfd, &st, err) : rt_error_make(err, ENOMEM, "state");
+	}
+	const struct oci_hooks *h = &cfg->hooks;
+	if (rc == 0)
+		rc = run_hooks("prestart", h->prestart, h->prestart_count, &st, err);
+	if (rc == 0)
+		rc = run_hooks("createRuntime", h->create_runtime, h->create_runtime_count, &st, err);
+	if (rc == 0)
+		rc = run_hooks("createContainer", h->create_container, h->create_container_count,
+			       &st, err);
+	if (rc == 0 && o->pid_file)
+		rc = write_pid_file(o->pid_file, child, err);
+	if (rc == 0 && send(sv[0], "a", 1, MSG_NOSIGNAL) != 1)
+		rc = rt_error_make(err, errno, "sandbox");
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (lockfd >= 0)
+		rt_state_unlock(lockfd);
+	close(dirfd);
+	if (rc < 0)
+		create_undo(g, o->id, cg, child);
+	rt_cgroup_free(cg);
+	rt_state_clear(&st);
+	oci_config_free(cfg);
+	if (rc == 0)
+		*ret_pid = child;
+	return rc < 0 ? -1 : 0;
+}
+
+static int parse_create(int argc, char **argv, struct create_opts *o, struct rt_error **err)
+{
+	*o = (struct create_opts){ .bundle = "." };
+	const struct rt_opt opts[] = {
+		{ .name = "bundle", .alias = "b", .value = &o->bundle },
+		{ .name = "pid-file", .value = &o->pid_file },
+		{ .name = "console-socket", .value = &o->console },
+		{ .name = "preserve-fds", .value = &o->preserve_fds },
+		{ .name = "no-pivot", .flag = &o->no_pivot },
+		{ .name = "no-new-keyring", .flag = &o->no_new_keyring },
+		{ .name = "detach", .alias = "d", .flag = &o->detach },
+		{ 0 },
+	};
+	int i = rt_parse_opts(argc, argv, opts, err);
+	if (i < 0 || rt_container_id_arg(argc, argv, i, 0, &o->id, err) < 0)
+		return -1;
+	if (o->preserve_fds && strcmp(o->preserve_fds, "0"))
+		return rt_error_make(err, 0, "%s: --preserve-fds is not supported", argv[0]);
+	return 0;
+}
+
+int rt_cmd_create(const struct rt_globals *g, int argc, char **argv, struct rt_error **err)
+{
+	struct create_opts o;
+	pid_t pid;
+	if (parse_create(argc, argv, &o, err) < 0)
+		return 1;
+	if (!strcmp(argv[0], "create") && o.detach)
+		return rt_error_make(err, 0, "create: flag provided but not defined: --detach"), 1;
+	return do_create(g, &o, &pid, err) < 0 ? 1 : 0;
+}
+
+/* ---- start ---- */
+
+static int do_start(const struct rt_globals *g, const char *id, struct rt_error **err)
+{
+	struct rt_container c;
+	if (rt_container_open(g, id, 1, &c, err) < 0)
+		return -1;
+	const char *status = rt_state_status(&c.st);
+	int rc = 0;
+	if (strcmp(status, "created"))
+		rc = rt_error_make(err, 0, strcmp(status, "running")
+						   ? "cannot start a container that has stopped"
+						   : "cannot start an already running container");
+	/* Hooks come from the bundle's config, as runc reads them at start. */
+	struct oci_config *cfg = NULL;
+	if (rc == 0 && c.st.bundle && oci_config_load(c.st.bundle, &cfg, err) < 0)
+		rc = -1;
+	if (rc == 0 && cfg)
+		rc = run_hooks("startContainer", cfg->hooks.start_container,
+			       cfg->hooks.start_container_count, &c.st, err);
+	json_object *reply = NULL;
+	if (rc == 0) {
+		json_object *req = json_object_new_object();
+		json_object_object_add(req, "op", json_object_new_string("start"));
+		rc = rt_container_call(&c, req, NULL, 0, &reply, err);
+		json_object_put(reply);
+	}
+	if (rc == 0) {
+		free(c.st.status);
+		c.st.status = strdup("running");
+		rc = c.st.status ? rt_state_save(c.dirfd, &c.st, err)
+				 : rt_error_make(err, ENOMEM, "state");
+	}
+	if (rc == 0 && cfg) {
+		/* A failing poststart hook is logged, not fatal (runtime spec). */
+		struct rt_error *herr = NULL;
+		if (run_hooks("poststart", cfg->hooks.poststart, cfg->hooks.poststart_count, &c.st,
+			      &herr) < 0) {
+			log_msg(SENTRY_LOG_WARN, "start", "%s", herr->msg);
+			rt_error_free(&herr);
+		}
+	}
+	oci_config_free(cfg);
+	rt_container_close(&c);
+	return rc < 0 ? -1 : 0;
+}
+
+int rt_cmd_start(const struct rt_globals *g, int argc, char **argv, struct rt_error **err)
+{
+	const struct rt_opt opts[] = { { 0 } };
+	const char *id;
+	int i = rt_parse_opts(argc, argv, opts, err);
+	if (i < 0 || rt_container_id_arg(argc, argv, i, 0, &id, err) < 0)
+		return 1;
+	return do_start(g, id, err) < 0 ? 1 : 0;
+}
+
+/* ---- run ---- */
+
+static volatile sig_atomic_t g_forward;
+
+static void on_forward(int sig)
+{
+	g_forward = sig;
+}
+
+/* Sends @sig to the container's PID 1, as runc run forwards the signals it gets. */
+static void forward(const struct rt_globals *g, const char *id, int sig)
+{
+	struct rt_container c;
+	struct rt_error *e = NULL;
+	if (rt_container_open(g, id, 0, &c, &e) == 0) {
+		json_object *req = json_object_new_object(), *reply = NULL;
+		json_object_object_add(req, "op", json_object_new_string("kill"));
+		json_object_object_add(req, "pid", json_object_new_int(1));
+		json_object_object_add(req, "sig", json_object_new_int(sig));
+		if (rt_container_call(&c, req, NULL, 0, &reply, &e) == 0)
+			json_object_put(reply);
+		rt_container_close(&c);
+	}
+	rt_error_free(&e);
+}
+
+int rt_cmd_run(const struct rt_globals *g, int argc, char **argv, struct rt_error **err)
+{
+	struct create_opts o;
+	pid_t pid;
+	if (parse_create(argc, argv, &o, err) < 0 || do_create(g, &o, &pid, err) < 0)
+		return 1;
+	if (do_start(g, o.id, err) < 0) {
+		struct rt_error *e = NULL;
+		const char *del[] = { "delete", "--force", o.id, NULL };
+		rt_cmd_delete(g, 3, (char **)del, &e);
+		rt_error_free(&e);
+		return 1;
+	}
+	if (o.detach)
+		return 0;
+	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	struct sigaction sa = { .sa_handler = on_forward };	/* no SA_RESTART: waitpid wakes */
+	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
+		sigaction(fwd[i], &sa, NULL);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			st = 1 << 8;
+			break;
+		}
+		int sig = g_forward;
+		g_forward = 0;
+		if (sig)
+			forward(g, o.id, sig);
+	}
+	const char *del[] = { "delete", "--force", o.id, NULL };
+	rt_cmd_delete(g, 3, (char **)del, err);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* ---- do ---- */
+
+int rt_cmd_do(const struct rt_globals *g, int argc, char **argv, struct rt_error **err)
+{
+	int i = 1;
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc)
+		return rt_error_make(err, 0, "do: missing command (runsc do CMD [ARG...])"), 1;
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)))
+		strcpy(cwd, "/");
+	struct rt_sandbox sb = {
+		.shares = { { .host = "/", .target = "/", .readonly = 1 } },
+		.share_count = 1,
+		.tmpfs = { { .target = "/tmp", .data = "mode=1777" } },
+		.tmpfs_count = 1,
+		.argv = argv + i,
+		.envp = environ,
+		.cwd = cwd,
+		.uid = getuid(),
+		.gid = getgid(),
+	};
+	int status = rt_sandbox_run(g, &sb, err);
+	return status < 0 ? 1 : status;
+}
