@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the benchmarks compare cvisor with on Debian 12: gVisor's runsc (the reference
-# sandbox), crun (a container without a sandbox) and podman. make check needs none of them; the
-# benchmarks leave out a figure whose runtime is missing. Uses sudo when not root.
+# sandbox), crun (a container without a sandbox) and podman. tools/install-deps.sh installs them
+# too, for make check's podman test; the benchmarks leave out a figure whose runtime is missing.
+# Uses sudo when not root.
 set -eu
 pkgs="runsc crun podman"
 [ "$(id -u)" -eq 0 ] && sudo= || sudo=sudo

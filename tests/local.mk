@@ -88,3 +88,9 @@ TESTS += tests/unit/plugin/test_services
 TESTS += tests/e2e/busybox_native.sh tests/e2e/busybox_runsc.sh
 EXTRA_DIST += tests/e2e/mkbundle.sh tests/e2e/busybox.sh tests/e2e/busybox_native.sh \
 	tests/e2e/busybox_runsc.sh
+
+# podman with cvisor's runsc as its OCI runtime: the acceptance test for the lifecycle commands
+# (create, start, exec, kill, delete), validated against gVisor's runsc. It builds its image
+# and static helpers itself, and skips without podman or root.
+TESTS += tests/e2e/podman.sh
+EXTRA_DIST += tests/e2e/podman.sh tests/e2e/sigcatch.c tests/e2e/memhog.c
