@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -58,8 +59,15 @@ static int add_mount(struct rt_sandbox *sb, const struct oci_mount *m, struct rt
 			return rt_error_make(err, 0, "mounts: too many bind mounts");
 		if (!m->source || m->source[0] != '/')
 			return rt_error_make(err, 0, "mounts: %s: bind source must be absolute", d);
+		struct stat st;
+		if (stat(m->source, &st) < 0)
+			return rt_error_make(err, errno, "mounts: %s: source %s", d, m->source);
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+			return rt_error_make(err, 0, "mounts: %s: source %s is neither a directory "
+						     "nor a regular file", d, m->source);
 		sb->shares[sb->share_count++] = (struct rt_share){
-			.host = m->source, .target = d, .readonly = (m->flags & MS_RDONLY) != 0 };
+			.host = m->source, .target = d, .readonly = (m->flags & MS_RDONLY) != 0,
+			.file = S_ISREG(st.st_mode) };
 		return 0;
 	}
 	if (m->type && !strcmp(m->type, "tmpfs")) {
@@ -140,9 +148,26 @@ static void record_exit(int dirfd, int code)
 		renameat(dirfd, RT_EXIT_FILE ".tmp", dirfd, RT_EXIT_FILE);
 }
 
+/* Host signals the sandbox process passes on to the container, blocked in every thread and
+ * read from a signalfd by the control loop. */
+static const int g_forwarded[] = { SIGINT, SIGQUIT, SIGTSTP, SIGWINCH, SIGHUP, SIGTERM,
+				   SIGUSR1, SIGUSR2, SIGCONT };
+
+static int forward_fd(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(g_forwarded) / sizeof(g_forwarded[0]); i++)
+		sigaddset(&set, g_forwarded[i]);
+	/* Before any thread exists, so all inherit the mask. */
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
 /* The sandbox process's life after fork; returns its exit status. */
 static int sandbox_main(struct sandbox_args *a)
 {
+	int sig_fd = forward_fd();
 	struct rt_error *err = NULL;
 	struct rt_sandbox sb;
 	struct rt_sandbox_proc *p = NULL;
@@ -156,6 +181,7 @@ static int sandbox_main(struct sandbox_args *a)
 		sync_send(a->sync, err ? err->msg : "sandbox failed");
 		rt_error_free(&err);
 		rt_sandbox_end(p);
+		close(sig_fd);
 		return 1;
 	}
 	sync_send(a->sync, "ok");
@@ -165,6 +191,7 @@ static int sandbox_main(struct sandbox_args *a)
 	if (n != 1) {	/* create died before recording us: nobody knows this sandbox */
 		close(lfd);
 		rt_sandbox_end(p);
+		close(sig_fd);
 		return 1;
 	}
 	prctl(PR_SET_PDEATHSIG, 0);
@@ -176,12 +203,14 @@ static int sandbox_main(struct sandbox_args *a)
 		boot_signal(w.sb, -1, SIGKILL);
 		close(lfd);
 		rt_sandbox_end(p);
+		close(sig_fd);
 		return 1;
 	}
-	rt_control_serve(lfd, w.stop, p);
+	rt_control_serve(lfd, w.stop, sig_fd, p);
 	pthread_join(th, NULL);
 	close(lfd);
 	close(w.stop);
+	close(sig_fd);
 	int code = boot_exit_code(w.status);
 	record_exit(a->dirfd, code);
 	rt_sandbox_end(p);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -352,7 +353,15 @@ int rt_control_listen(int dirfd, struct rt_error **err)
 	return fd;
 }
 
-void rt_control_serve(int listen_fd, int stop_fd, struct rt_sandbox_proc *p)
+/* A host signal for the sandbox process, passed on to the container. */
+static void forward_signal(int sig_fd, struct rt_sandbox_proc *p)
+{
+	struct signalfd_siginfo si;
+	if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		boot_signal(rt_sandbox_sentry(p), 1, (int)si.ssi_signo);
+}
+
+void rt_control_serve(int listen_fd, int stop_fd, int sig_fd, struct rt_sandbox_proc *p)
 {
 	struct server srv = { .p = p };
 	pthread_mutex_init(&srv.lock, NULL);
@@ -360,15 +369,18 @@ void rt_control_serve(int listen_fd, int stop_fd, struct rt_sandbox_proc *p)
 	for (int i = 0; i < 64; i++)
 		srv.conns[i] = -1;
 	for (;;) {
-		struct pollfd pf[2] = { { .fd = listen_fd, .events = POLLIN },
-					{ .fd = stop_fd, .events = POLLIN } };
-		if (poll(pf, 2, -1) < 0) {
+		struct pollfd pf[3] = { { .fd = listen_fd, .events = POLLIN },
+					{ .fd = stop_fd, .events = POLLIN },
+					{ .fd = sig_fd, .events = POLLIN } };
+		if (poll(pf, sig_fd >= 0 ? 3 : 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (pf[1].revents)
 			break;
+		if (sig_fd >= 0 && pf[2].revents)
+			forward_signal(sig_fd, p);
 		if (pf[0].revents & POLLIN) {
 			int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd >= 0)

@@ -24,8 +24,10 @@ struct rt_sandbox_proc;
 int rt_control_listen(int dirfd, struct rt_error **err);
 
 /* Serves requests for @p until @stop_fd becomes readable, then closes the connections and
- * waits for their threads. */
-void rt_control_serve(int listen_fd, int stop_fd, struct rt_sandbox_proc *p);
+ * waits for their threads. Signals read from signalfd @sig_fd (-1: none) are forwarded to the
+ * container's PID 1, as the host delivers them to the sandbox process: a terminal's ^C and
+ * resizes, a kill(1) of the sandbox's PID. */
+void rt_control_serve(int listen_fd, int stop_fd, int sig_fd, struct rt_sandbox_proc *p);
 
 /* Connects to the sandbox of state directory @dirfd. -1 with "container is not running"
  * style errors in *@err when nobody listens. */

@@ -64,6 +64,12 @@ static int gofer_start(const struct rt_globals *g, const struct rt_share *share,
 		if (sv[1] == GOFER_FD ? fcntl(GOFER_FD, F_SETFD, 0) < 0
 				      : dup2(sv[1], GOFER_FD) < 0)
 			_exit(127);
+		/* Out of the sandbox's session: the container's terminal signals are not the
+		 * Gofer's; and none of the signals the sandbox process blocks to forward them. */
+		setsid();
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null >= 0)
 			dup2(null, 0);
@@ -102,7 +108,8 @@ static int make_mounts(const struct rt_sandbox *sb, const int *fds, struct boot_
 		snprintf(data[i], sizeof(data[i]), "fd=%d,cache=exclusive", fd);
 		struct boot_mount m = { .target = sb->shares[i].target, .fs = "9p",
 					.source = sb->shares[i].host, .data = data[i],
-					.flags = sb->shares[i].readonly ? MS_RDONLY : 0 };
+					.flags = sb->shares[i].readonly ? MS_RDONLY : 0,
+					.file = sb->shares[i].file };
 		if (i == 0)
 			cfg->root = m;
 		else

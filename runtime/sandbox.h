@@ -19,6 +19,7 @@ struct rt_share {
 	const char *host;	/* absolute host path */
 	const char *target;	/* where it appears in the sandbox ("/" for the root) */
 	int readonly;
+	int file;		/* @host is a regular file (a file bind mount) */
 };
 
 /* A non-host mount (tmpfs). */

@@ -98,6 +98,11 @@ static int host_seek(struct sentry_file *file, int64_t *off, int whence)
 	return 0;
 }
 
+/* TCGETS and TCSETS move the kernel's struct termios (asm/termbits.h: four flag words, c_line
+ * and 19 control characters), smaller than glibc's struct termios of the same name: copying
+ * glibc's size would write past the application's buffer. */
+#define KERNEL_TERMIOS_SIZE 36
+
 /* Terminal requests a program makes on its stdio: passed through with their argument copied,
  * so nothing the application names reaches the host but a struct of known size. */
 static int64_t host_ioctl(struct sentry_file *file, struct sentry_task *task, uint32_t cmd,
@@ -111,9 +116,22 @@ static int64_t host_ioctl(struct sentry_file *file, struct sentry_task *task, ui
 	} u;
 	size_t size;
 	int out;
+	/* The terminal's foreground group is the sandbox's business: the host's pty knows only
+	 * the Sentry. A shell asks for it to turn job control on; its own group is the answer,
+	 * and the only one it may set until the process model has job control (#7). */
+	if (cmd == TIOCGPGRP || cmd == TIOCSPGRP) {
+		if (!isatty(host_fd(file)))
+			return -ENOTTY;
+		int pgrp = t->pgid ? t->pgid : t->tgid;
+		if (cmd == TIOCGPGRP)
+			return mm_copy_out(t->mm, arg, &pgrp, sizeof(pgrp));
+		if (mm_copy_in(t->mm, arg, &u.i, sizeof(u.i)) < 0)
+			return -EFAULT;
+		return u.i == pgrp ? 0 : u.i <= 0 ? -EINVAL : -EPERM;
+	}
 	switch (cmd) {
-	case TCGETS: size = sizeof(u.tio); out = 1; break;
-	case TCSETS: case TCSETSW: case TCSETSF: size = sizeof(u.tio); out = 0; break;
+	case TCGETS: size = KERNEL_TERMIOS_SIZE; out = 1; break;
+	case TCSETS: case TCSETSW: case TCSETSF: size = KERNEL_TERMIOS_SIZE; out = 0; break;
 	case TIOCGWINSZ: size = sizeof(u.ws); out = 1; break;
 	case TIOCSWINSZ: size = sizeof(u.ws); out = 0; break;
 	case FIONREAD: size = sizeof(u.i); out = 1; break;

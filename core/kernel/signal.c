@@ -130,9 +130,11 @@ static int setup_frame(struct task *t, int sig, const struct task_sigaction *act
 		.r13 = r->r13, .r14 = r->r14, .r15 = r->r15, .rdi = r->rdi, .rsi = r->rsi,
 		.rbp = r->rbp, .rbx = r->rbx, .rdx = r->rdx, .rax = r->rax, .rcx = r->rcx,
 		.rsp = r->rsp, .rip = r->rip, .eflags = r->eflags, .cs = (uint16_t)r->cs,
-		.ss = (uint16_t)r->ss, .cr2 = si->addr, .oldmask = t->sigmask, .fpstate = fp,
+		.ss = (uint16_t)r->ss, .cr2 = si->addr, .fpstate = fp,
 	};
-	f.uc.sigmask = t->sigmask;
+	/* The mask sigreturn restores: sigsuspend's caller's, not the one it waited with. */
+	f.uc.sigmask = mc->oldmask = t->has_saved_sigmask ? t->saved_sigmask : t->sigmask;
+	t->has_saved_sigmask = 0;
 	if (mm_copy_out(t->mm, frame, &f, sizeof(f)) < 0)
 		return -EFAULT;
 
@@ -217,6 +219,10 @@ void task_deliver_signals(struct task *t)
 		if (setup_frame(t, sig, &act) < 0)
 			task_exit(t, SIGSEGV);
 		break;	/* one frame per return to the application, as Linux */
+	}
+	if (t->has_saved_sigmask) {
+		t->sigmask = t->saved_sigmask;
+		t->has_saved_sigmask = 0;
 	}
 	settle_interrupt(t);
 }

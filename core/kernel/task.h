@@ -103,6 +103,10 @@ struct task {
 	 * the thread group; with one thread per process they live here. */
 	struct task_sigaction sigactions[TASK_NSIG];	/* index signo - 1 */
 	uint64_t sigmask;		/* blocked signals; bit n-1 is signal n */
+	/* rt_sigsuspend's caller's mask, back in force once the handler it waited for has a
+	 * frame (which records it for sigreturn) or nothing was delivered. */
+	uint64_t saved_sigmask;
+	int has_saved_sigmask;
 	uint64_t sigpending;		/* raised while blocked or caught, not yet delivered */
 	struct task_siginfo siginfo[TASK_NSIG];	/* of each pending signal */
 	/* Signals other threads sent (kill(2) from another process, `runsc kill`), under

@@ -76,9 +76,27 @@ static size_t fs_names(const struct boot_config *cfg, const char **names, size_t
 	return n;
 }
 
-/* mkdir -p of a mount target, as runc creates missing destinations in the rootfs. */
-static int make_target(struct vfs_ctx *ctx, const char *target)
+/* mkdir -p of a mount target, as runc creates missing destinations in the rootfs; for a file
+ * mount, mkdir -p of its directory and an empty file. */
+static int make_target(struct vfs_ctx *ctx, const char *target, int file)
 {
+	if (file) {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", target);
+		char *slash = strrchr(dir, '/');
+		int rc = 0;
+		if (slash && slash != dir) {
+			*slash = '\0';
+			rc = make_target(ctx, dir, 0);
+		}
+		struct sentry_statx st;
+		if (rc < 0 || vfs_statat(ctx, NULL, target, 0, SENTRY_STATX_TYPE, &st) == 0)
+			return rc;	/* an existing target's type is the mount's to check */
+		struct vfs_file *f;
+		if ((rc = vfs_openat(ctx, NULL, target, O_WRONLY | O_CREAT, 0644, &f)) == 0)
+			vfs_file_put(f);
+		return rc;
+	}
 	char path[4096];
 	if (snprintf(path, sizeof(path), "%s", target) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
@@ -122,7 +140,7 @@ static int make_dev(const struct sentry_composition *c, struct vfs_ctx *ctx)
 	/* The nodes get exactly their listed modes, whatever the process's umask will be. */
 	uint32_t umask = ctx->umask;
 	ctx->umask = 0;
-	int rc = make_target(ctx, "/dev");
+	int rc = make_target(ctx, "/dev", 0);
 	if (rc == 0)
 		rc = vfs_mount(ctx, fs_plugin(c, "memfs"), "tmpfs", "/dev", MS_NOSUID,
 			       "mode=755,size=65536k");
@@ -150,7 +168,7 @@ static int make_dev(const struct sentry_composition *c, struct vfs_ctx *ctx)
 /* /proc, and the mount table it shows (the mounts boot made, in order). */
 static int make_proc(const struct boot_config *cfg, struct vfs_ctx *ctx)
 {
-	int rc = make_target(ctx, "/proc");
+	int rc = make_target(ctx, "/proc", 0);
 	if (rc == 0)
 		rc = vfs_mount(ctx, procfs_plugin(), "proc", "/proc",
 			       MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
@@ -197,7 +215,7 @@ static int make_tree(const struct boot_config *cfg, const struct sentry_composit
 		return fail(msg, size, rc, "root filesystem (%s)", cfg->root.fs);
 	for (size_t i = 0; rc == 0 && i < cfg->mount_count; i++) {
 		const struct boot_mount *m = &cfg->mounts[i];
-		rc = make_target(ctx, m->target);
+		rc = make_target(ctx, m->target, m->file);
 		if (rc == 0)
 			rc = vfs_mount(ctx, fs_plugin(c, m->fs), m->source ? m->source : "none",
 				       m->target, m->flags, m->data);

@@ -22,6 +22,7 @@ struct boot_mount {
 	const char *source;	/* mount(2) source, or NULL for "none" */
 	const char *data;	/* mount(2) data ("fd=5,cache=exclusive", "size=64m"), or NULL */
 	uint64_t flags;		/* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC */
+	int file;		/* the filesystem's root is a file: the target is made a file */
 };
 
 #define BOOT_MAX_MOUNTS 32

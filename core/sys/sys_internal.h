@@ -145,6 +145,8 @@ SYS_DECL(prctl);
 SYS_DECL(rt_sigaction);
 SYS_DECL(rt_sigprocmask);
 SYS_DECL(rt_sigpending);
+SYS_DECL(rt_sigsuspend);
+SYS_DECL(pause);
 SYS_DECL(sigaltstack);
 SYS_DECL(kill);
 SYS_DECL(tgkill);

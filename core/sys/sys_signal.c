@@ -107,6 +107,39 @@ int64_t sys_rt_sigprocmask(struct task *t, const uint64_t a[6])
 	return 0;
 }
 
+/* Sleeps until a signal not in @mask (the task's mask meanwhile) is pending. A signal sent
+ * before the mask changed is taken after it, so none is missed between the two. */
+static int64_t suspend_with(struct task *t, uint64_t mask)
+{
+	t->saved_sigmask = t->sigmask;
+	t->has_saved_sigmask = 1;
+	__atomic_store_n(&t->sigmask, mask & ~SIG_UNBLOCKABLE, __ATOMIC_SEQ_CST);
+	for (;;) {
+		task_take_signals(t);
+		if (t->sigpending & ~t->sigmask)
+			return -EINTR;
+		kwait_until(t, SENTRY_CLOCK_MONOTONIC, -1);
+	}
+}
+
+int64_t sys_rt_sigsuspend(struct task *t, const uint64_t a[6])
+{
+	uint64_t mask;
+	if (a[1] != sizeof(uint64_t))
+		return -EINVAL;
+	if (mm_copy_in(t->mm, a[0], &mask, sizeof(mask)) < 0)
+		return -EFAULT;
+	return suspend_with(t, mask);
+}
+
+int64_t sys_pause(struct task *t, const uint64_t a[6])
+{
+	(void)a;
+	int64_t rc = suspend_with(t, t->sigmask);
+	t->has_saved_sigmask = 0;	/* the same mask: nothing to restore */
+	return rc;
+}
+
 int64_t sys_rt_sigpending(struct task *t, const uint64_t a[6])
 {
 	if (a[1] > sizeof(uint64_t))

@@ -371,11 +371,20 @@ static int mnt_make(struct vfs_ctx *ctx, struct plg_plugin *p, const char *sourc
 		vfs_dget(fs, root);
 		vfs_path_put(&src);
 	} else {
-		if (target_type != S_IFDIR)
-			return -ENOTDIR;
 		int rc = vfs_fs_new(p, source, data, flags, &ctx->creds, &fs, &root);
 		if (rc < 0)
 			return rc;
+		/* A filesystem whose root is a file (a Gofer serving one host file, as engines
+		 * bind /etc/hosts) goes over a file; any other over a directory. */
+		struct sentry_statx st;
+		rc = (int)vfs_rc(fs, fs->ops->dentry_stat(fs->fs, root, SENTRY_STATX_TYPE, &st));
+		if (rc == 0 && S_ISDIR(st.mode) != (target_type == S_IFDIR))
+			rc = -ENOTDIR;
+		if (rc < 0) {
+			vfs_dput(fs, root);
+			vfs_fs_put(fs);
+			return rc;
+		}
 	}
 	*ret = vfs_mnt_alloc(fs, root, mnt_flags_from_ms(flags));
 	if (!*ret) {

@@ -201,10 +201,16 @@ static int hostdir_attach(void *state, const char *root, uint32_t flags,
 	if (flags & ~SENTRY_GOFER_RDONLY)
 		return -EINVAL;
 	/* The only open by host path: runsc names the root before the Gofer confines itself.
-	 * Its own symlinks are runsc's business; O_DIRECTORY refuses a non-directory. */
-	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	 * Its own symlinks are runsc's business. The root is a directory, or a regular file
+	 * served alone (a file bind mount): nothing can be walked from it. */
+	int fd = open(root, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -ENOTDIR;
+	}
 	return node_new(fd, -1, NULL, flags, ret_node, ret_qid);
 }
 

@@ -54,8 +54,14 @@ static int classify_signal(struct sentry_as *as, int sig, const struct sentry_cp
 	siginfo_t si;
 	if (ptrace(PTRACE_GETSIGINFO, as->pid, 0, &si) < 0)
 		return -errno;
-	if (sig == SIGSTOP && si.si_code <= 0) {
-		/* Our interrupt (tgkill), or a host SIGSTOP: neither reaches the application. */
+	/* A fault is SI_KERNEL too (a general protection fault, int3), but only with one of
+	 * the signals an instruction can raise. */
+	int fault_sig = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+			sig == SIGTRAP || sig == SIGSYS;
+	if (si.si_code <= 0 || (si.si_code == SI_KERNEL && !fault_sig)) {
+		/* Sent, not caused by an instruction: our interrupt (tgkill SIGSTOP), or a host
+		 * process or the terminal signalling the stub. Signals for the application come
+		 * from the Sentry, so none of these reaches it. */
 		ex->kind = SENTRY_EXIT_INTERRUPT;
 		return 0;
 	}

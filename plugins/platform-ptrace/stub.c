@@ -118,6 +118,10 @@ static void __attribute__((noreturn)) child_setup(uint64_t base, int memfd, uint
 {
 	const size_t blob = (size_t)(stub_blob_end - stub_blob_start);
 	long ok = syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == 0;
+	/* A session of its own: the container's terminal signals (^C, a resize) go to the
+	 * Sentry's process group, which forwards them to the application; a stub that got them
+	 * directly would stop in the application's name for a signal it never asked for. */
+	ok = ok && syscall(SYS_setsid) >= 0;
 	/* glibc registered an rseq area for the forking thread and the child inherits it: once
 	 * the area is unmapped the kernel's next rseq update kills the child. */
 	if (__rseq_size > 0) {
