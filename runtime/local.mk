@@ -31,6 +31,10 @@ runtime_liboci_la_CPPFLAGS = $(CORE_CPPOPTS)
 runtime_liboci_la_CFLAGS = $(CORE_CCOPTS) $(JSONC_CFLAGS)
 runtime_liboci_la_LIBADD = $(JSONC_LIBS)
 runtime_liboci_la_SOURCES = \
+	runtime/cgroup.c \
+	runtime/cgroup.h \
+	runtime/cgroup_internal.h \
+	runtime/cgroup_layout.c \
 	runtime/error.c \
 	runtime/error.h \
 	runtime/hooks.c \
@@ -70,3 +74,12 @@ tests_unit_runtime_test_hooks_CFLAGS = $(UNIT_CCOPTS)
 tests_unit_runtime_test_hooks_LDFLAGS = $(CORE_LDOPTS)
 tests_unit_runtime_test_hooks_LDADD = runtime/liboci.la $(UNIT_LIBS)
 TESTS += tests/unit/runtime/test_hooks
+
+# The sandbox's host cgroup (runtime/cgroup.c): fake v1/v2 trees, and the real cgroupfs as root.
+check_PROGRAMS += tests/unit/runtime/test_cgroup
+tests_unit_runtime_test_cgroup_SOURCES = tests/unit/runtime/test_cgroup.c
+tests_unit_runtime_test_cgroup_CPPFLAGS = $(UNIT_CPPOPTS) -I$(top_srcdir)/runtime
+tests_unit_runtime_test_cgroup_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_runtime_test_cgroup_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_runtime_test_cgroup_LDADD = runtime/liboci.la $(UNIT_LIBS) $(JSONC_LIBS)
+TESTS += tests/unit/runtime/test_cgroup
