@@ -94,3 +94,8 @@ EXTRA_DIST += tests/e2e/mkbundle.sh tests/e2e/busybox.sh tests/e2e/busybox_nativ
 # and static helpers itself, and skips without podman or root.
 TESTS += tests/e2e/podman.sh
 EXTRA_DIST += tests/e2e/podman.sh tests/e2e/sigcatch.c tests/e2e/memhog.c
+
+# The OCI lifecycle through runsc's own command line: create/start/state/list/ps/exec/kill/wait/
+# events/delete, exit statuses, bad configs leaving nothing behind, concurrent invocations.
+TESTS += tests/e2e/lifecycle.sh
+EXTRA_DIST += tests/e2e/lifecycle.sh

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "fd/fdtable.h"
 #include "kernel/task.h"
 #include "sentry/plugin.h"
 #include "loader/elf.h"
@@ -217,4 +220,123 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 	const char *base = strrchr(execfn, '/');
 	snprintf(t->comm, sizeof(t->comm), "%s", base ? base + 1 : execfn);
 	return 0;
+}
+
+/* ---- execve by path: permissions and "#!" scripts ---- */
+
+#define SCRIPT_DEPTH_MAX 4	/* BINPRM_MAX_RECURSION */
+#define SCRIPT_LINE_MAX 256	/* BINPRM_BUF_SIZE */
+
+/* Opens what execve may run: a regular file the caller may execute. */
+static int open_exec(struct task *t, struct vfs_file *dirf, const char *path, int at,
+		     struct vfs_file **ret)
+{
+	struct vfs_file *f;
+	int rc;
+	if (!*path && (at & AT_EMPTY_PATH)) {
+		if (!dirf)
+			return -EBADF;
+		vfs_file_get(dirf);
+		f = dirf;
+	} else if ((rc = vfs_openat(t->fs, dirf, path,
+				    O_RDONLY | ((at & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0,
+				    &f)) < 0) {
+		return rc;
+	}
+	struct sentry_statx st;
+	rc = vfs_fstat(f, SENTRY_STATX_TYPE | SENTRY_STATX_MODE, &st);
+	if (rc == 0 && !S_ISREG(st.mode))
+		rc = -EACCES;
+	if (rc == 0 && *path)
+		rc = vfs_accessat(t->fs, dirf, path, X_OK, AT_EACCESS);
+	else if (rc == 0 && !(st.mode & 0111))
+		rc = -EACCES;
+	if (rc < 0) {
+		vfs_file_put(f);
+		return rc;
+	}
+	*ret = f;
+	return 0;
+}
+
+/* If @f starts with "#!", its interpreter and optional single argument (the rest of the line,
+ * trimmed) into @line, as binfmt_script reads them. Returns 1, 0 (not a script), or -errno. */
+static int script_interp(struct vfs_file *f, char *line, char **interp, char **arg)
+{
+	int64_t n = vfs_pread(f, line, SCRIPT_LINE_MAX, 0);
+	if (n < 0)
+		return (int)n;
+	if (n < 2 || line[0] != '#' || line[1] != '!')
+		return 0;
+	line[n] = '\0';
+	char *end = strchr(line, '\n');
+	if (!end && n == SCRIPT_LINE_MAX)
+		return -ENOEXEC;	/* the interpreter's name may be cut */
+	if (end)
+		*end = '\0';
+	char *p = line + 2;
+	p += strspn(p, " \t");
+	size_t len = strcspn(p, " \t");
+	if (!len)
+		return -ENOEXEC;
+	*interp = p;
+	p += len;
+	if (*p)
+		*p++ = '\0';
+	p += strspn(p, " \t");
+	size_t alen = strlen(p);
+	while (alen && (p[alen - 1] == ' ' || p[alen - 1] == '\t'))
+		p[--alen] = '\0';
+	*arg = alen ? p : NULL;
+	return 1;
+}
+
+int task_exec_path(struct task *t, struct vfs_file *dirf, const char *path, int at,
+		   const char *execfn, char *const argv[], char *const envp[])
+{
+	/* Each script level's line and argv; the strings stay borrowed from the level below. */
+	char lines[SCRIPT_DEPTH_MAX][SCRIPT_LINE_MAX + 1];
+	char **vecs[SCRIPT_DEPTH_MAX] = { NULL };
+	char *const *cur = argv;
+	struct vfs_file *f = NULL;
+	int rc = 0, depth;
+	for (depth = 0;; depth++) {
+		rc = open_exec(t, dirf, path, depth ? 0 : at, &f);
+		if (rc < 0)
+			break;
+		char *interp, *arg;
+		int script = depth < SCRIPT_DEPTH_MAX ? script_interp(f, lines[depth], &interp, &arg)
+						      : -ELOOP;
+		if (script <= 0) {
+			rc = script;
+			break;
+		}
+		vfs_file_put(f);
+		f = NULL;
+		size_t n = 0;
+		while (cur[n])
+			n++;
+		char **v = calloc(n + 4, sizeof(char *));
+		if (!(vecs[depth] = v)) {
+			rc = -ENOMEM;
+			break;
+		}
+		size_t k = 0;
+		v[k++] = interp;
+		if (arg)
+			v[k++] = arg;
+		v[k++] = (char *)execfn;
+		for (size_t i = 1; i < n; i++)
+			v[k++] = cur[i];
+		cur = v;
+		path = interp;
+		dirf = NULL;	/* the interpreter is found from the cwd or root */
+	}
+	if (rc == 0 && (rc = task_exec(t, f, execfn, cur, envp)) == 0)
+		fdt_close_on_exec(t->fdt);
+	if (f)
+		vfs_file_put(f);
+	for (int i = 0; i < SCRIPT_DEPTH_MAX; i++)
+		free(vecs[i]);
+	return rc;
 }

@@ -195,14 +195,14 @@ static const char *env_get(char *const *envp, const char *name)
 
 /* execvp's search: a name without "/" is looked up in PATH (the default when unset), taking
  * the first regular file found; the error is the last meaningful one, as execvp reports. */
-static int open_program(struct vfs_ctx *ctx, const char *name, char *const *envp, char *path,
-			size_t size, struct vfs_file **ret_file)
+static int find_program(struct vfs_ctx *ctx, const char *name, char *const *envp, char *path,
+			size_t size)
 {
 	if (!*name)
 		return -ENOENT;
 	if (strchr(name, '/')) {
 		snprintf(path, size, "%s", name);
-		return vfs_openat(ctx, NULL, path, O_RDONLY, 0, ret_file);
+		return 0;
 	}
 	const char *dirs = env_get(envp, "PATH");
 	if (!dirs)
@@ -215,7 +215,7 @@ static int open_program(struct vfs_ctx *ctx, const char *name, char *const *envp
 		struct sentry_statx st;
 		int r = vfs_statat(ctx, NULL, path, 0, SENTRY_STATX_TYPE, &st);
 		if (r == 0 && S_ISREG(st.mode))
-			return vfs_openat(ctx, NULL, path, O_RDONLY, 0, ret_file);
+			return 0;
 		if (r == -EACCES)
 			rc = r;
 		dirs = *end ? end + 1 : end;
@@ -302,12 +302,9 @@ static int spawn_load(struct spawn_job *j, int stdio[3], struct vfs_ctx **ret_fs
 		fail(j, rc, "stdio");
 	} else {
 		char path[4096];
-		struct vfs_file *exe = NULL;
-		rc = open_program(fs, req->argv[0], req->envp, path, sizeof(path), &exe);
-		if (rc == 0) {
-			rc = task_exec(t, exe, path, req->argv, req->envp);
-			vfs_file_put(exe);
-		}
+		rc = find_program(fs, req->argv[0], req->envp, path, sizeof(path));
+		if (rc == 0)
+			rc = task_exec_path(t, NULL, path, 0, path, req->argv, req->envp);
 		if (rc < 0)
 			fail(j, rc, "%s", req->argv[0]);
 	}

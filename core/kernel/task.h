@@ -136,6 +136,14 @@ void task_free(struct task *t);
 int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *const argv[],
 	      char *const envp[]);
 
+/* execve(2) by path: opens @path (relative to @dirf, NULL: the cwd; "" with AT_EMPTY_PATH in
+ * @at: @dirf itself; AT_SYMLINK_NOFOLLOW), checks it is a regular file the task may execute,
+ * follows "#!" interpreters up to four deep, runs task_exec, and closes the close-on-exec
+ * descriptors. @execfn is what AT_EXECFN and a script's interpreter see as the program.
+ * Returns 0 or -ENOENT, -EACCES, -ENOEXEC, -ELOOP, -E2BIG, -ENOMEM... */
+int task_exec_path(struct task *t, struct vfs_file *dirf, const char *path, int at,
+		   const char *execfn, char *const argv[], char *const envp[]);
+
 /* Sets the registers and FPU for a fresh image entering at @rip with stack @rsp. */
 void task_reset_regs(struct task *t, uint64_t rip, uint64_t rsp);
 

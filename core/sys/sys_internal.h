@@ -147,6 +147,8 @@ SYS_DECL(rt_sigprocmask);
 SYS_DECL(rt_sigpending);
 SYS_DECL(rt_sigsuspend);
 SYS_DECL(pause);
+SYS_DECL(execve);
+SYS_DECL(execveat);
 SYS_DECL(sigaltstack);
 SYS_DECL(kill);
 SYS_DECL(tgkill);

@@ -121,6 +121,10 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_gettid, gettid),
 	FULL(SYS_set_tid_address, set_tid_address, SA_PTR),
 	PART(SYS_exit_group, exit_group, "single-threaded", SA_INT),
+	/* sys_exec.c */
+	PART(SYS_execve, execve, "single-threaded processes", SA_PATH, SA_PTR, SA_PTR),
+	PART(SYS_execveat, execveat, "single-threaded processes", SA_FD, SA_PATH, SA_PTR, SA_PTR,
+	     SA_HEX),
 	PART(SYS_set_robust_list, set_robust_list, "recorded, not walked at exit", SA_PTR, SA_INT),
 	FULL(SYS_prlimit64, prlimit64, SA_INT, SA_INT, SA_PTR, SA_PTR),
 	FULL(SYS_getrlimit, getrlimit, SA_INT, SA_PTR),

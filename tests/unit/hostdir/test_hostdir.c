@@ -173,9 +173,26 @@ Test(hostdir, attach_errors)
 	cr_assert_not_null(g_ops);
 	snprintf(path, sizeof(path), "%s/nope", g_tmp);
 	cr_assert_eq(g_ops->attach(g_state, path, 0, &node, &qid), -ENOENT);
-	snprintf(path, sizeof(path), "%s/secret", g_tmp);
+	snprintf(path, sizeof(path), "%s/fifo", g_tmp);
+	cr_assert_eq(mkfifo(path, 0600), 0);
 	cr_assert_eq(g_ops->attach(g_state, path, 0, &node, &qid), -ENOTDIR);
+	unlink(path);
 	cr_assert_eq(g_ops->attach(g_state, g_root, 0x100, &node, &qid), -EINVAL);
+}
+
+/* A file bind mount: one regular file served alone; nothing can be walked from it. */
+Test(hostdir, file_root_serves_only_that_file)
+{
+	struct sentry_gnode *node;
+	struct sentry_qid qid;
+	char path[256];
+
+	cr_assert_not_null(g_ops);
+	snprintf(path, sizeof(path), "%s/secret", g_tmp);
+	cr_assert_eq(g_ops->attach(g_state, path, 0, &node, &qid), 0);
+	cr_assert_eq(qid.type, 0, "a file's qid");
+	cr_assert_eq(walk_err(node, "x"), -ENOTDIR);
+	g_ops->release(node);
 }
 
 Test(hostdir, dotdot_dot_and_empty_names_are_einval)
