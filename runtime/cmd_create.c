@@ -95,7 +95,23 @@ static int sandbox_of_config(const struct oci_config *cfg, struct rt_sandbox *sb
 		.cwd = cfg->process.cwd,
 		.uid = cfg->process.uid,
 		.gid = cfg->process.gid,
+		.groups = cfg->process.additional_gids,
+		.ngroups = cfg->process.additional_gid_count,
+		.umask = cfg->process.umask,
+		.umask_set = cfg->process.has_umask,
+		.hostname = cfg->hostname,
+		.domainname = cfg->domainname,
+		.masked_paths = cfg->lx.masked_paths.v,
+		.readonly_paths = cfg->lx.readonly_paths.v,
 	};
+	const size_t max_rl = sizeof(sb->rlimits) / sizeof(sb->rlimits[0]);
+	if (cfg->process.rlimit_count > max_rl)
+		return rt_error_make(err, 0, "config.json: process.rlimits: more than %zu", max_rl);
+	for (size_t i = 0; i < cfg->process.rlimit_count; i++) {
+		const struct oci_rlimit *r = &cfg->process.rlimits[i];
+		sb->rlimits[sb->rlimit_count++] = (struct kernel_rlimit){
+			.resource = r->resource, .soft = r->soft, .hard = r->hard };
+	}
 	for (size_t i = 0; i < cfg->mount_count; i++)
 		if (add_mount(sb, &cfg->mounts[i], err) < 0)
 			return -1;

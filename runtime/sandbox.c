@@ -157,6 +157,10 @@ int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, con
 		.set = &p->set, .svc = &p->svc, .platform = g->platform, .make_dev = 1,
 		.argv = sb->argv, .envp = sb->envp, .cwd = sb->cwd, .uid = sb->uid,
 		.gid = sb->gid, .strace = g->strace, .stdio = { -1, -1, -1 },
+		.groups = sb->groups, .ngroups = sb->ngroups, .umask = sb->umask,
+		.umask_set = sb->umask_set, .rlimits = sb->rlimits, .rlimit_count = sb->rlimit_count,
+		.hostname = sb->hostname, .domainname = sb->domainname,
+		.masked_paths = sb->masked_paths, .readonly_paths = sb->readonly_paths,
 	};
 	char data[16][64];
 	int mrc = rc == 0 ? make_mounts(sb, p->gofer_fds, &cfg, data) : 0;

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "kernel/process.h"
 #include "runsc.h"
 
 /* A host tree served to the sandbox. */
@@ -38,6 +39,15 @@ struct rt_sandbox {
 	char *const *envp;
 	const char *cwd;
 	uint32_t uid, gid;
+	const uint32_t *groups;		/* supplementary groups */
+	size_t ngroups;
+	uint32_t umask;
+	int umask_set;			/* else 022 */
+	struct kernel_rlimit rlimits[16];	/* over the defaults */
+	size_t rlimit_count;
+	const char *hostname, *domainname;	/* NULL: the Sentry's defaults */
+	char *const *masked_paths;	/* NULL-terminated or NULL */
+	char *const *readonly_paths;
 };
 
 /* A booted sandbox: its Gofers, plugins and Sentry (see sentry/boot.h). */

@@ -16,6 +16,7 @@
 #include "dev/dev.h"
 #include "fd/fdtable.h"
 #include "kernel/process.h"
+#include "sys/sys.h"
 #include "util/log.h"
 #include "vfs/vfs.h"
 
@@ -271,6 +272,10 @@ static int make_fs(const struct kernel_spawn *req, struct vfs_ctx **ret_ctx)
 		 * ones that matter to files; others start with none. */
 		.cap_effective = req->uid == 0 ? ~0ull : 0,
 	};
+	size_t n = req->ngroups < 32 ? req->ngroups : 32;
+	for (size_t i = 0; i < n; i++)
+		creds.groups[i] = req->groups[i];
+	creds.ngroups = (uint32_t)n;
 	struct vfs_ctx *ctx;
 	int rc = vfs_ctx_new(req->ns, &creds, &ctx);
 	if (rc < 0)
@@ -298,7 +303,14 @@ static int spawn_load(struct spawn_job *j, int stdio[3], struct vfs_ctx **ret_fs
 		vfs_ctx_free(fs);
 		return fail(j, rc, "task");
 	}
-	if ((rc = install_stdio(t, stdio)) < 0) {
+	for (size_t i = 0; rc == 0 && i < req->rlimit_count; i++) {
+		const struct kernel_rlimit *r = &req->rlimits[i];
+		if ((rc = sys_task_rlimit(t, r->resource, r->soft, r->hard)) < 0)
+			fail(j, rc, "rlimit %d", r->resource);
+	}
+	if (rc < 0) {
+		/* reported */
+	} else if ((rc = install_stdio(t, stdio)) < 0) {
 		fail(j, rc, "stdio");
 	} else {
 		char path[4096];

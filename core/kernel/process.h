@@ -20,13 +20,23 @@
 
 struct vfs_mntns;
 
+/* A resource limit a new process starts with. */
+struct kernel_rlimit {
+	int resource;		/* RLIMIT_* */
+	uint64_t soft, hard;
+};
+
 /* What a new process runs. */
 struct kernel_spawn {
 	char *const *argv;	/* argv[0] is looked up in PATH (from @envp) without a "/" */
 	char *const *envp;
 	const char *cwd;	/* absolute, NULL: "/" */
 	uint32_t uid, gid;	/* credentials; root gets every capability */
-	uint32_t umask;		/* 022 if 0 is not wanted: taken as given */
+	uint32_t umask;		/* taken as given (runc's default is 022) */
+	const uint32_t *groups;	/* supplementary groups, @ngroups of them (at most 32 kept) */
+	size_t ngroups;
+	const struct kernel_rlimit *rlimits;	/* over the defaults, @rlimit_count of them */
+	size_t rlimit_count;
 	int stdio[3];		/* host descriptors for 0, 1, 2 (taken on every path), or -1 */
 	struct vfs_mntns *ns;	/* the mount namespace it runs in (borrowed) */
 	int hold;		/* made and exec'd, but kept from running until kernel_release */

@@ -38,6 +38,9 @@ struct kernel {
 	struct kernel_exit *exits;			/* exit records, newest first */
 	int threads;					/* task threads not yet finished */
 	int init_exited;				/* PID 1 ended: the sandbox is over */
+	/* The UTS namespace's names (under lock); empty: "cvisor" and "(none)". */
+	char hostname[65];
+	char domainname[65];
 };
 
 /* Signals a task knows: 1..TASK_NSIG, as Linux's _NSIG on x86-64. */

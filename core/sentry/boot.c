@@ -198,6 +198,32 @@ static void close_stdio(const int stdio[3])
 			close(stdio[i]);
 }
 
+/* linux.maskedPaths and readonlyPaths over the finished tree. */
+static int mask_paths(const struct boot_config *cfg, const struct sentry_composition *c,
+		      struct vfs_ctx *ctx)
+{
+	int rc = 0;
+	for (char *const *p = cfg->masked_paths; rc == 0 && p && *p; p++) {
+		struct sentry_statx st;
+		if (vfs_statat(ctx, NULL, *p, 0, SENTRY_STATX_TYPE, &st) < 0)
+			continue;
+		if (S_ISDIR(st.mode))
+			rc = vfs_mount(ctx, fs_plugin(c, "memfs"), "tmpfs", *p, MS_RDONLY,
+				       "size=0");
+		else
+			rc = vfs_mount(ctx, NULL, "/dev/null", *p, MS_BIND, NULL);
+	}
+	for (char *const *p = cfg->readonly_paths; rc == 0 && p && *p; p++) {
+		struct sentry_statx st;
+		if (vfs_statat(ctx, NULL, *p, 0, SENTRY_STATX_TYPE, &st) < 0)
+			continue;
+		rc = vfs_mount(ctx, NULL, *p, *p, MS_BIND | MS_REC, NULL);
+		if (rc == 0)
+			rc = vfs_mount(ctx, NULL, NULL, *p, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+	}
+	return rc;
+}
+
 struct boot_sandbox {
 	struct kernel k;
 	struct vfs_ctx *ctx;	/* boot's own: the mounts were made through it */
@@ -226,6 +252,8 @@ static int make_tree(const struct boot_config *cfg, const struct sentry_composit
 		fail(msg, size, rc, "/dev");
 	if (rc == 0 && cfg->make_dev && (rc = make_proc(cfg, ctx)) < 0)
 		fail(msg, size, rc, "/proc");
+	if (rc == 0 && (rc = mask_paths(cfg, c, ctx)) < 0)
+		fail(msg, size, rc, "masked or read-only path");
 	if (rc == 0 && cfg->populate && (rc = cfg->populate(ctx, cfg->populate_arg)) < 0)
 		fail(msg, size, rc, "populate");
 	if (rc < 0) {
@@ -259,9 +287,16 @@ int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, cha
 				 .svc = cfg->svc };
 	kernel_init(&sb->k);
 	sys_set_strace(cfg->strace);
+	if (cfg->hostname)
+		snprintf(sb->k.hostname, sizeof(sb->k.hostname), "%s", cfg->hostname);
+	if (cfg->domainname)
+		snprintf(sb->k.domainname, sizeof(sb->k.domainname), "%s", cfg->domainname);
 	struct kernel_spawn init = {
 		.argv = cfg->argv, .envp = cfg->envp, .cwd = cfg->cwd, .uid = cfg->uid,
-		.gid = cfg->gid, .umask = sb->ctx->umask, .ns = sb->ctx->ns, .hold = 1,
+		.gid = cfg->gid, .umask = cfg->umask_set ? cfg->umask : 022, .ns = sb->ctx->ns,
+		.hold = 1,
+		.groups = cfg->groups, .ngroups = cfg->ngroups, .rlimits = cfg->rlimits,
+		.rlimit_count = cfg->rlimit_count,
 	};
 	memcpy(init.stdio, cfg->stdio, sizeof(init.stdio));
 	int pid;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/process.h"
 #include "plugin/plugin.h"
 #include "sentry/services.h"
 
@@ -39,6 +40,18 @@ struct boot_config {
 	char *const *envp;
 	const char *cwd;			/* working directory, NULL: "/" */
 	uint32_t uid, gid;			/* credentials of the process */
+	const uint32_t *groups;			/* its supplementary groups, @ngroups */
+	size_t ngroups;
+	uint32_t umask;				/* its umask, when @umask_set */
+	int umask_set;				/* else runc's default, 022 */
+	const struct kernel_rlimit *rlimits;	/* its limits over the defaults */
+	size_t rlimit_count;
+	const char *hostname, *domainname;	/* the UTS names, NULL: defaults */
+	/* Paths hidden (an empty read-only tmpfs over a directory, /dev/null over a file) and
+	 * paths made read-only, as config.json's linux.maskedPaths and readonlyPaths; missing
+	 * ones are skipped, as runc does. NULL-terminated, or NULL. */
+	char *const *masked_paths;
+	char *const *readonly_paths;
 	int stdio[3];				/* host descriptors for 0, 1, 2 (taken), or -1 */
 	int strace;				/* log every system call */
 	/* Optional: runs after the mounts, before exec, on the process's filesystem context

@@ -52,3 +52,8 @@ int64_t sys_dispatch(struct task *t, uint64_t nr, const uint64_t args[6]);
 
 /* Turns --strace on (0: off). */
 void sys_set_strace(int on);
+
+/* Sets a new task's limit @res (setrlimit's effects, RLIMIT_NOFILE's on the FD table), as the
+ * container's config gives it. Returns 0, -EINVAL (unknown resource, soft > hard), -EPERM
+ * (NOFILE past fs.nr_open). */
+int sys_task_rlimit(struct task *t, int res, uint64_t soft, uint64_t hard);

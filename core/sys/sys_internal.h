@@ -149,6 +149,8 @@ SYS_DECL(rt_sigsuspend);
 SYS_DECL(pause);
 SYS_DECL(execve);
 SYS_DECL(execveat);
+SYS_DECL(sethostname);
+SYS_DECL(setdomainname);
 SYS_DECL(sigaltstack);
 SYS_DECL(kill);
 SYS_DECL(tgkill);

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -84,13 +85,43 @@ int64_t sys_uname(struct task *t, const uint64_t a[6])
 	struct utsname u;
 	memset(&u, 0, sizeof(u));
 	strcpy(u.sysname, "Linux");
-	strcpy(u.nodename, "cvisor");
+	pthread_mutex_lock(&t->k->lock);
+	snprintf(u.nodename, sizeof(u.nodename), "%s", t->k->hostname[0] ? t->k->hostname : "cvisor");
+	snprintf(u.domainname, sizeof(u.domainname), "%s",
+		 t->k->domainname[0] ? t->k->domainname : "(none)");
+	pthread_mutex_unlock(&t->k->lock);
 	/* What programs compare against: a kernel recent enough for every call we offer. */
 	strcpy(u.release, "6.1.0");
 	strcpy(u.version, "#1 SMP cvisor");
 	strcpy(u.machine, "x86_64");
-	strcpy(u.domainname, "(none)");
 	return mm_copy_out(t->mm, a[0], &u, sizeof(u));
+}
+
+/* sethostname(2) and setdomainname(2): the sandbox's UTS names, CAP_SYS_ADMIN only. */
+static int64_t set_uts(struct task *t, char *dst, uint64_t addr, uint64_t len)
+{
+	char buf[65];
+	if ((int64_t)len < 0 || len > 64)
+		return -EINVAL;
+	if (!((t->fs->creds.cap_effective >> SENTRY_CAP_SYS_ADMIN) & 1))
+		return -EPERM;
+	if (len && mm_copy_in(t->mm, addr, buf, len) < 0)
+		return -EFAULT;
+	buf[len] = '\0';
+	pthread_mutex_lock(&t->k->lock);
+	memcpy(dst, buf, len + 1);
+	pthread_mutex_unlock(&t->k->lock);
+	return 0;
+}
+
+int64_t sys_sethostname(struct task *t, const uint64_t a[6])
+{
+	return set_uts(t, t->k->hostname, a[0], a[1]);
+}
+
+int64_t sys_setdomainname(struct task *t, const uint64_t a[6])
+{
+	return set_uts(t, t->k->domainname, a[0], a[1]);
 }
 
 /* Limits a new process starts with (Linux defaults, as a container sees them). */
@@ -129,6 +160,13 @@ static struct rlimit *task_rlimit(struct task *t, int res)
 	return &t->rlimits[res];
 }
 
+static void set_rlimit(struct task *t, int res, const struct rlimit *n)
+{
+	t->rlimits[res] = *n;
+	if (res == RLIMIT_NOFILE)
+		fdt_set_limit(t->fdt, n->rlim_cur ? (uint32_t)n->rlim_cur : 1);
+}
+
 /* getrlimit/setrlimit/prlimit64 on @t: @newl and @oldl are application addresses or 0. */
 static int64_t do_rlimit(struct task *t, int res, uint64_t newl, uint64_t oldl)
 {
@@ -149,12 +187,22 @@ static int64_t do_rlimit(struct task *t, int res, uint64_t newl, uint64_t oldl)
 			return -EPERM;
 	}
 	r = *cur;
-	if (newl) {
-		*cur = n;
-		if (res == RLIMIT_NOFILE)
-			fdt_set_limit(t->fdt, n.rlim_cur ? (uint32_t)n.rlim_cur : 1);
-	}
+	if (newl)
+		set_rlimit(t, res, &n);
 	return oldl ? mm_copy_out(t->mm, oldl, &r, sizeof(r)) : 0;
+}
+
+int sys_task_rlimit(struct task *t, int res, uint64_t soft, uint64_t hard)
+{
+	struct rlimit r;
+	if (default_rlimit(res, &r) < 0 || soft > hard)
+		return -EINVAL;
+	if (res == RLIMIT_NOFILE && hard > FDT_NR_OPEN)
+		return -EPERM;
+	struct rlimit n = { .rlim_cur = soft, .rlim_max = hard };
+	task_rlimit(t, res);
+	set_rlimit(t, res, &n);
+	return 0;
 }
 
 int64_t sys_prlimit64(struct task *t, const uint64_t a[6])

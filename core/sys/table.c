@@ -113,6 +113,8 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_getpid, getpid),
 	PART(SYS_exit, exit, "single-threaded: ends the task", SA_INT),
 	FULL(SYS_uname, uname, SA_PTR),
+	FULL(SYS_sethostname, sethostname, SA_PTR, SA_INT),
+	FULL(SYS_setdomainname, setdomainname, SA_PTR, SA_INT),
 	FULL(SYS_getuid, getuid),
 	FULL(SYS_getgid, getgid),
 	FULL(SYS_geteuid, geteuid),

@@ -7,6 +7,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 runsc=${RUNSC:-${abs_top_builddir:-$here/../..}/runtime/runsc}
+export CVISOR_PLUGIN_DIR=${CVISOR_PLUGIN_DIR:-$(dirname "$runsc")/../plugins.d}
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (ptrace, cgroups)"; exit 77; }
 [ -x /bin/busybox ] || { echo "SKIP: busybox-static missing"; exit 77; }
 
@@ -119,6 +120,23 @@ R delete --force c5
 check "delete --force of a running container" 0 $?
 [ -e "$root/c5" ] && bad "delete --force left state" || ok "delete --force cleans state"
 
+# --- what config.json says of the process and its tree ---
+edit_config() {
+	sed -i -e 's/"hostname": "cvisor"/"hostname": "lc-host"/' \
+		-e 's/"hard": 1024, "soft": 1024/"hard": 4096, "soft": 512/' \
+		-e 's|"maskedPaths": \[|"maskedPaths": [ "/etc/hello.txt",|' \
+		-e 's|"readonlyPaths": \[|"readonlyPaths": [ "/root",|' "$bundle/config.json"
+}
+bundle_for busybox hostname
+edit_config
+check "hostname" "lc-host" "$(R run --bundle "$bundle" c9 2>&1)"
+bundle_for sh -c 'ulimit -n; ulimit -Hn; umask; read l </etc/hello.txt; echo "[$l]"; echo x >/root/f'
+edit_config
+out=$(R run --bundle "$bundle" c9 2>&1)
+check "rlimits, umask, masked and read-only paths" \
+	"512|4096|0022|[]|sh: can't create /root/f: Read-only file system" \
+	"$(tr '\n' '|' <<<"$out" | sed 's/|$//')"
+
 # --- bad configs: one line, status 1, nothing left ---
 bad_config() { # bad_config NAME EXPECTED-SUBSTRING
 	out=$(R create --bundle "$bundle" bad 2>&1)
@@ -130,6 +148,7 @@ bad_config() { # bad_config NAME EXPECTED-SUBSTRING
 		bad "bad config $1: rc=$rc out=[$out] state=$(ls "$root")"
 	fi
 }
+bundle_for true
 cp "$bundle/config.json" "$tmp/good.json"
 echo '{"ociVersion": "1.1.0", "root": ' >"$bundle/config.json"
 bad_config "invalid JSON" "config.json"
