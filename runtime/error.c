@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "util/log.h"
 
 /* Used when even the error cannot be allocated; never freed. */
 static struct rt_error g_oom = { .status = ENOMEM, .msg = (char *)"out of memory" };
@@ -66,8 +67,12 @@ void rt_error_free(struct rt_error **err)
 
 int rt_error_report(struct rt_error **err)
 {
-	if (*err)
+	if (*err) {
 		fprintf(stderr, "runsc: %s\n", (*err)->msg);
+		/* Engines that pass --log read the error from there (containerd's shim does). */
+		if (log_has_file())
+			log_msg(SENTRY_LOG_ERR, NULL, "%s", (*err)->msg);
+	}
 	rt_error_free(err);
 	return 1;
 }

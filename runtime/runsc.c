@@ -228,7 +228,15 @@ int main(int argc, char **argv)
 	}
 	if (g.debug)
 		log_set_level(SENTRY_LOG_DEBUG);
-	if (g.debug_log && open_debug_log(g.debug_log, argv[cmd], &err) < 0)
+	if (g.log_format && strcmp(g.log_format, "text") && strcmp(g.log_format, "json")) {
+		rt_error_make(&err, 0, "invalid log format \"%s\": must be text or json", g.log_format);
+		return rt_error_report(&err);
+	}
+	log_set_json(g.log_format && !strcmp(g.log_format, "json"));
+	/* --log is runc's: the file gets the warnings and the error; --debug-log, when given too,
+	 * takes precedence, as it also gets the debug output. */
+	const char *logpath = g.debug_log ? g.debug_log : g.log;
+	if (logpath && open_debug_log(logpath, argv[cmd], &err) < 0)
 		return rt_error_report(&err);
 	/* Tests and in-tree use point at the build's plugins.d without repeating the flag. */
 	if (!g.plugin_dir)

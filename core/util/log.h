@@ -18,6 +18,13 @@ int log_get_level(void);
 /* Redirects output to @f (borrowed; must outlive logging). NULL restores stderr. */
 void log_set_file(FILE *f);
 
+/* Whether output goes to a file set by log_set_file. */
+int log_has_file(void);
+
+/* One JSON object per line ({"level":"error","msg":"...","time":"..."}, runc's --log-format
+ * json, which engines parse) instead of text. */
+void log_set_json(int on);
+
 /* Writes "cvisor: [prefix: ]message\n" when @level passes. */
 void log_msgv(int level, const char *prefix, const char *fmt, va_list ap);
 __attribute__((format(printf, 3, 4))) void log_msg(int level, const char *prefix, const char *fmt,

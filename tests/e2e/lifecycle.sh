@@ -190,6 +190,38 @@ R delete --force c8
 check "delete --force of a half-created container" 0 $?
 [ -e "$root/c8" ] && bad "half-created state left" || ok "half-created state removed"
 
+# a create killed mid-way: its sandbox dies with it, delete --force cleans what is left
+bundle_for sleep 1000
+"$runsc" --root "$root" create --bundle "$bundle" c10 &
+sleep 0.05
+kill -9 $! 2>/dev/null
+wait $! 2>/dev/null
+R delete --force c10
+check "delete --force after a killed create" 0 $?
+[ -e "$root/c10" ] && bad "killed create left state" || ok "killed create cleaned"
+[ -e /sys/fs/cgroup/memory/cvisor/c10 ] && bad "killed create left its cgroup" ||
+	ok "no cgroup left"
+
+# --- runsc run forwards the signals it gets to the container ---
+bundle_for sh -c 'trap "echo got-usr1; exit 9" USR1; echo ready; while :; do :; done'
+# Not through timeout(1), which would get the signal itself: a watchdog instead.
+"$runsc" --root "$root" run --bundle "$bundle" c11 >"$tmp/out" 2>&1 &
+runpid=$!
+(sleep 30; kill -9 $runpid 2>/dev/null) &
+watchdog=$!
+for _ in $(seq 100); do grep -q ready "$tmp/out" && break; sleep 0.05; done
+kill -USR1 $runpid
+wait $runpid
+rc=$?
+kill $watchdog 2>/dev/null
+check "run's exit status after a forwarded USR1" 9 $rc
+check "run's output after a forwarded USR1" "ready got-usr1" "$(tr '\n' ' ' <"$tmp/out" | sed 's/ $//')"
+
+# --- --log and --log-format json: the error as a JSON line, as containerd reads it ---
+R --log "$tmp/log.json" --log-format json state nope 2>/dev/null
+grep -q '^{"level":"error","msg":"container \\"nope\\" does not exist","time":"' "$tmp/log.json" &&
+	ok "--log-format json" || bad "--log: $(cat "$tmp/log.json")"
+
 left=$(pgrep -f "runsc.*$tmp" | grep -v "^$$\$" || true)
 [ -z "$left" ] && ok "no runsc process left" || bad "processes left: $(ps -o pid,args -p $left)"
 echo "$fails failed"
