@@ -122,7 +122,7 @@ static int64_t host_ioctl(struct sentry_file *file, struct sentry_task *task, ui
 	if (cmd == TIOCGPGRP || cmd == TIOCSPGRP) {
 		if (!isatty(host_fd(file)))
 			return -ENOTTY;
-		int pgrp = t->pgid ? t->pgid : t->tgid;
+		int pgrp = task_pgid(t);
 		if (cmd == TIOCGPGRP)
 			return mm_copy_out(t->mm, arg, &pgrp, sizeof(pgrp));
 		if (mm_copy_in(t->mm, arg, &u.i, sizeof(u.i)) < 0)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fd/fdtable.h"
+#include "kernel/process_internal.h"
 #include "kernel/task.h"
 #include "sentry/plugin.h"
 #include "loader/elf.h"
@@ -332,8 +333,10 @@ int task_exec_path(struct task *t, struct vfs_file *dirf, const char *path, int 
 		path = interp;
 		dirf = NULL;	/* the interpreter is found from the cwd or root */
 	}
-	if (rc == 0 && (rc = task_exec(t, f, execfn, cur, envp)) == 0)
+	if (rc == 0 && (rc = task_exec(t, f, execfn, cur, envp)) == 0) {
 		fdt_close_on_exec(t->fdt);
+		kernel_exec_done(t);
+	}
 	if (f)
 		vfs_file_put(f);
 	for (int i = 0; i < SCRIPT_DEPTH_MAX; i++)

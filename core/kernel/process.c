@@ -16,6 +16,7 @@
 #include "dev/dev.h"
 #include "fd/fdtable.h"
 #include "kernel/process.h"
+#include "kernel/process_internal.h"
 #include "sys/sys.h"
 #include "util/log.h"
 #include "vfs/vfs.h"
@@ -32,6 +33,7 @@ void kernel_init(struct kernel *k)
 	k->exits = NULL;
 	k->threads = 0;
 	k->init_exited = 0;
+	k->exit_wq = kwait_wq_new();
 }
 
 void kernel_destroy(struct kernel *k)
@@ -48,9 +50,10 @@ void kernel_destroy(struct kernel *k)
 	}
 	pthread_cond_destroy(&k->changed);
 	pthread_mutex_destroy(&k->lock);
+	kwait_wq_free(k->exit_wq);
 }
 
-static struct task *find_locked(struct kernel *k, int pid)
+struct task *kernel_find_locked(struct kernel *k, int pid)
 {
 	for (struct task *t = k->tasks; t; t = t->next)
 		if (t->tgid == pid)
@@ -61,7 +64,7 @@ static struct task *find_locked(struct kernel *k, int pid)
 /* Whether @sig sent to @t does nothing because @t is the sandbox's init (sig_task_ignored
  * for SIGNAL_UNKILLABLE): without a handler, only SIGKILL and SIGSTOP from outside reach it,
  * and nothing from inside. */
-static int init_ignores(const struct task *t, int sig, int outside)
+int kernel_init_ignores(const struct task *t, int sig, int outside)
 {
 	if (t->tgid != 1)
 		return 0;
@@ -81,7 +84,7 @@ int kernel_signal(struct kernel *k, int pid, int sig, int outside, int sender, u
 		if (pid != -1 && t->tgid != pid)
 			continue;
 		found = 1;
-		if (sig == 0 || init_ignores(t, sig, outside))
+		if (sig == 0 || kernel_init_ignores(t, sig, outside))
 			continue;
 		task_send_signal(t, sig, SI_USER, outside ? 0 : sender, uid);
 		if (sig == SIGKILL && t->held) {
@@ -96,7 +99,7 @@ int kernel_signal(struct kernel *k, int pid, int sig, int outside, int sender, u
 int kernel_release(struct kernel *k, int pid)
 {
 	pthread_mutex_lock(&k->lock);
-	struct task *t = find_locked(k, pid);
+	struct task *t = kernel_find_locked(k, pid);
 	if (t) {
 		t->held = 0;
 		pthread_cond_broadcast(&k->changed);
@@ -124,7 +127,7 @@ int kernel_wait(struct kernel *k, int pid, int *ret_status)
 			rc = 0;
 			break;
 		}
-		if (!find_locked(k, pid))
+		if (!kernel_find_locked(k, pid))
 			break;
 		pthread_cond_wait(&k->changed, &k->lock);
 	}
@@ -340,7 +343,15 @@ static void spawn_report(struct spawn_job *j, int rc, int pid)
 	pthread_mutex_unlock(&j->lock);
 }
 
-/* The task has ended: its exit record, and with PID 1 the end of every other process. */
+/* Whether the parent asked for no zombies: SIGCHLD ignored or SA_NOCLDWAIT. */
+static int parent_reaps_nothing(const struct task *p)
+{
+	const struct task_sigaction *a = &p->sigactions[SIGCHLD - 1];
+	return a->handler == (uint64_t)SIG_IGN || (a->flags & SA_NOCLDWAIT);
+}
+
+/* The task has ended: its zombie (or exit record), SIGCHLD to its parent, its children to
+ * init, and with PID 1 the end of every other process. */
 static void task_gone(struct kernel *k, struct task *t, int status)
 {
 	struct kernel_exit *e = malloc(sizeof(*e));
@@ -350,11 +361,41 @@ static void task_gone(struct kernel *k, struct task *t, int status)
 			*p = t->next;
 			break;
 		}
-	if (e) {
-		*e = (struct kernel_exit){ .next = k->exits, .pid = t->tgid, .status = status };
+	struct task *parent = t->ppid ? kernel_find_locked(k, t->ppid) : NULL;
+	int keep = !parent || !parent_reaps_nothing(parent);
+	if (e && keep) {
+		*e = (struct kernel_exit){ .next = k->exits, .pid = t->tgid, .ppid = parent ? t->ppid : 0,
+					   .pgid = task_pgid(t),
+					   .uid = t->fs->creds.uid, .status = status };
 		k->exits = e;
 	} else {
-		log_msg(SENTRY_LOG_ERR, "process", "pid %d: exit record lost (ENOMEM)", t->tgid);
+		free(e);
+		if (keep)
+			log_msg(SENTRY_LOG_ERR, "process", "pid %d: exit record lost (ENOMEM)",
+				t->tgid);
+	}
+	if (parent && t->exit_signal) {
+		int sig = status & 0x7f;
+		struct task_siginfo si = { .code = sig ? CLD_KILLED : CLD_EXITED, .pid = t->tgid,
+					   .uid = t->fs->creds.uid,
+					   .status = sig ? sig : (status >> 8) & 0xff };
+		task_send_siginfo(parent, t->exit_signal, &si);
+	}
+	/* Orphans go to init, which reaps them (or they vanish when init wants no zombies). */
+	struct task *init = kernel_find_locked(k, 1);
+	for (struct task *o = k->tasks; o; o = o->next)
+		if (o->ppid == t->tgid)
+			o->ppid = 1;
+	for (struct kernel_exit **p = &k->exits; *p;) {
+		struct kernel_exit *z = *p;
+		if (z->ppid == t->tgid && t->tgid != 1 && init && !parent_reaps_nothing(init)) {
+			z->ppid = 1;
+		} else if (z->ppid == t->tgid) {
+			*p = z->next;
+			free(z);
+			continue;
+		}
+		p = &z->next;
 	}
 	if (t->tgid == 1) {
 		k->init_exited = 1;
@@ -363,6 +404,24 @@ static void task_gone(struct kernel *k, struct task *t, int status)
 			o->held = 0;
 		}
 	}
+	pthread_cond_broadcast(&k->changed);
+	pthread_mutex_unlock(&k->lock);
+	if (k->exit_wq)
+		kwait_wq_notify(k->exit_wq, ~0u);
+}
+
+void kernel_task_thread_end(struct kernel *k, struct task *t, struct vfs_ctx *fs)
+{
+	pthread_mutex_lock(&k->lock);
+	while (t->held)
+		pthread_cond_wait(&k->changed, &k->lock);
+	pthread_mutex_unlock(&k->lock);
+	int status = task_run(t);
+	task_gone(k, t, status);
+	task_free(t);
+	vfs_ctx_free(fs);
+	pthread_mutex_lock(&k->lock);
+	k->threads--;
 	pthread_cond_broadcast(&k->changed);
 	pthread_mutex_unlock(&k->lock);
 }
@@ -396,14 +455,8 @@ static void *spawn_main(void *arg)
 	}
 	spawn_report(j, rc, rc == 0 ? t->tgid : 0);	/* j is gone after this */
 	if (rc == 0) {
-		pthread_mutex_lock(&k->lock);
-		while (t->held)
-			pthread_cond_wait(&k->changed, &k->lock);
-		pthread_mutex_unlock(&k->lock);
-		int status = task_run(t);
-		task_gone(k, t, status);
-		task_free(t);
-		vfs_ctx_free(fs);
+		kernel_task_thread_end(k, t, fs);
+		return NULL;
 	}
 	pthread_mutex_lock(&k->lock);
 	k->threads--;

@@ -42,10 +42,14 @@ struct kernel_spawn {
 	int hold;		/* made and exec'd, but kept from running until kernel_release */
 };
 
-/* An exit record: how a spawned process ended, kept for kernel_wait. */
+/* An exit record: how a process ended. A spawned one's is kept for kernel_wait; a forked
+ * one's is its zombie, until its parent reaps it with wait4/waitid. */
 struct kernel_exit {
 	struct kernel_exit *next;
 	int pid;
+	int ppid;		/* the parent that may reap it; 0: spawned from outside */
+	int pgid;		/* its process group, for wait4(-pgid) */
+	uint32_t uid;
 	int status;		/* wait(2) status */
 };
 
@@ -83,3 +87,45 @@ int kernel_wait(struct kernel *k, int pid, int *ret_status);
  * back into the kernel); stops at a non-zero return and returns it. */
 int kernel_list(struct kernel *k, int (*cb)(const struct kernel_proc_info *p, void *arg),
 		void *arg);
+
+/* ---- inside the sandbox (kernel/fork.c) ---- */
+
+/* What clone(2) asks for a new process. */
+struct kernel_clone {
+	uint64_t flags;		/* CLONE_*; the low byte is the exit signal */
+	uint64_t stack;		/* the child's stack pointer, 0: the parent's */
+	uint64_t parent_tid;	/* CLONE_PARENT_SETTID: where the parent gets the child's PID */
+	uint64_t child_tid;	/* CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID address */
+	uint64_t tls;		/* CLONE_SETTLS: the child's fs base */
+};
+
+/* fork(2), vfork(2) and clone(2) of a process (no CLONE_THREAD yet): returns the child's PID
+ * or -EINVAL (flags), -EAGAIN, -ENOMEM; with CLONE_VFORK after the child exec'd or exited. */
+int64_t kernel_clone(struct task *parent, const struct kernel_clone *c);
+
+/* What wait4/waitid found. */
+struct kernel_waited {
+	int pid;		/* 0: nothing yet (WNOHANG) */
+	int status;		/* wait(2) status */
+	uint32_t uid;
+};
+
+/* waitid's idtypes as wait4's pid argument maps onto them. */
+enum { KWAIT_ALL, KWAIT_PID, KWAIT_PGID };
+
+/* Waits for a child of @t matching (@idtype, @id) to have exited (WEXITED) and reaps it
+ * unless WNOWAIT. @options: WNOHANG, WNOWAIT (the caller checked the rest). Returns 0 with
+ * *@res, -ECHILD (no such child), -EINTR. */
+int kernel_wait_child(struct task *t, int idtype, int id, int options, struct kernel_waited *res);
+
+/* kill(2) from @t: @pid > 0 one process, 0 @t's group, -1 every process but init and @t, < -1
+ * group -@pid. Signals every match but @t itself; *@ret_self says whether @t matched (the
+ * caller raises its own). Returns 0, -ESRCH (no match), -EINVAL. */
+int kernel_kill(struct task *t, int pid, int sig, int *ret_self);
+
+/* setpgid(2) of @pid (0: @t) into group @pgid (0: its PID); getpgid/getsid of @pid (0: @t).
+ * Linux's rules: ESRCH (not @t or its child), EPERM (session leader, other session, no such
+ * group), EACCES (a child that has exec'd), EINVAL. */
+int kernel_setpgid(struct task *t, int pid, int pgid);
+int kernel_getpgid(struct task *t, int pid);
+int kernel_getsid(struct task *t, int pid);

@@ -48,6 +48,7 @@ struct k_siginfo {
 	union {
 		struct { int32_t pid; uint32_t uid; } kill;
 		struct { uint64_t addr; } fault;
+		struct { int32_t pid; uint32_t uid; int32_t status; int64_t utime, stime; } chld;
 		char raw[112];
 	} u;
 };
@@ -116,7 +117,11 @@ static int setup_frame(struct task *t, int sig, const struct task_sigaction *act
 	f.info.code = si->code;
 	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP)
 		f.info.u.fault.addr = si->addr;
-	else {
+	else if (sig == SIGCHLD && si->code > 0) {
+		f.info.u.chld.pid = si->pid;
+		f.info.u.chld.uid = si->uid;
+		f.info.u.chld.status = si->status;
+	} else {
 		f.info.u.kill.pid = si->pid;
 		f.info.u.kill.uid = si->uid;
 	}
@@ -157,13 +162,18 @@ static int setup_frame(struct task *t, int sig, const struct task_sigaction *act
 
 void task_send_signal(struct task *t, int sig, int code, int pid, uint32_t uid)
 {
+	const struct task_siginfo si = { .code = code, .pid = pid, .uid = uid };
+	task_send_siginfo(t, sig, &si);
+}
+
+void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si)
+{
 	if (sig < 1 || sig > TASK_NSIG)
 		return;
 	struct kwait *w = &t->wait;
 	pthread_mutex_lock(&w->lock);
 	if (!(t->sig_incoming & SIGBIT(sig)))
-		t->incoming_info[sig - 1] = (struct task_siginfo){ .code = code, .pid = pid,
-								    .uid = uid };
+		t->incoming_info[sig - 1] = *si;
 	t->sig_incoming |= SIGBIT(sig);
 	pthread_mutex_unlock(&w->lock);
 	/* The mask is the task's; a stale read only delays delivery to the task's next return
@@ -182,7 +192,9 @@ void task_take_signals(struct task *t)
 	for (uint64_t in = t->sig_incoming; in; in &= in - 1) {
 		int sig = __builtin_ctzll(in) + 1;
 		const struct task_siginfo *si = &t->incoming_info[sig - 1];
-		task_queue_signal(t, sig, si->code, 0, si->pid, si->uid);
+		if (!(t->sigpending & SIGBIT(sig)))
+			t->siginfo[sig - 1] = *si;
+		t->sigpending |= SIGBIT(sig);
 	}
 	t->sig_incoming = 0;
 	pthread_mutex_unlock(&w->lock);

@@ -90,6 +90,59 @@ int task_new(struct kernel *k, struct vfs_ctx *fs, struct task **ret_task)
 	return 0;
 }
 
+static char *dup_bytes(const char *p, size_t n)
+{
+	char *c = p ? malloc(n ? n : 1) : NULL;
+	if (c)
+		memcpy(c, p, n);
+	return c;
+}
+
+int task_fork(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt, struct mm *mm,
+	      struct task **ret_task)
+{
+	struct kernel *k = parent->k;
+	struct task *t = NULL;
+	struct sentry_as *as = NULL;
+	int rc = task_new(k, fs, &t);
+	if (rc < 0) {
+		fdt_free(fdt);
+		mm_free(mm);
+		return rc;
+	}
+	fdt_free(t->fdt);
+	t->fdt = fdt;
+	fdt_set_owner(fdt, (uint64_t)t->tgid);
+	if ((rc = k->platform->as_new(k->platform_state, &as)) < 0) {
+		task_free(t);
+		mm_free(mm);
+		return rc;
+	}
+	mm_set_as(mm, as);
+	t->mm = mm;
+	/* Registers and FPU as the parent's at the system call; the caller sets the child's
+	 * return value and whatever clone changes. */
+	t->cpu.regs = parent->cpu.regs;
+	memcpy(t->cpu.fpu, parent->cpu.fpu, t->cpu.fpu_size < parent->cpu.fpu_size
+						    ? t->cpu.fpu_size : parent->cpu.fpu_size);
+	t->cpu.fpu_dirty = 1;
+	memcpy(t->sigactions, parent->sigactions, sizeof(t->sigactions));
+	t->sigmask = parent->sigmask;
+	t->altstack = parent->altstack;
+	t->xcreds = parent->xcreds;
+	t->pgid = task_pgid(parent);
+	t->sid = task_sid(parent);
+	memcpy(t->comm, parent->comm, sizeof(t->comm));
+	memcpy(t->rlimits, parent->rlimits, sizeof(t->rlimits));
+	t->rlimits_set = parent->rlimits_set;
+	t->ppid = parent->tgid;
+	t->exe_path = parent->exe_path ? strdup(parent->exe_path) : NULL;
+	t->cmdline = dup_bytes(parent->cmdline, parent->cmdline_len);
+	t->cmdline_len = t->cmdline ? parent->cmdline_len : 0;
+	*ret_task = t;
+	return 0;
+}
+
 static __thread struct task *g_current;
 
 struct task *task_current(void)

@@ -38,6 +38,7 @@ struct kernel {
 	struct kernel_exit *exits;			/* exit records, newest first */
 	int threads;					/* task threads not yet finished */
 	int init_exited;				/* PID 1 ended: the sandbox is over */
+	struct sentry_waitq *exit_wq;			/* notified when a process exits or execs */
 	/* The UTS namespace's names (under lock); empty: "cvisor" and "(none)". */
 	char hostname[65];
 	char domainname[65];
@@ -59,8 +60,9 @@ struct task_sigaction {
 struct task_siginfo {
 	int code;		/* si_code: SI_USER, SI_TKILL, SEGV_MAPERR... */
 	uint64_t addr;		/* si_addr of a fault */
-	int pid;		/* sender, for kill(2) */
+	int pid;		/* sender, for kill(2); the child, for SIGCHLD */
 	uint32_t uid;
+	int status;		/* SIGCHLD: the exit code or signal (si_status) */
 };
 
 /* The alternate signal stack of sigaltstack(2); size 0: none (reported as SS_DISABLE). */
@@ -85,6 +87,10 @@ struct kernel_exit;
 struct task {
 	struct kernel *k;
 	struct task *next;		/* in kernel.tasks */
+	int ppid;			/* parent process; 0: started from outside the sandbox */
+	int exit_signal;		/* sent to the parent at exit (clone's CSIGNAL; 0: none) */
+	int vfork_pending;		/* a vfork child that has not yet exec'd or exited */
+	int did_exec;			/* has exec'd since fork (setpgid's EACCES) */
 	int held;			/* spawned but kept from running until released */
 	int64_t start_ns;		/* CLOCK_REALTIME at creation (ps) */
 	int tid;			/* thread ID; the first task is 1, PID 1 of the sandbox */
@@ -133,6 +139,12 @@ struct task {
 int task_new(struct kernel *k, struct vfs_ctx *fs, struct task **ret_task);
 void task_free(struct task *t);
 
+/* fork(2)'s child of @parent, made on the thread that will run it: the copies @fs, @fdt and
+ * @mm (taken, also on failure) and a copy of the parent's registers, FPU, signal dispositions
+ * and mask, limits, identity and process group. Returns 0, -ENOMEM or the platform's -errno. */
+int task_fork(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt, struct mm *mm,
+	      struct task **ret_task);
+
 /* execve(2) of @file (an open executable, borrowed) with @argv/@envp: replaces the mm with a
  * new one holding the ELF image and its initial stack, and sets the registers. @execfn is the
  * path shown as AT_EXECFN. Returns 0, -ENOEXEC, -E2BIG, -ENOMEM, -EACCES, -EIO. */
@@ -166,6 +178,17 @@ void task_exit(struct task *t, int status);
 /* The task the calling Sentry thread runs, or NULL outside task_run (for /proc/self). */
 struct task *task_current(void);
 
+/* The task's process group and session (0 in the fields: its own PID). */
+static inline int task_pgid(const struct task *t)
+{
+	return t->pgid ? t->pgid : t->tgid;
+}
+
+static inline int task_sid(const struct task *t)
+{
+	return t->sid ? t->sid : t->tgid;
+}
+
 /* Bit of signal @s in a mask (bit n-1 is signal n), and the signals nothing may catch or
  * block. */
 #define SIGBIT(s) (1ull << ((s) - 1))
@@ -180,6 +203,8 @@ void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid
  * kicked out of the application or of a blocking wait unless the signal is blocked. The caller
  * keeps @t alive (kernel.lock held, see kernel/process.h). */
 void task_send_signal(struct task *t, int sig, int code, int pid, uint32_t uid);
+/* The same with a whole siginfo (SIGCHLD's status). */
+void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si);
 /* The task's own thread: moves signals sent by others into its pending set. */
 void task_take_signals(struct task *t);
 /* Before returning to the application: the first pending unblocked signal gets its action,

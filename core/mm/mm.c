@@ -254,6 +254,52 @@ void mm_free(struct mm *mm)
 	free(mm);
 }
 
+int mm_fork(struct mm *src, struct mm **ret_mm)
+{
+	struct mm *mm;
+	int rc = mm_new(NULL, src->as_ops, src->as_ops_size, src->min_addr, src->max_addr, &mm);
+	if (rc < 0)
+		return rc;
+	pthread_rwlock_rdlock(&src->lock);
+	mm->brk_start = src->brk_start;
+	mm->brk = src->brk;
+	mm->mmap_base = src->mmap_base;
+	rc = vma_reserve(mm, src->vma_count);
+	for (size_t i = 0; rc == 0 && i < src->vma_count; i++) {
+		struct vma v = src->vmas[i];
+		if (v.src)
+			v.src->get(v.file);
+		mm->vmas[mm->vma_count++] = v;
+	}
+	pthread_mutex_lock(&src->pages_lock);
+	for (size_t i = 0; rc == 0 && i < src->page_cap; i++) {
+		const struct mm_page *sp = &src->pages[i];
+		if (sp->addr == PAGE_EMPTY || sp->addr == PAGE_DELETED)
+			continue;
+		/* The child's own copy of every private page, taken now (no copy-on-write yet);
+		 * shared file pages stay the file's. Nothing is mapped in the child's address
+		 * space until it faults. */
+		struct mm_page np = { .addr = sp->addr, .mf_off = sp->mf_off, .owned = sp->owned };
+		if (sp->owned && (rc = mf_alloc(MM_PAGE_SIZE, &np.mf_off)) == 0)
+			memcpy(mf_ptr(np.mf_off), mf_ptr(sp->mf_off), MM_PAGE_SIZE);
+		if (rc == 0 && (rc = page_insert(mm, &np)) < 0 && np.owned)
+			mf_free(np.mf_off, MM_PAGE_SIZE);
+	}
+	pthread_mutex_unlock(&src->pages_lock);
+	pthread_rwlock_unlock(&src->lock);
+	if (rc < 0) {
+		mm_free(mm);
+		return rc;
+	}
+	*ret_mm = mm;
+	return 0;
+}
+
+void mm_set_as(struct mm *mm, struct sentry_as *as)
+{
+	mm->as = as;
+}
+
 /* --- mmap, munmap, mprotect, brk --- */
 
 /* Whether [start, end) is free of VMAs. */

@@ -85,6 +85,14 @@ int mm_new(struct sentry_as *as, const struct sentry_as_ops *as_ops, size_t as_o
 	   uint64_t min_addr, uint64_t max_addr, struct mm **ret_mm);
 void mm_free(struct mm *mm);
 
+/* fork(2)'s copy of @src: the same VMAs (file references taken) and a private copy of each
+ * populated private page, over no address space yet (mm_set_as gives it one, on the thread
+ * that will run it). Shared anonymous memory is copied too: it is not shared across fork yet.
+ * Returns 0, -ENOMEM. */
+int mm_fork(struct mm *src, struct mm **ret_mm);
+/* Gives a forked mm its platform address space (taken: released with the mm). */
+void mm_set_as(struct mm *mm, struct sentry_as *as);
+
 /* mmap(2) flags understood here: MAP_SHARED/MAP_PRIVATE, MAP_FIXED, MAP_FIXED_NOREPLACE,
  * MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_NORESERVE, MAP_POPULATE (ignored: faults populate).
  * For a file mapping @src/@file/@off describe the source; the caller checked the file's open

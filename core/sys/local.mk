@@ -8,6 +8,7 @@ core_libsentry_core_la_SOURCES += \
 	core/sys/sys_cred.c \
 	core/sys/sys_exec.c \
 	core/sys/sys_fd.c \
+	core/sys/sys_fork.c \
 	core/sys/sys_file.c \
 	core/sys/sys_futex.c \
 	core/sys/sys_info.c \

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/process.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
@@ -252,56 +253,32 @@ int64_t sys_setgroups(struct task *t, const uint64_t a[6])
 
 /* --- process groups and sessions: one process, which starts as the leader of both --- */
 
-static int pgid_of(const struct task *t)
-{
-	return t->pgid ? t->pgid : t->tgid;
-}
-
-static int sid_of(const struct task *t)
-{
-	return t->sid ? t->sid : t->tgid;
-}
-
 int64_t sys_getpgrp(struct task *t, const uint64_t a[6])
 {
-	return pgid_of(t);
+	return task_pgid(t);
 }
 
 int64_t sys_getpgid(struct task *t, const uint64_t a[6])
 {
-	int pid = (int)a[0];
-	return pid == 0 || pid == t->tgid ? pgid_of(t) : -ESRCH;
+	return kernel_getpgid(t, (int)a[0]);
 }
 
 int64_t sys_getsid(struct task *t, const uint64_t a[6])
 {
-	int pid = (int)a[0];
-	return pid == 0 || pid == t->tgid ? sid_of(t) : -ESRCH;
+	return kernel_getsid(t, (int)a[0]);
 }
 
-/* setpgid(2): EINVAL for a negative group, ESRCH for another process, EPERM for a session
- * leader or a group that does not exist in the session (the only one is the task's own). */
+/* setpgid(2): EINVAL for a negative group, ESRCH for a process that is neither the caller nor
+ * its child, EACCES for a child that has exec'd, EPERM for a session leader, another session
+ * or a group that does not exist in the caller's session. */
 int64_t sys_setpgid(struct task *t, const uint64_t a[6])
 {
-	int pid = (int)a[0], pgid = (int)a[1];
-	if (pgid < 0)
-		return -EINVAL;
-	if (pid != 0 && pid != t->tgid)
-		return -ESRCH;
-	if (pgid == 0)
-		pgid = t->tgid;
-	if (sid_of(t) == t->tgid)
-		return -EPERM;
-	if (pgid != t->tgid && pgid != pgid_of(t))
-		return -EPERM;
-	t->pgid = pgid;
-	return 0;
+	return kernel_setpgid(t, (int)a[0], (int)a[1]);
 }
 
-/* setsid(2): EPERM when a process group with the caller's ID exists: it leads one. */
 int64_t sys_setsid(struct task *t, const uint64_t a[6])
 {
-	if (pgid_of(t) == t->tgid)
+	if (task_pgid(t) == t->tgid)
 		return -EPERM;
 	t->sid = t->pgid = t->tgid;
 	return t->tgid;

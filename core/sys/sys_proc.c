@@ -40,8 +40,9 @@ int64_t sys_gettid(struct task *t, const uint64_t a[6])
 
 int64_t sys_getppid(struct task *t, const uint64_t a[6])
 {
-	/* The sandbox's init has no parent inside its PID namespace. */
-	return 0;
+	/* The sandbox's init, and processes started by runsc exec, have no parent inside the
+	 * PID namespace. */
+	return t->ppid;
 }
 
 int64_t sys_getuid(struct task *t, const uint64_t a[6])

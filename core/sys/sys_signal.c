@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "kernel/process.h"
 #include "kernel/task.h"
 #include "vfs/vfs.h"
 #include "mm/mm.h"
@@ -193,13 +194,13 @@ static int64_t send(struct task *t, int sig)
 int64_t sys_kill(struct task *t, const uint64_t a[6])
 {
 	int pid = (int)a[0], sig = (int)a[1];
-	int pgid = t->pgid ? t->pgid : t->tgid;
-	/* kill(2): pid 0 is the caller's group, -1 every process but the caller (none here). */
-	if (pid == INT_MIN || pid == -1)
+	if (pid == INT_MIN)
 		return -ESRCH;
-	if (pid > 0 ? pid != t->tgid : (pid < 0 && -pid != pgid))
-		return -ESRCH;
-	return send(t, sig);
+	int self = 0;
+	int64_t rc = pid == t->tgid ? (self = 1, 0) : kernel_kill(t, pid, sig, &self);
+	if (rc == 0 && self)
+		return send(t, sig);
+	return rc;
 }
 
 int64_t sys_tgkill(struct task *t, const uint64_t a[6])

@@ -123,6 +123,13 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_gettid, gettid),
 	FULL(SYS_set_tid_address, set_tid_address, SA_PTR),
 	PART(SYS_exit_group, exit_group, "single-threaded", SA_INT),
+	/* sys_fork.c */
+	PART(SYS_fork, fork, "memory copied at fork", ),
+	PART(SYS_vfork, vfork, "the child runs on a copy", ),
+	PART(SYS_clone, clone, "processes only (no CLONE_THREAD yet)", SA_HEX, SA_PTR, SA_PTR,
+	     SA_PTR, SA_PTR),
+	PART(SYS_wait4, wait4, "exits only (no stops)", SA_INT, SA_PTR, SA_HEX, SA_PTR),
+	PART(SYS_waitid, waitid, "exits only (no stops)", SA_INT, SA_INT, SA_PTR, SA_HEX, SA_PTR),
 	/* sys_exec.c */
 	PART(SYS_execve, execve, "single-threaded processes", SA_PATH, SA_PTR, SA_PTR),
 	PART(SYS_execveat, execveat, "single-threaded processes", SA_FD, SA_PATH, SA_PTR, SA_PTR,
@@ -163,7 +170,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_rt_sigsuspend, rt_sigsuspend, "no stop signals", SA_PTR, SA_INT),
 	PART(SYS_pause, pause, "no stop signals", ),
 	FULL(SYS_sigaltstack, sigaltstack, SA_PTR, SA_PTR),
-	PART(SYS_kill, kill, "one process; default actions only", SA_INT, SA_INT),
+	FULL(SYS_kill, kill, SA_INT, SA_INT),
 	PART(SYS_tgkill, tgkill, "one thread; default actions only", SA_INT, SA_INT, SA_INT),
 	PART(SYS_tkill, tkill, "one thread; default actions only", SA_INT, SA_INT),
 	/* sys_cred.c */
@@ -180,9 +187,9 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_getgroups, getgroups, "at most 32 groups", SA_INT, SA_PTR),
 	PART(SYS_setgroups, setgroups, "at most 32 groups (ENOMEM beyond)", SA_INT, SA_PTR),
 	FULL(SYS_getpgrp, getpgrp),
-	PART(SYS_getpgid, getpgid, "one process", SA_INT),
-	PART(SYS_setpgid, setpgid, "one process", SA_INT, SA_INT),
-	PART(SYS_getsid, getsid, "one process", SA_INT),
+	FULL(SYS_getpgid, getpgid, SA_INT),
+	FULL(SYS_setpgid, setpgid, SA_INT, SA_INT),
+	FULL(SYS_getsid, getsid, SA_INT),
 	PART(SYS_setsid, setsid, "one process"),
 	/* sys_futex.c */
 	PART(SYS_futex, futex, "one thread: WAIT/WAKE and their BITSET forms", SA_PTR, SA_INT,

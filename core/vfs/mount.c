@@ -303,6 +303,23 @@ int vfs_ctx_new(struct vfs_mntns *ns, const struct sentry_creds *creds, struct v
 	return 0;
 }
 
+int vfs_ctx_copy(const struct vfs_ctx *src, struct vfs_ctx **ret_ctx)
+{
+	struct vfs_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->creds = src->creds;
+	ctx->umask = src->umask;
+	vfs_mntns_get(src->ns);
+	ctx->ns = src->ns;
+	ctx->root = src->root;
+	vfs_path_get(&ctx->root);
+	ctx->cwd = src->cwd;
+	vfs_path_get(&ctx->cwd);
+	*ret_ctx = ctx;
+	return 0;
+}
+
 void vfs_ctx_free(struct vfs_ctx *ctx)
 {
 	if (!ctx)

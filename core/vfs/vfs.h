@@ -151,6 +151,8 @@ void vfs_path_put(struct vfs_path *p);
 
 /* A context rooted (root and cwd) at the root of @ns, with @creds and umask 022. */
 int vfs_ctx_new(struct vfs_mntns *ns, const struct sentry_creds *creds, struct vfs_ctx **ret_ctx);
+/* fork(2)'s copy of @src: the same namespace, root, cwd, creds and umask. */
+int vfs_ctx_copy(const struct vfs_ctx *src, struct vfs_ctx **ret_ctx);
 void vfs_ctx_free(struct vfs_ctx *ctx);
 
 /* mount(2) of a new instance of plugin @p (NULL with MS_BIND) at @target. @flags: MS_RDONLY,

@@ -1,0 +1,358 @@
+/*
+ * core/kernel/fork.c: processes made inside the sandbox: clone/fork/vfork, waiting for
+ * children, kill(2) across processes, process groups (see process.h).
+ *
+ * A child process gets copies of its parent's memory (mm_fork: every private page copied at
+ * fork, no copy-on-write yet), descriptor table and filesystem context, made on the parent's
+ * thread while it is stopped in the system call, then its own Sentry thread, which creates the
+ * platform context and address space there (the ptrace platform binds them to their thread).
+ * A vfork parent sleeps until the child execs or exits. Threads (CLONE_THREAD) come with the
+ * platform's stub threads; until then pthread_create gets EAGAIN.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "fd/fdtable.h"
+#include "kernel/process_internal.h"
+#include "kernel/wait.h"
+#include "mm/mm.h"
+#include "util/log.h"
+#include "vfs/vfs.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x1000
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x80
+#endif
+
+#define CLONE_NAMESPACES (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
+			  CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+#define CLONE_KNOWN (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PIDFD | \
+		     CLONE_PTRACE | CLONE_VFORK | CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | \
+		     CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | \
+		     CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO | CLONE_NAMESPACES)
+
+/* clone(2)'s checks, in Linux's order (copy_process), then what the Sentry cannot do yet. */
+static int clone_check(uint64_t f)
+{
+	if (f & ~(uint64_t)CLONE_KNOWN)
+		return -EINVAL;
+	if ((f & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
+	    (f & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+		return -EINVAL;
+	if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((f & CLONE_SIGHAND) && !(f & CLONE_VM))
+		return -EINVAL;
+	if ((f & CLONE_PIDFD) && (f & CLONE_DETACHED))
+		return -EINVAL;
+	if (f & CLONE_NAMESPACES)
+		return -EPERM;	/* the sandbox's namespaces are all it gets */
+	/* Shared memory, descriptor tables or filesystem contexts between tasks need the
+	 * platform's stub threads (#7): a vfork child alone may run on a copy, since its parent
+	 * waits for it. */
+	if ((f & CLONE_THREAD) || ((f & CLONE_VM) && !(f & CLONE_VFORK)) ||
+	    (f & (CLONE_FILES | CLONE_FS | CLONE_SIGHAND | CLONE_PIDFD | CLONE_PARENT)))
+		return -EAGAIN;
+	return 0;
+}
+
+struct fork_job {
+	struct task *parent;
+	const struct kernel_clone *c;
+	struct vfs_ctx *fs;
+	struct fdt *fdt;
+	struct mm *mm;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done, rc, pid;
+};
+
+static void fork_report(struct fork_job *j, int rc, int pid)
+{
+	pthread_mutex_lock(&j->lock);
+	j->rc = rc;
+	j->pid = pid;
+	j->done = 1;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* The child's registers: clone returns 0 in it, on its own stack and TLS when given. */
+static void child_setup(struct task *t, const struct kernel_clone *c)
+{
+	t->cpu.regs.rax = 0;
+	if (c->stack)
+		t->cpu.regs.rsp = c->stack;
+	if (c->flags & CLONE_SETTLS)
+		t->cpu.regs.fs_base = c->tls;
+	t->exit_signal = (int)(c->flags & CSIGNAL);
+	t->vfork_pending = (c->flags & CLONE_VFORK) != 0;
+	if (c->flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = c->child_tid;
+	if (c->flags & CLONE_CHILD_SETTID)
+		(void)mm_copy_out(t->mm, c->child_tid, &t->tgid, sizeof(int));
+}
+
+static void *fork_main(void *arg)
+{
+	struct fork_job *j = arg;
+	struct kernel *k = j->parent->k;
+	struct vfs_ctx *fs = j->fs;
+	struct task *t = NULL;
+	int rc = task_fork(j->parent, fs, j->fdt, j->mm, &t);
+	if (rc == 0) {
+		child_setup(t, j->c);
+		pthread_mutex_lock(&k->lock);
+		if (k->init_exited) {
+			rc = -EAGAIN;	/* the sandbox is ending */
+		} else {
+			t->next = k->tasks;
+			k->tasks = t;
+		}
+		pthread_mutex_unlock(&k->lock);
+		if (rc < 0)
+			task_free(t);
+	}
+	int pid = rc == 0 ? t->tgid : 0;
+	fork_report(j, rc, pid);	/* j is gone after this */
+	if (rc == 0) {
+		kernel_task_thread_end(k, t, fs);
+		return NULL;
+	}
+	vfs_ctx_free(fs);
+	pthread_mutex_lock(&k->lock);
+	k->threads--;
+	pthread_cond_broadcast(&k->changed);
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+/* A vfork parent's wait: until the child has exec'd or is gone. Only SIGKILL ends it early
+ * (Linux's killable wait). */
+static void vfork_wait(struct task *parent, int pid)
+{
+	struct kernel *k = parent->k;
+	struct kwait_reg reg;
+	kwait_prepare(parent, k->exit_wq, ~0u, &reg);
+	for (;;) {
+		pthread_mutex_lock(&k->lock);
+		struct task *c = kernel_find_locked(k, pid);
+		int waiting = c && c->vfork_pending;
+		pthread_mutex_unlock(&k->lock);
+		if (!waiting)
+			break;
+		if (kwait_sleep(&reg, SENTRY_CLOCK_MONOTONIC, -1) == -EINTR) {
+			task_take_signals(parent);
+			if (parent->sigpending & SIGBIT(SIGKILL))
+				break;
+			kwait_clear_interrupt(&parent->wait);
+		}
+	}
+	kwait_finish(&reg);
+}
+
+int64_t kernel_clone(struct task *parent, const struct kernel_clone *c)
+{
+	int rc = clone_check(c->flags);
+	if (rc < 0)
+		return rc;
+	struct kernel *k = parent->k;
+	struct fork_job j = { .parent = parent, .c = c };
+	rc = mm_fork(parent->mm, &j.mm);
+	if (rc == 0 && (rc = fdt_copy(parent->fdt, &j.fdt)) < 0)
+		mm_free(j.mm);
+	if (rc == 0 && (rc = vfs_ctx_copy(parent->fs, &j.fs)) < 0) {
+		mm_free(j.mm);
+		fdt_free(j.fdt);
+	}
+	if (rc < 0)
+		return rc;
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.cond, NULL);
+	pthread_mutex_lock(&k->lock);
+	k->threads++;
+	pthread_mutex_unlock(&k->lock);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t th;
+	rc = -pthread_create(&th, &attr, fork_main, &j);
+	pthread_attr_destroy(&attr);
+	if (rc < 0) {
+		pthread_mutex_lock(&k->lock);
+		k->threads--;
+		pthread_mutex_unlock(&k->lock);
+		mm_free(j.mm);
+		fdt_free(j.fdt);
+		vfs_ctx_free(j.fs);
+		rc = -EAGAIN;
+	} else {
+		pthread_mutex_lock(&j.lock);
+		while (!j.done)
+			pthread_cond_wait(&j.cond, &j.lock);
+		pthread_mutex_unlock(&j.lock);
+		rc = j.rc;
+	}
+	pthread_cond_destroy(&j.cond);
+	pthread_mutex_destroy(&j.lock);
+	if (rc < 0)
+		return rc;
+	if (c->flags & CLONE_PARENT_SETTID)
+		(void)mm_copy_out(parent->mm, c->parent_tid, &j.pid, sizeof(int));
+	if (c->flags & CLONE_VFORK)
+		vfork_wait(parent, j.pid);
+	return j.pid;
+}
+
+void kernel_exec_done(struct task *t)
+{
+	struct kernel *k = t->k;
+	t->did_exec = 1;
+	if (!t->vfork_pending)
+		return;
+	pthread_mutex_lock(&k->lock);
+	t->vfork_pending = 0;
+	pthread_mutex_unlock(&k->lock);
+	if (k->exit_wq)
+		kwait_wq_notify(k->exit_wq, ~0u);
+}
+
+/* ---- wait4 / waitid ---- */
+
+static int id_match(int idtype, int id, int pid, int pgid)
+{
+	return idtype == KWAIT_ALL || (idtype == KWAIT_PID && id == pid) ||
+	       (idtype == KWAIT_PGID && id == pgid);
+}
+
+/* One look: a zombie child (reaped unless WNOWAIT) is 1; a live matching child 0; none at all
+ * -ECHILD. Caller holds k->lock. */
+static int wait_scan_locked(struct task *t, int idtype, int id, int options,
+			    struct kernel_waited *res)
+{
+	struct kernel *k = t->k;
+	for (struct kernel_exit **p = &k->exits; *p; p = &(*p)->next) {
+		struct kernel_exit *z = *p;
+		if (z->ppid != t->tgid || !id_match(idtype, id, z->pid, z->pgid))
+			continue;
+		*res = (struct kernel_waited){ .pid = z->pid, .status = z->status, .uid = z->uid };
+		if (!(options & WNOWAIT)) {
+			*p = z->next;
+			free(z);
+		}
+		return 1;
+	}
+	for (struct task *c = k->tasks; c; c = c->next)
+		if (c->ppid == t->tgid && id_match(idtype, id, c->tgid, task_pgid(c)))
+			return 0;
+	return -ECHILD;
+}
+
+int kernel_wait_child(struct task *t, int idtype, int id, int options, struct kernel_waited *res)
+{
+	struct kernel *k = t->k;
+	struct kwait_reg reg;
+	*res = (struct kernel_waited){ 0 };
+	kwait_prepare(t, k->exit_wq, ~0u, &reg);
+	int rc;
+	for (;;) {
+		pthread_mutex_lock(&k->lock);
+		rc = wait_scan_locked(t, idtype, id, options, res);
+		pthread_mutex_unlock(&k->lock);
+		if (rc != 0 || (options & WNOHANG))
+			break;
+		if ((rc = kwait_sleep(&reg, SENTRY_CLOCK_MONOTONIC, -1)) == -EINTR)
+			break;
+	}
+	kwait_finish(&reg);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- kill, process groups ---- */
+
+int kernel_kill(struct task *t, int pid, int sig, int *ret_self)
+{
+	struct kernel *k = t->k;
+	/* The target is looked up first: a bad signal to nobody is ESRCH, as Linux. */
+	int valid = sig >= 0 && sig <= TASK_NSIG;
+	int group = pid == 0 ? task_pgid(t) : pid < -1 ? -pid : 0, found = 0;
+	*ret_self = 0;
+	pthread_mutex_lock(&k->lock);
+	for (struct task *o = k->tasks; o; o = o->next) {
+		int hit = pid > 0 ? o->tgid == pid
+			: pid == -1 ? o->tgid != 1 && o != t
+				    : task_pgid(o) == group;
+		if (!hit)
+			continue;
+		found = 1;
+		if (o == t) {
+			*ret_self = 1;	/* the caller's own signal is the caller's to raise */
+			continue;
+		}
+		if (valid && sig && !kernel_init_ignores(o, sig, 0))
+			task_send_signal(o, sig, SI_USER, t->tgid, t->fs->creds.uid);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return !found ? -ESRCH : !valid ? -EINVAL : 0;
+}
+
+int kernel_setpgid(struct task *t, int pid, int pgid)
+{
+	struct kernel *k = t->k;
+	if (pgid < 0)
+		return -EINVAL;
+	int rc = 0;
+	pthread_mutex_lock(&k->lock);
+	struct task *p = pid == 0 || pid == t->tgid ? t : kernel_find_locked(k, pid);
+	if (!p || (p != t && p->ppid != t->tgid))
+		rc = -ESRCH;
+	else if (p != t && p->did_exec)
+		rc = -EACCES;
+	else if (task_sid(p) == p->tgid || task_sid(p) != task_sid(t))
+		rc = -EPERM;
+	if (rc == 0 && pgid && pgid != p->tgid) {
+		/* Joining a group: it must exist in the caller's session. */
+		rc = -EPERM;
+		for (struct task *o = k->tasks; o; o = o->next)
+			if (task_pgid(o) == pgid && task_sid(o) == task_sid(t))
+				rc = 0;
+	}
+	if (rc == 0)
+		p->pgid = pgid ? pgid : p->tgid;
+	pthread_mutex_unlock(&k->lock);
+	return rc;
+}
+
+static int lookup_id(struct task *t, int pid, int (*of)(const struct task *))
+{
+	if (pid < 0)
+		return -ESRCH;
+	if (pid == 0 || pid == t->tgid)
+		return of(t);
+	pthread_mutex_lock(&t->k->lock);
+	struct task *p = kernel_find_locked(t->k, pid);
+	int rc = p ? of(p) : -ESRCH;
+	pthread_mutex_unlock(&t->k->lock);
+	return rc;
+}
+
+int kernel_getpgid(struct task *t, int pid)
+{
+	return lookup_id(t, pid, task_pgid);
+}
+
+int kernel_getsid(struct task *t, int pid)
+{
+	return lookup_id(t, pid, task_sid);
+}

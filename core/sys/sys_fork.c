@@ -1,0 +1,156 @@
+/*
+ * core/sys/sys_fork.c: fork, vfork, clone, clone3, wait4, waitid; the work is in
+ * kernel/fork.c, this is the system call ABI around it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "kernel/process.h"
+#include "kernel/task.h"
+#include "mm/mm.h"
+#include "sys/sys_internal.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+int64_t sys_fork(struct task *t, const uint64_t a[6])
+{
+	(void)a;
+	const struct kernel_clone c = { .flags = SIGCHLD };
+	return kernel_clone(t, &c);
+}
+
+int64_t sys_vfork(struct task *t, const uint64_t a[6])
+{
+	(void)a;
+	const struct kernel_clone c = { .flags = CLONE_VM | CLONE_VFORK | SIGCHLD };
+	return kernel_clone(t, &c);
+}
+
+/* x86-64's argument order: flags, stack, parent_tid, child_tid, tls. */
+int64_t sys_clone(struct task *t, const uint64_t a[6])
+{
+	const struct kernel_clone c = { .flags = a[0] & 0xffffffffu, .stack = a[1],
+					.parent_tid = a[2], .child_tid = a[3], .tls = a[4] };
+	return kernel_clone(t, &c);
+}
+
+/* Children that may be waited for: which ones, as waitid's idtype and id. */
+static int wait_target(struct task *t, int pid, int *idtype, int *id)
+{
+	if (pid == INT32_MIN)
+		return -ESRCH;	/* -INT_MIN has no group (kernel_wait4) */
+	if (pid == -1) {
+		*idtype = KWAIT_ALL;
+	} else if (pid > 0) {
+		*idtype = KWAIT_PID;
+		*id = pid;
+	} else {
+		*idtype = KWAIT_PGID;
+		*id = pid == 0 ? (task_pgid(t)) : -pid;
+	}
+	return 0;
+}
+
+/* No resource usage is accounted per child yet: zeros, as for a child that used none. */
+static int put_rusage(struct task *t, uint64_t addr)
+{
+	struct rusage ru;
+	memset(&ru, 0, sizeof(ru));
+	return addr ? mm_copy_out(t->mm, addr, &ru, sizeof(ru)) : 0;
+}
+
+int64_t sys_wait4(struct task *t, const uint64_t a[6])
+{
+	int pid = (int)a[0], options = (int)a[2];
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL))
+		return -EINVAL;
+	int idtype = 0, id = 0;
+	int rc = wait_target(t, pid, &idtype, &id);
+	if (rc < 0)
+		return rc;
+	struct kernel_waited w;
+	/* Stops and continues are not modelled: WUNTRACED and WCONTINUED only ever see exits. */
+	if ((rc = kernel_wait_child(t, idtype, id, options & WNOHANG, &w)) < 0)
+		return rc;
+	if (w.pid && a[1] && mm_copy_out(t->mm, a[1], &w.status, sizeof(int)) < 0)
+		return -EFAULT;
+	if (w.pid && put_rusage(t, a[3]) < 0)
+		return -EFAULT;
+	return w.pid;
+}
+
+/* The siginfo waitid fills: si_signo SIGCHLD, si_code CLD_EXITED or CLD_KILLED, the child's
+ * pid, uid and status; all zero when WNOHANG found nothing. */
+struct k_waitinfo {
+	int32_t signo, errno_, code, pad;
+	int32_t pid;
+	uint32_t uid;
+	int32_t status;
+	char rest[128 - 28];
+};
+_Static_assert(sizeof(struct k_waitinfo) == 128, "siginfo size");
+
+int64_t sys_waitid(struct task *t, const uint64_t a[6])
+{
+	int idtype = (int)a[0], id = (int)a[1], options = (int)a[3];
+	if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD |
+			__WCLONE | __WALL))
+		return -EINVAL;
+	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	int kind;
+	switch (idtype) {
+	case P_ALL:
+		kind = KWAIT_ALL;
+		break;
+	case P_PID:
+		if (id <= 0)
+			return -EINVAL;
+		kind = KWAIT_PID;
+		break;
+	case P_PGID:
+		if (id < 0)
+			return -EINVAL;
+		kind = KWAIT_PGID;
+		if (id == 0)
+			id = task_pgid(t);
+		break;
+	case P_PIDFD:
+		return -EBADF;	/* no pidfds yet */
+	default:
+		return -EINVAL;
+	}
+	struct kernel_waited w = { 0 };
+	int rc = 0;
+	/* Only exits are modelled: a wait for stops or continues alone finds a live child and
+	 * nothing to report, as a child that never stops. */
+	if (options & WEXITED)
+		rc = kernel_wait_child(t, kind, id, options & (WNOHANG | WNOWAIT), &w);
+	else if (!(options & WNOHANG))
+		return -ECHILD;
+	if (rc < 0)
+		return rc;
+	struct k_waitinfo info;
+	memset(&info, 0, sizeof(info));
+	if (w.pid) {
+		int sig = w.status & 0x7f;
+		info.signo = SIGCHLD;
+		info.code = sig ? CLD_KILLED : CLD_EXITED;
+		info.pid = w.pid;
+		info.uid = w.uid;
+		info.status = sig ? sig : (w.status >> 8) & 0xff;
+	}
+	if (a[2] && mm_copy_out(t->mm, a[2], &info, sizeof(info)) < 0)
+		return -EFAULT;
+	if (w.pid && put_rusage(t, a[4]) < 0)
+		return -EFAULT;
+	return 0;
+}
