@@ -34,3 +34,10 @@ bench_gofer_bench_CPPFLAGS = $(CORE_CPPOPTS) -I$(top_srcdir)/runtime \
 bench_gofer_bench_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -O2
 bench_gofer_bench_LDADD = $(LIBS) -lpthread
 EXTRA_DIST += bench/gofer-stat.sh bench/gofer-io.sh
+
+# spawn, thread, futex: process and thread costs (bench/spawn.sh), static like syscall_loop.
+check_PROGRAMS += bench/proc_bench
+bench_proc_bench_SOURCES = bench/proc_bench.c
+bench_proc_bench_CFLAGS = -O2 -Wall -Wextra -Werror -pthread
+bench_proc_bench_LDFLAGS = -static -all-static -pthread
+EXTRA_DIST += bench/spawn.sh bench/thread.sh bench/futex.sh

@@ -150,7 +150,20 @@ static void record_identity(struct task *t, const char *execfn, char *const argv
 	size_t len = 0;
 	for (size_t i = 0; argv[i]; i++)
 		len += strlen(argv[i]) + 1;
-	char *cmd = malloc(len ? len : 1), *path = strdup(execfn);
+	/* /proc/self/exe must be absolute (static glibc asserts it starts with "/"): a relative
+	 * name is taken from the cwd. The VFS cannot name a file from its dentry (only
+	 * directories, through ".."), so symlinks and ".." in the name stay as given. */
+	char abs[4096];
+	const char *name = execfn;
+	if (execfn[0] != '/' && vfs_path_string(t->fs, &t->fs->cwd, abs, sizeof(abs)) > 0) {
+		const char *rel = execfn;
+		while (rel[0] == '.' && rel[1] == '/')
+			rel += 2;
+		size_t n = strlen(abs);
+		snprintf(abs + n, sizeof(abs) - n, "%s%s", n > 1 ? "/" : "", rel);
+		name = abs;
+	}
+	char *cmd = malloc(len ? len : 1), *path = strdup(name);
 	if (!cmd || !path) {
 		free(cmd);
 		free(path);
