@@ -56,6 +56,8 @@ static int clone_check(uint64_t f)
 		return -EINVAL;
 	if ((f & CLONE_PIDFD) && (f & CLONE_DETACHED))
 		return -EINVAL;
+	if ((f & CLONE_THREAD) && (f & (CLONE_NEWUSER | CLONE_NEWPID)))
+		return -EINVAL;	/* a thread in another pid or user namespace */
 	if (f & CLONE_NAMESPACES)
 		return -EPERM;	/* the sandbox's namespaces are all it gets */
 	/* Shared memory, descriptor tables or filesystem contexts between tasks need the
@@ -265,15 +267,21 @@ int kernel_wait_child(struct task *t, int idtype, int id, int options, struct ke
 	struct kwait_reg reg;
 	*res = (struct kernel_waited){ 0 };
 	kwait_prepare(t, k->exit_wq, ~0u, &reg);
-	int rc;
+	int rc, interrupted = 0;
+	/* Linux's do_wait order: the children are looked at once more after a signal woke the
+	 * wait, so the SIGCHLD of the very child waited for (or of one reaped on its own, with
+	 * SA_NOCLDWAIT) yields that child (or ECHILD) rather than EINTR. */
 	for (;;) {
 		pthread_mutex_lock(&k->lock);
 		rc = wait_scan_locked(t, idtype, id, options, res);
 		pthread_mutex_unlock(&k->lock);
 		if (rc != 0 || (options & WNOHANG))
 			break;
-		if ((rc = kwait_sleep(&reg, SENTRY_CLOCK_MONOTONIC, -1)) == -EINTR)
+		if (interrupted) {
+			rc = -EINTR;
 			break;
+		}
+		interrupted = kwait_sleep(&reg, SENTRY_CLOCK_MONOTONIC, -1) == -EINTR;
 	}
 	kwait_finish(&reg);
 	return rc < 0 ? rc : 0;
@@ -303,6 +311,11 @@ int kernel_kill(struct task *t, int pid, int sig, int *ret_self)
 		if (valid && sig && !kernel_init_ignores(o, sig, 0))
 			task_send_signal(o, sig, SI_USER, t->tgid, t->fs->creds.uid);
 	}
+	/* A zombie is still a process until reaped: found, and the signal does nothing. Exit
+	 * records of processes spawned from outside (no parent inside) are no zombies. */
+	for (struct kernel_exit *z = k->exits; z && !found; z = z->next)
+		if (z->ppid)
+			found = pid > 0 ? z->pid == pid : pid == -1 ? z->pid != 1 : z->pgid == group;
 	pthread_mutex_unlock(&k->lock);
 	return !found ? -ESRCH : !valid ? -EINVAL : 0;
 }

@@ -166,9 +166,23 @@ void task_send_signal(struct task *t, int sig, int code, int pid, uint32_t uid)
 	task_send_siginfo(t, sig, &si);
 }
 
+/* Whether @t drops @sig on arrival, as Linux's sig_ignored: unblocked and ignored, by SIG_IGN
+ * or by default. Such a signal must not interrupt a blocking call either (a child's SIGCHLD
+ * ending its parent's wait4 with EINTR). A blocked one is kept: the handler may change before
+ * it is unblocked. The sender reads the task's disposition and mask unlocked; a change racing
+ * with the send orders as if the signal came first. */
+static int dropped_on_arrival(const struct task *t, int sig)
+{
+	if (__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & SIGBIT(sig))
+		return 0;
+	uint64_t h = __atomic_load_n(&t->sigactions[sig - 1].handler, __ATOMIC_RELAXED);
+	return sig != SIGKILL && (h == (uint64_t)SIG_IGN ||
+				  (h == (uint64_t)SIG_DFL && task_sig_default_ignored(sig)));
+}
+
 void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si)
 {
-	if (sig < 1 || sig > TASK_NSIG)
+	if (sig < 1 || sig > TASK_NSIG || dropped_on_arrival(t, sig))
 		return;
 	/* An ignored signal that is not blocked is discarded when sent (Linux's sig_ignored):
 	 * it neither queues nor ends a wait. A blocked one queues, as its handler may change

@@ -200,7 +200,8 @@ int task_on_altstack(const struct task *t, uint64_t sp);
 /* Marks @sig pending with its siginfo (kernel/signal.c). */
 void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid, uint32_t uid);
 /* Sends @sig to @t from any thread: queued for the task's own thread to take, and the task
- * kicked out of the application or of a blocking wait unless the signal is blocked. The caller
+ * kicked out of the application or of a blocking wait unless the signal is blocked; dropped
+ * when @t ignores it (SIG_IGN, or ignored by default) and has it unblocked. The caller
  * keeps @t alive (kernel.lock held, see kernel/process.h). */
 void task_send_signal(struct task *t, int sig, int code, int pid, uint32_t uid);
 /* The same with a whole siginfo (SIGCHLD's status). */

@@ -47,3 +47,9 @@ tests_syscalls_sig_deliver_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
 
 TESTS += tests/syscalls/native.sh
 EXTRA_DIST += tests/syscalls/native.sh tests/syscalls/tests.list
+
+# Processes: fork, vfork, clone, wait4/waitid, SIGCHLD, kill and process groups.
+check_PROGRAMS += tests/syscalls/fork_test_static
+tests_syscalls_fork_test_static_SOURCES = tests/syscalls/fork_test.c tests/syscalls/expect.h
+tests_syscalls_fork_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_fork_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
