@@ -184,14 +184,6 @@ void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si)
 {
 	if (sig < 1 || sig > TASK_NSIG || dropped_on_arrival(t, sig))
 		return;
-	/* An ignored signal that is not blocked is discarded when sent (Linux's sig_ignored):
-	 * it neither queues nor ends a wait. A blocked one queues, as its handler may change
-	 * before it is unblocked. */
-	uint64_t h = __atomic_load_n(&t->sigactions[sig - 1].handler, __ATOMIC_RELAXED);
-	uint64_t blocked = __atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & SIGBIT(sig);
-	if (!blocked && sig != SIGKILL &&
-	    (h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && task_sig_default_ignored(sig))))
-		return;
 	struct kwait *w = &t->wait;
 	pthread_mutex_lock(&w->lock);
 	if (!(t->sig_incoming & SIGBIT(sig)))
