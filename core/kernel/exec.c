@@ -238,25 +238,25 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 
 /* ---- execve by path: permissions and "#!" scripts ---- */
 
-#define SCRIPT_DEPTH_MAX 4	/* BINPRM_MAX_RECURSION */
+/* Scripts that may nest: Linux's exec_binprm fails with ELOOP past depth 5, so five scripts
+ * run and a sixth's interpreter is opened before it does. */
+#define SCRIPT_DEPTH_MAX 5
 #define SCRIPT_LINE_MAX 256	/* BINPRM_BUF_SIZE */
 
-/* Opens what execve may run: a regular file the caller may execute. */
-static int open_exec(struct task *t, struct vfs_file *dirf, const char *path, int at,
-		     struct vfs_file **ret)
+int task_exec_open(struct task *t, struct vfs_file *dirf, const char *path, int at,
+		   struct vfs_file **ret)
 {
 	struct vfs_file *f;
 	int rc;
-	if (!*path && (at & AT_EMPTY_PATH)) {
-		if (!dirf)
-			return -EBADF;
-		vfs_file_get(dirf);
-		f = dirf;
-	} else if ((rc = vfs_openat(t->fs, dirf, path,
-				    O_RDONLY | ((at & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0,
-				    &f)) < 0) {
+	/* The descriptor's file is opened anew, as do_open_execat opens the fd's path: an
+	 * O_PATH descriptor runs too, one of a symlink is ELOOP, the cwd (no @dirf) EACCES. */
+	if (!*path && (at & AT_EMPTY_PATH))
+		rc = vfs_reopen(t->fs, dirf, O_RDONLY, &f);
+	else
+		rc = vfs_openat(t->fs, dirf, path,
+				O_RDONLY | ((at & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0, &f);
+	if (rc < 0)
 		return rc;
-	}
 	struct sentry_statx st;
 	rc = vfs_fstat(f, SENTRY_STATX_TYPE | SENTRY_STATX_MODE, &st);
 	if (rc == 0 && !S_ISREG(st.mode))
@@ -284,8 +284,15 @@ static int script_interp(struct vfs_file *f, char *line, char **interp, char **a
 		return 0;
 	line[n] = '\0';
 	char *end = strchr(line, '\n');
-	if (!end && n == SCRIPT_LINE_MAX)
-		return -ENOEXEC;	/* the interpreter's name may be cut */
+	if (!end && n == SCRIPT_LINE_MAX) {
+		/* No newline in what was read: the line may go on. Linux runs it cut to the
+		 * buffer less its last byte if the interpreter's name visibly ends within the
+		 * buffer (a blank or NUL follows it), and refuses a name that may be cut. */
+		end = line + SCRIPT_LINE_MAX - 1;
+		char *name = line + 2 + strspn(line + 2, " \t");
+		if (name > end || name + strcspn(name, " \t") > end)
+			return -ENOEXEC;
+	}
 	if (end)
 		*end = '\0';
 	char *p = line + 2;
@@ -305,28 +312,35 @@ static int script_interp(struct vfs_file *f, char *line, char **interp, char **a
 	return 1;
 }
 
-int task_exec_path(struct task *t, struct vfs_file *dirf, const char *path, int at,
-		   const char *execfn, char *const argv[], char *const envp[])
+int task_exec_file(struct task *t, struct vfs_file *file, const char *execfn,
+		   int name_inaccessible, char *const argv[], char *const envp[])
 {
 	/* Each script level's line and argv; the strings stay borrowed from the level below. */
-	char lines[SCRIPT_DEPTH_MAX][SCRIPT_LINE_MAX + 1];
-	char **vecs[SCRIPT_DEPTH_MAX] = { NULL };
+	char lines[SCRIPT_DEPTH_MAX + 1][SCRIPT_LINE_MAX + 1];
+	char **vecs[SCRIPT_DEPTH_MAX + 1] = { NULL };
 	char *const *cur = argv;
-	struct vfs_file *f = NULL;
-	int rc = 0, depth;
-	for (depth = 0;; depth++) {
-		rc = open_exec(t, dirf, path, depth ? 0 : at, &f);
-		if (rc < 0)
+	/* The name the current file was run by: what its interpreter gets as the script
+	 * (binfmt_script's bprm->interp). */
+	const char *name = execfn;
+	struct vfs_file *f = file;
+	vfs_file_get(f);
+	int rc = 0;
+	for (int depth = 0;; depth++) {
+		if (depth > SCRIPT_DEPTH_MAX) {
+			rc = -ELOOP;
 			break;
+		}
 		char *interp, *arg;
-		int script = depth < SCRIPT_DEPTH_MAX ? script_interp(f, lines[depth], &interp, &arg)
-						      : -ELOOP;
+		int script = script_interp(f, lines[depth], &interp, &arg);
 		if (script <= 0) {
 			rc = script;
 			break;
 		}
-		vfs_file_put(f);
-		f = NULL;
+		/* The interpreter would get /dev/fd/N of a descriptor exec closes. */
+		if (name_inaccessible) {
+			rc = -ENOENT;
+			break;
+		}
 		size_t n = 0;
 		while (cur[n])
 			n++;
@@ -339,12 +353,17 @@ int task_exec_path(struct task *t, struct vfs_file *dirf, const char *path, int 
 		v[k++] = interp;
 		if (arg)
 			v[k++] = arg;
-		v[k++] = (char *)execfn;
+		v[k++] = (char *)name;
 		for (size_t i = 1; i < n; i++)
 			v[k++] = cur[i];
 		cur = v;
-		path = interp;
-		dirf = NULL;	/* the interpreter is found from the cwd or root */
+		name = interp;
+		vfs_file_put(f);
+		f = NULL;
+		/* The interpreter is found from the cwd or root, and opened before the depth is
+		 * checked, as Linux does. */
+		if ((rc = task_exec_open(t, NULL, interp, 0, &f)) < 0)
+			break;
 	}
 	if (rc == 0 && (rc = task_exec(t, f, execfn, cur, envp)) == 0) {
 		fdt_close_on_exec(t->fdt);
@@ -352,7 +371,19 @@ int task_exec_path(struct task *t, struct vfs_file *dirf, const char *path, int 
 	}
 	if (f)
 		vfs_file_put(f);
-	for (int i = 0; i < SCRIPT_DEPTH_MAX; i++)
+	for (int i = 0; i <= SCRIPT_DEPTH_MAX; i++)
 		free(vecs[i]);
+	return rc;
+}
+
+int task_exec_path(struct task *t, struct vfs_file *dirf, const char *path, int at,
+		   const char *execfn, char *const argv[], char *const envp[])
+{
+	struct vfs_file *f;
+	int rc = task_exec_open(t, dirf, path, at, &f);
+	if (rc < 0)
+		return rc;
+	rc = task_exec_file(t, f, execfn, 0, argv, envp);
+	vfs_file_put(f);
 	return rc;
 }

@@ -244,7 +244,9 @@ void task_deliver_signals(struct task *t)
 			t->sigactions[sig - 1].handler = (uint64_t)SIG_DFL;
 		if (setup_frame(t, sig, &act) < 0)
 			task_exit(t, SIGSEGV);
-		break;	/* one frame per return to the application, as Linux */
+		/* On: Linux's exit_to_user_mode_loop delivers while anything the new mask lets
+		 * through is pending, each frame on top of the last, so the handler of the last
+		 * signal taken runs first. */
 	}
 	if (t->has_saved_sigmask) {
 		t->sigmask = t->saved_sigmask;

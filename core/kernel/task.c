@@ -259,10 +259,14 @@ int task_run(struct task *t)
 
 void task_exec_signals(struct task *t)
 {
+	/* flush_signal_handlers: every action loses its flags, mask and restorer; only an
+	 * ignored signal keeps its handler. */
 	for (int i = 0; i < TASK_NSIG; i++) {
 		struct task_sigaction *sa = &t->sigactions[i];
-		if (sa->handler != (uint64_t)(uintptr_t)SIG_IGN)
-			memset(sa, 0, sizeof(*sa));
+		int ignored = sa->handler == (uint64_t)(uintptr_t)SIG_IGN;
+		memset(sa, 0, sizeof(*sa));
+		if (ignored)
+			sa->handler = (uint64_t)(uintptr_t)SIG_IGN;
 	}
 	memset(&t->altstack, 0, sizeof(t->altstack));
 }

@@ -151,11 +151,26 @@ int task_fork(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt, struct m
 int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *const argv[],
 	      char *const envp[]);
 
-/* execve(2) by path: opens @path (relative to @dirf, NULL: the cwd; "" with AT_EMPTY_PATH in
- * @at: @dirf itself; AT_SYMLINK_NOFOLLOW), checks it is a regular file the task may execute,
- * follows "#!" interpreters up to four deep, runs task_exec, and closes the close-on-exec
- * descriptors. @execfn is what AT_EXECFN and a script's interpreter see as the program.
- * Returns 0 or -ENOENT, -EACCES, -ENOEXEC, -ELOOP, -E2BIG, -ENOMEM... */
+/* execve(2)'s first step, before Linux reads the arguments (so a missing file is -ENOENT
+ * whatever argv holds): opens @path (relative to @dirf, NULL: the cwd; AT_SYMLINK_NOFOLLOW in
+ * @at) or, for "" with AT_EMPTY_PATH, the file @dirf refers to anew (an O_PATH one too; NULL:
+ * the cwd), and checks it is a regular file the task may execute. On success *@ret is a new
+ * reference the caller owns. Returns 0 or -ENOENT, -ENOTDIR, -EACCES (not a regular file, no
+ * x bit), -ELOOP, -ENAMETOOLONG, -EBADF, -ENOMEM. */
+int task_exec_open(struct task *t, struct vfs_file *dirf, const char *path, int at,
+		   struct vfs_file **ret);
+
+/* The rest of execve(2) for @file (from task_exec_open, borrowed): follows "#!" interpreters
+ * (five scripts may nest, as on Linux), runs task_exec, and closes the close-on-exec
+ * descriptors. @execfn is the name the caller gave: AT_EXECFN, the task's name, and what the
+ * first script's interpreter gets as the script. @name_inaccessible: that name is /dev/fd/N of
+ * a close-on-exec descriptor, so a script is -ENOENT (its interpreter could not open it).
+ * Returns 0 or -ENOENT, -EACCES, -ENOEXEC, -ELOOP, -E2BIG, -ENOMEM, -EIO. */
+int task_exec_file(struct task *t, struct vfs_file *file, const char *execfn,
+		   int name_inaccessible, char *const argv[], char *const envp[]);
+
+/* task_exec_open, then task_exec_file: execve(2) of @path with arguments already at hand (the
+ * first process). Returns what they return. */
 int task_exec_path(struct task *t, struct vfs_file *dirf, const char *path, int at,
 		   const char *execfn, char *const argv[], char *const envp[]);
 
@@ -166,7 +181,8 @@ void task_reset_regs(struct task *t, uint64_t rip, uint64_t rsp);
 extern const struct fdt_ops g_task_fdt_ops;
 
 /* execve(2)'s effect on signal state: caught signals go back to SIG_DFL (ignored ones stay
- * ignored), the alternate stack goes, the mask and pending set stay. */
+ * ignored), every action loses its flags and mask, the alternate stack goes, the mask and
+ * pending set stay. */
 void task_exec_signals(struct task *t);
 
 /* Runs the task until it exits; returns its wait(2) status. */

@@ -4,11 +4,13 @@
  * The process's image is replaced in place: a process has one thread today, so there are no
  * other threads to end first (#7 brings them). The argument and environment strings are copied
  * in under Linux's limits (MAX_ARG_STRLEN per string, a quarter of the 8 MiB default stack for
- * all of them); task_exec_path does the rest (scripts, permissions, close-on-exec).
+ * all of them) once the file is open (task_exec_open); task_exec_file does the rest (scripts,
+ * close-on-exec).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@
 struct strv {
 	char **v;	/* NULL-terminated, each string owned */
 	size_t n;
+	size_t cap;	/* room in v, the terminating NULL included */
 };
 
 static void strv_free(struct strv *s)
@@ -34,20 +37,25 @@ static void strv_free(struct strv *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i]);
 	free(s->v);
-	s->v = NULL;
-	s->n = 0;
+	*s = (struct strv){ 0 };
 }
 
+/* Appends @str, which the vector then owns (freed here on failure). The room doubles, so a
+ * million arguments cost a few copies, not one per argument. */
 static int strv_push(struct strv *s, char *str)
 {
-	char **grown = realloc(s->v, (s->n + 2) * sizeof(char *));
-	if (!grown) {
-		free(str);
-		return -ENOMEM;
+	if (s->n + 2 > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		char **grown = realloc(s->v, cap * sizeof(char *));
+		if (!grown) {
+			free(str);
+			return -ENOMEM;
+		}
+		s->v = grown;
+		s->cap = cap;
 	}
-	grown[s->n++] = str;
-	grown[s->n] = NULL;
-	s->v = grown;
+	s->v[s->n++] = str;
+	s->v[s->n] = NULL;
 	return 0;
 }
 
@@ -59,6 +67,7 @@ static int copy_strv(struct task *t, uint64_t addr, struct strv *out, size_t *to
 	int rc = buf ? 0 : -ENOMEM;
 	if (rc == 0 && !(out->v = calloc(1, sizeof(char *))))
 		rc = -ENOMEM;
+	out->cap = 1;
 	for (uint64_t p = addr; rc == 0 && addr; p += sizeof(uint64_t)) {
 		uint64_t str;
 		if (mm_copy_in(t->mm, p, &str, sizeof(str)) < 0) {
@@ -86,6 +95,24 @@ static int copy_strv(struct task *t, uint64_t addr, struct strv *out, size_t *to
 	return rc;
 }
 
+/* The name execve gives the program (AT_EXECFN, a script's argument, the task's name), into
+ * @buf: the path as the caller wrote it, or through the descriptor, /dev/fd/N[/path], when it
+ * is relative to one (Linux's alloc_bprm). Returns 1 when that name will not exist after exec
+ * (the descriptor is close-on-exec), else 0. */
+static int exec_name(struct task *t, int64_t dirfd, const char *path, char *buf, size_t size)
+{
+	if (dirfd == AT_FDCWD || path[0] == '/') {
+		snprintf(buf, size, "%s", path);
+		return 0;
+	}
+	snprintf(buf, size, "/dev/fd/%lld%s%s", (long long)dirfd, path[0] ? "/" : "", path);
+	void *obj;
+	int cloexec = 0;
+	if (fdt_get(t->fdt, (int)dirfd, &obj, &cloexec) == 0)
+		vfs_file_put(obj);
+	return cloexec;
+}
+
 static int64_t do_execve(struct task *t, int64_t dirfd, uint64_t path_addr, uint64_t argv_addr,
 			 uint64_t envp_addr, int at)
 {
@@ -95,20 +122,27 @@ static int64_t do_execve(struct task *t, int64_t dirfd, uint64_t path_addr, uint
 	int rc = sys_path_get(t, dirfd, path_addr, (at & AT_EMPTY_PATH) != 0, &sp);
 	if (rc < 0)
 		return rc;
+	/* The file first, then the strings, as do_execveat_common: a missing or unusable file
+	 * is reported whatever the arguments are. */
+	struct vfs_file *f = NULL;
+	rc = task_exec_open(t, sp.dirf, sp.path, at, &f);
 	struct strv argv = { 0 }, envp = { 0 };
 	size_t total = 0;
-	rc = copy_strv(t, argv_addr, &argv, &total);
+	if (rc == 0)
+		rc = copy_strv(t, argv_addr, &argv, &total);
 	if (rc == 0)
 		rc = copy_strv(t, envp_addr, &envp, &total);
-	/* AT_EXECFN and a script's argument name the file as the caller did; an fd alone is
-	 * /dev/fd/N, as Linux names it. */
-	char execfn[4096];
-	if (sp.path[0] || dirfd < 0)
-		snprintf(execfn, sizeof(execfn), "%s", sp.path);
-	else
-		snprintf(execfn, sizeof(execfn), "/dev/fd/%lld", (long long)dirfd);
+	/* No arguments at all: Linux (5.18 on) gives the program one empty argv[0]. */
+	if (rc == 0 && argv.n == 0) {
+		char *empty = strdup("");
+		rc = empty ? strv_push(&argv, empty) : -ENOMEM;
+	}
+	char execfn[PATH_MAX + 32];
+	int inaccessible = exec_name(t, dirfd, sp.path, execfn, sizeof(execfn));
 	if (rc == 0)
-		rc = task_exec_path(t, sp.dirf, sp.path, at, execfn, argv.v, envp.v);
+		rc = task_exec_file(t, f, execfn, inaccessible, argv.v, envp.v);
+	if (f)
+		vfs_file_put(f);
 	strv_free(&argv);
 	strv_free(&envp);
 	sys_path_put(&sp);

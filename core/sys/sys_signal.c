@@ -30,7 +30,8 @@
 #define ALTSTACK_MIN 2048
 #define SS_AUTODISARM_ (1u << 31)
 
-/* Applies the default action of pending, unblocked, uncaught signals. */
+/* Applies the default action of pending, unblocked, uncaught signals: a signal whose default
+ * is to be ignored (pending because it was blocked when sent) is dropped. */
 static void apply_pending(struct task *t)
 {
 	uint64_t ready = t->sigpending & ~t->sigmask;
@@ -38,16 +39,18 @@ static void apply_pending(struct task *t)
 		if (!(ready & SIGBIT(sig)) || t->sigactions[sig - 1].handler != (uint64_t)SIG_DFL)
 			continue;
 		t->sigpending &= ~SIGBIT(sig);
-		task_exit(t, sig);
+		if (!task_sig_default_ignored(sig))
+			task_exit(t, sig);
 	}
 }
 
-/* Sends @sig (1..TASK_NSIG) to @t. */
+/* Sends @sig (1..TASK_NSIG) to @t. An ignored signal is discarded unless it is blocked: the
+ * action may change before it is unblocked (Linux's sig_ignored). */
 static void raise_self(struct task *t, int sig)
 {
 	uint64_t h = t->sigactions[sig - 1].handler;
-	if (sig != SIGKILL && (h == (uint64_t)SIG_IGN ||
-			       (h == (uint64_t)SIG_DFL && task_sig_default_ignored(sig))))
+	if (sig != SIGKILL && !(t->sigmask & SIGBIT(sig)) &&
+	    (h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && task_sig_default_ignored(sig))))
 		return;
 	task_queue_signal(t, sig, SI_USER, 0, t->tgid, t->fs->creds.uid);
 	apply_pending(t);

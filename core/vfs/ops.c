@@ -130,8 +130,10 @@ static int open_special(struct open_arg *a, uint32_t flags, struct vfs_file **re
 	return rc < 0 ? rc : *ret_file ? 0 : -ENOMEM;
 }
 
+/* @rp_extra: VFS_RP_* flags beyond what the open flags imply. */
 static int open_common(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path,
-		       const struct vfs_open_how *how, int strict, struct vfs_file **ret_file)
+		       const struct vfs_open_how *how, int strict, uint32_t rp_extra,
+		       struct vfs_file **ret_file)
 {
 	int rc = open_check(how, strict);
 	if (rc == 0)
@@ -142,7 +144,7 @@ static int open_common(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *p
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	struct open_arg a = { .flags = flags, .mode = (uint32_t)how->mode & 07777 & ~ctx->umask };
-	rc = vfs_walk(ctx, dirf, path, open_rp_flags(flags, how->resolve), open_fn, &a);
+	rc = vfs_walk(ctx, dirf, path, open_rp_flags(flags, how->resolve) | rp_extra, open_fn, &a);
 	if (rc < 0)
 		return rc;
 	if (a.sf && a.sf->special)
@@ -157,13 +159,20 @@ int vfs_openat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, uin
 {
 	/* open(2) ignores unknown flags and the mode without O_CREAT/O_TMPFILE. */
 	struct vfs_open_how how = { .flags = flags & (VFS_OPEN_FLAGS), .mode = mode & 07777 };
-	return open_common(ctx, dirf, path, &how, 0, ret_file);
+	return open_common(ctx, dirf, path, &how, 0, 0, ret_file);
 }
 
 int vfs_openat2(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path,
 		const struct vfs_open_how *how, struct vfs_file **ret_file)
 {
-	return open_common(ctx, dirf, path, how, 1, ret_file);
+	return open_common(ctx, dirf, path, how, 1, 0, ret_file);
+}
+
+int vfs_reopen(struct vfs_ctx *ctx, struct vfs_file *f, uint32_t flags,
+	       struct vfs_file **ret_file)
+{
+	struct vfs_open_how how = { .flags = flags & (VFS_OPEN_FLAGS) & ~(uint32_t)O_CREAT };
+	return open_common(ctx, f, "", &how, 0, VFS_RP_EMPTY_PATH, ret_file);
 }
 
 /* --- stat --- */

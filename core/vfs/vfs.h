@@ -188,6 +188,11 @@ int vfs_openat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, uin
 	       uint32_t mode, struct vfs_file **ret_file);
 int vfs_openat2(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path,
 		const struct vfs_open_how *how, struct vfs_file **ret_file);
+/* Opens the file @f refers to anew, whatever @f was opened with (O_PATH too; NULL: the cwd),
+ * with open(2) @flags but O_CREAT: execveat(fd, "", AT_EMPTY_PATH) opens its file this way.
+ * Returns 0 or what vfs_openat returns (-EBADF, -EACCES, -ELOOP for a symlink, ...). */
+int vfs_reopen(struct vfs_ctx *ctx, struct vfs_file *f, uint32_t flags,
+	       struct vfs_file **ret_file);
 /* statx(2)-style stat of a path. @at: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_NO_AUTOMOUNT. */
 int vfs_statat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, int at,
 	       uint32_t mask, struct sentry_statx *ret_st);
