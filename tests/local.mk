@@ -99,3 +99,13 @@ EXTRA_DIST += tests/e2e/podman.sh tests/e2e/sigcatch.c tests/e2e/memhog.c
 # events/delete, exit statuses, bad configs leaving nothing behind, concurrent invocations.
 TESTS += tests/e2e/lifecycle.sh
 EXTRA_DIST += tests/e2e/lifecycle.sh
+
+# Real programs on a Debian 12 rootfs (issue #7's acceptance test): bash pipelines, subshells,
+# traps and job control, coreutils, python3 threads, subprocess, multiprocessing, signals and
+# select, ps. Validated against gVisor's runsc. debian_rootfs.sh builds the rootfs once per
+# machine (debootstrap, cached in /var/cache/cvisor); without root or a rootfs it skips.
+# A known-failing acceptance test: cvisor's sandbox has no fork, pipes or threads yet, so it is
+# expected to fail until they land; then remove it from XFAIL_TESTS (an XPASS fails make check).
+TESTS += tests/e2e/debian.sh
+XFAIL_TESTS = tests/e2e/debian.sh
+EXTRA_DIST += tests/e2e/debian.sh tests/e2e/debian_rootfs.sh
