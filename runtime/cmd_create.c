@@ -203,14 +203,18 @@ static int sandbox_main(struct sandbox_args *a)
 	sync_send(a->sync, "ok");
 	char ack;
 	ssize_t n = recv(a->sync, &ack, 1, 0);
-	close(a->sync);
 	if (n != 1) {	/* create died before recording us: nobody knows this sandbox */
+		close(a->sync);
 		close(lfd);
 		rt_sandbox_end(p);
 		close(sig_fd);
 		return 1;
 	}
+	/* No longer tied to create's life; create waits for this word before it exits, or its
+	 * exit could still deliver the death signal. */
 	prctl(PR_SET_PDEATHSIG, 0);
+	sync_send(a->sync, "d");
+	close(a->sync);
 
 	struct init_wait w = { .sb = rt_sandbox_sentry(p), .stop = eventfd(0, EFD_CLOEXEC) };
 	pthread_t th;
@@ -528,6 +532,9 @@ static int do_create(const struct rt_globals *g, const struct create_opts *o, pi
 		rc = write_pid_file(o->pid_file, child, err);
 	if (rc == 0 && send(sv[0], "a", 1, MSG_NOSIGNAL) != 1)
 		rc = rt_error_make(err, errno, "sandbox");
+	char detached;
+	if (rc == 0 && recv(sv[0], &detached, 1, 0) != 1)
+		rc = rt_error_make(err, 0, "sandbox exited while being created");
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (lockfd >= 0)

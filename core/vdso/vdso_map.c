@@ -52,20 +52,42 @@ static int tsc_invariant(void)
 	return __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8));
 }
 
+/* CLOCK_MONOTONIC, the TSC and CLOCK_REALTIME read together within SAMPLE_SLACK_NS. */
+#define SAMPLE_SLACK_NS 2000
+static int sample(int64_t *mono, uint64_t *tsc, int64_t *real)
+{
+	for (int i = 0; i < 1000; i++) {
+		int64_t a = clock_ns(CLOCK_MONOTONIC);
+		uint64_t t = host_rdtsc();
+		int64_t r = clock_ns(CLOCK_REALTIME);
+		int64_t b = clock_ns(CLOCK_MONOTONIC);
+		if (b - a <= SAMPLE_SLACK_NS) {
+			*mono = a + (b - a) / 3;	/* the TSC is read a third of the way in */
+			*tsc = t;
+			*real = r - (b - a) / 3;
+			return 1;
+		}
+	}
+	return 0;	/* never quiet enough: the system calls serve the clocks */
+}
+
 static void calibrate(struct vdso_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	if (!tsc_invariant())
 		return;
-	int64_t m0 = clock_ns(CLOCK_MONOTONIC);
-	uint64_t t0 = host_rdtsc();
-	int64_t r0 = clock_ns(CLOCK_REALTIME);
-	int64_t m1;
+	int64_t m0, r0, m1;
+	uint64_t t0, t1;
+	/* Each reading is bracketed by two of CLOCK_MONOTONIC and taken again if the thread was
+	 * preempted in between: one preemption between the TSC and the clock would put the
+	 * application's clocks off by as long as it lasted. */
+	if (!sample(&m0, &t0, &r0))
+		return;
 	do
 		m1 = clock_ns(CLOCK_MONOTONIC);
 	while (m1 - m0 < CALIBRATION_NS);
-	uint64_t t1 = host_rdtsc();
-	if (t1 <= t0)
+	int64_t unused;
+	if (!sample(&m1, &t1, &unused) || t1 <= t0)
 		return;
 	p->mult = (uint64_t)(((unsigned __int128)(m1 - m0) << 32) / (t1 - t0));
 	p->tsc_base = t0;
