@@ -576,6 +576,37 @@ static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm
 	return rc;
 }
 
+/* Linux's fault_around_bytes: a fault on a file mapping also maps its neighbours. */
+#define FAULT_AROUND_PAGES 16
+
+/* Maps the pages around @addr of file VMA @v, in its aligned window of FAULT_AROUND_PAGES:
+ * the platform batches the maps, so a program's walk through its libraries costs one round
+ * trip per window instead of one per page. Best effort: a page that cannot be had (past the
+ * file's end) ends it. Caller holds mm->lock for reading. */
+static void fault_around(struct mm *mm, const struct vma *v, uint64_t addr)
+{
+	const uint64_t span = FAULT_AROUND_PAGES * MM_PAGE_SIZE;
+	uint64_t start = addr & ~(span - 1), end = start + span;
+	if (start < v->start)
+		start = v->start;
+	if (end > v->end)
+		end = v->end;
+	for (uint64_t a = start; a < end; a += MM_PAGE_SIZE) {
+		if (a == page_down(addr))
+			continue;
+		pthread_mutex_lock(&mm->pages_lock);
+		int had = page_find(mm, a) != NULL;
+		struct mm_page *p = NULL;
+		int rc = had ? 0 : page_get(mm, v, a, SENTRY_ACCESS_READ, &p);
+		uint64_t off = p ? p->mf_off : 0;
+		pthread_mutex_unlock(&mm->pages_lock);
+		if (rc < 0)
+			break;
+		if (!had && mm->as_ops->map(mm->as, a, MM_PAGE_SIZE, off, v->prot) < 0)
+			break;
+	}
+}
+
 int mm_fault(struct mm *mm, uint64_t addr, uint32_t access, int *ret_code)
 {
 	struct mm_page *p;
@@ -585,6 +616,8 @@ int mm_fault(struct mm *mm, uint64_t addr, uint32_t access, int *ret_code)
 	int rc = resolve_page(mm, addr, access, &p, &v, &code);
 	if (rc == 0 && mm->as)
 		rc = mm->as_ops->map(mm->as, page_down(addr), MM_PAGE_SIZE, p->mf_off, v->prot);
+	if (rc == 0 && mm->as && v->src)
+		fault_around(mm, v, addr);
 	pthread_rwlock_unlock(&mm->lock);
 	if (rc == -EFAULT && ret_code)
 		*ret_code = code;
