@@ -246,72 +246,6 @@ struct create_opts {
 	const char *preserve_fds;
 };
 
-/* The pty of process.terminal: its master goes to the engine over --console-socket (as
- * runc sends it: SCM_RIGHTS with the pty's name), its slave becomes the container's stdio. */
-static int console_setup(const struct oci_config *cfg, const char *socket_path, int *ret_slave,
-			 struct rt_error **err)
-{
-	int master, slave;
-	struct winsize ws = { .ws_row = (unsigned short)cfg->process.console_height,
-			      .ws_col = (unsigned short)cfg->process.console_width };
-	if (openpty(&master, &slave, NULL, NULL, ws.ws_row ? &ws : NULL) < 0)
-		return rt_error_make(err, errno, "terminal: openpty");
-	fcntl(master, F_SETFD, FD_CLOEXEC);
-	fcntl(slave, F_SETFD, FD_CLOEXEC);
-	char name[64] = "";
-	ptsname_r(master, name, sizeof(name));
-	int rc = 0;
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(socket_path) >= sizeof(sa.sun_path))
-		rc = rt_error_make(err, 0, "--console-socket %s: path too long", socket_path);
-	else
-		strcpy(sa.sun_path, socket_path);
-	if (rc == 0 && (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0))
-		rc = rt_error_make(err, errno, "--console-socket %s", socket_path);
-	if (rc == 0) {
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		memset(&u, 0, sizeof(u));
-		struct iovec iov = { .iov_base = name, .iov_len = strlen(name) + 1 };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-				     .msg_controllen = sizeof(u.buf) };
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &master, sizeof(int));
-		if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
-			rc = rt_error_make(err, errno, "--console-socket %s: send", socket_path);
-	}
-	if (s >= 0)
-		close(s);
-	close(master);
-	if (rc < 0) {
-		close(slave);
-		return rc;
-	}
-	*ret_slave = slave;
-	return 0;
-}
-
-/* Writes the PID file atomically, as runc does (a reader never sees it half written). */
-static int write_pid_file(const char *path, pid_t pid, struct rt_error **err)
-{
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return rt_error_make(err, ENAMETOOLONG, "pid file %s", path);
-	FILE *f = fopen(tmp, "we");
-	if (!f || fprintf(f, "%d", (int)pid) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return rt_error_make(err, e, "pid file %s", path);
-	}
-	return 0;
-}
-
 /* The container's stdio: the pty's slave three times, or our own 0, 1, 2. Each a fresh
  * descriptor the sandbox takes. */
 static int stdio_setup(const struct oci_config *cfg, const struct create_opts *o, int stdio[3],
@@ -322,7 +256,9 @@ static int stdio_setup(const struct oci_config *cfg, const struct create_opts *o
 			return rt_error_make(err, 0, "cannot allocate tty if runc will detach "
 						     "without setting console socket");
 		int slave;
-		if (console_setup(cfg, o->console, &slave, err) < 0)
+		struct winsize ws = { .ws_row = (unsigned short)cfg->process.console_height,
+				      .ws_col = (unsigned short)cfg->process.console_width };
+		if (rt_console_pty(o->console, ws.ws_row ? &ws : NULL, &slave, err) < 0)
 			return -1;
 		stdio[0] = slave;
 		stdio[1] = fcntl(slave, F_DUPFD_CLOEXEC, 3);
@@ -529,7 +465,7 @@ static int do_create(const struct rt_globals *g, const struct create_opts *o, pi
 		rc = run_hooks("createContainer", h->create_container, h->create_container_count,
 			       &st, err);
 	if (rc == 0 && o->pid_file)
-		rc = write_pid_file(o->pid_file, child, err);
+		rc = rt_write_pid_file(o->pid_file, child, err);
 	if (rc == 0 && send(sv[0], "a", 1, MSG_NOSIGNAL) != 1)
 		rc = rt_error_make(err, errno, "sandbox");
 	char detached;

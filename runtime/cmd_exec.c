@@ -97,50 +97,6 @@ static int build_request(const struct exec_opts *o, const struct rt_container *c
 	return rc;
 }
 
-/* A pty whose master goes to @path (as create does for process.terminal). */
-static int console_pty(const char *path, int *ret_slave, struct rt_error **err)
-{
-	int master, slave;
-	if (openpty(&master, &slave, NULL, NULL, NULL) < 0)
-		return rt_error_make(err, errno, "exec: openpty");
-	char name[64] = "";
-	ptsname_r(master, name, sizeof(name));
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), rc = 0;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		rc = rt_error_make(err, 0, "exec: --console-socket %s: path too long", path);
-	else
-		strcpy(sa.sun_path, path);
-	if (rc == 0 && (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0))
-		rc = rt_error_make(err, errno, "exec: --console-socket %s", path);
-	if (rc == 0) {
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		memset(&u, 0, sizeof(u));
-		struct iovec iov = { .iov_base = name, .iov_len = strlen(name) + 1 };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-				     .msg_controllen = sizeof(u.buf) };
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &master, sizeof(int));
-		if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
-			rc = rt_error_make(err, errno, "exec: --console-socket %s: send", path);
-	}
-	if (s >= 0)
-		close(s);
-	close(master);
-	if (rc < 0) {
-		close(slave);
-		return rc;
-	}
-	*ret_slave = slave;
-	return 0;
-}
-
 /* Starts the process and waits for it; @started (if >= 0) hears "ok" or the error line once
  * the process runs. Returns the exit status to report, or -1 with *@err set. */
 static int exec_and_wait(struct rt_container *c, json_object *req, int tty, const char *console,
@@ -148,7 +104,7 @@ static int exec_and_wait(struct rt_container *c, json_object *req, int tty, cons
 {
 	int fds[3] = { 0, 1, 2 }, slave = -1;
 	if (tty && console) {
-		if (console_pty(console, &slave, err) < 0) {
+		if (rt_console_pty(console, NULL, &slave, err) < 0) {
 			json_object_put(req);
 			return -1;
 		}
@@ -184,14 +140,6 @@ static int exec_and_wait(struct rt_container *c, json_object *req, int tty, cons
 	if (conn >= 0)
 		close(conn);
 	return rc < 0 ? -1 : code;
-}
-
-static int write_pid(const char *path, pid_t pid, struct rt_error **err)
-{
-	FILE *f = fopen(path, "we");
-	if (!f || fprintf(f, "%d", (int)pid) < 0 || fclose(f) != 0)
-		return rt_error_make(err, errno, "exec: pid file %s", path);
-	return 0;
 }
 
 int rt_cmd_exec(const struct rt_globals *g, int argc, char **argv, struct rt_error **err)
@@ -243,7 +191,7 @@ int rt_cmd_exec(const struct rt_globals *g, int argc, char **argv, struct rt_err
 		goto out;
 	}
 	if (!o.detach) {
-		if (o.pid_file && write_pid(o.pid_file, getpid(), err) < 0) {
+		if (o.pid_file && rt_write_pid_file(o.pid_file, getpid(), err) < 0) {
 			json_object_put(req);
 			goto out;
 		}
@@ -277,7 +225,7 @@ int rt_cmd_exec(const struct rt_globals *g, int argc, char **argv, struct rt_err
 		rt_error_make(err, errno, "exec: fork");
 	else if (strcmp(line, "ok"))
 		rt_error_make(err, 0, "%s", n > 0 ? line : "exec: the waiting process died");
-	else if (!o.pid_file || write_pid(o.pid_file, child, err) == 0)
+	else if (!o.pid_file || rt_write_pid_file(o.pid_file, child, err) == 0)
 		status = 0;
 	if (status != 0 && child > 0) {
 		kill(child, SIGKILL);

@@ -3,13 +3,17 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <pty.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,5 +143,69 @@ int rt_container_id_arg(int argc, char **argv, int i, int extra, const char **re
 		return rt_error_make(err, 0, "%s: too many arguments: \"%s\"", argv[0],
 				     argv[i + 1 + extra]);
 	*ret_id = argv[i];
+	return 0;
+}
+
+/* The pty of process.terminal: its master goes to the engine over --console-socket (as
+ * runc sends it: SCM_RIGHTS with the pty's name), its slave becomes the container's stdio. */
+int rt_console_pty(const char *socket_path, const struct winsize *ws, int *ret_slave,
+		   struct rt_error **err)
+{
+	int master, slave;
+	if (openpty(&master, &slave, NULL, NULL, ws) < 0)
+		return rt_error_make(err, errno, "terminal: openpty");
+	fcntl(master, F_SETFD, FD_CLOEXEC);
+	fcntl(slave, F_SETFD, FD_CLOEXEC);
+	char name[64] = "";
+	ptsname_r(master, name, sizeof(name));
+	int rc = 0;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(socket_path) >= sizeof(sa.sun_path))
+		rc = rt_error_make(err, 0, "--console-socket %s: path too long", socket_path);
+	else
+		strcpy(sa.sun_path, socket_path);
+	if (rc == 0 && (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0))
+		rc = rt_error_make(err, errno, "--console-socket %s", socket_path);
+	if (rc == 0) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		memset(&u, 0, sizeof(u));
+		struct iovec iov = { .iov_base = name, .iov_len = strlen(name) + 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				     .msg_controllen = sizeof(u.buf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &master, sizeof(int));
+		if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
+			rc = rt_error_make(err, errno, "--console-socket %s: send", socket_path);
+	}
+	if (s >= 0)
+		close(s);
+	close(master);
+	if (rc < 0) {
+		close(slave);
+		return rc;
+	}
+	*ret_slave = slave;
+	return 0;
+}
+
+/* Writes the PID file atomically, as runc does (a reader never sees it half written). */
+int rt_write_pid_file(const char *path, pid_t pid, struct rt_error **err)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return rt_error_make(err, ENAMETOOLONG, "pid file %s", path);
+	FILE *f = fopen(tmp, "we");
+	if (!f || fprintf(f, "%d", (int)pid) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return rt_error_make(err, e, "pid file %s", path);
+	}
 	return 0;
 }

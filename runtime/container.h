@@ -6,6 +6,8 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <sys/ioctl.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "runsc.h"
@@ -39,6 +41,15 @@ int rt_container_exit_status(const struct rt_container *c);
 
 /* Waits up to @ms for the sandbox process of @st to be gone; 0 when it is. */
 int rt_container_wait_gone(const struct rt_state *st, int ms);
+
+/* A pty for process.terminal: its master goes to the engine over the unix socket at
+ * @socket_path (SCM_RIGHTS with the pty's name, as runc sends it) and is closed here; the
+ * slave, sized @ws (NULL: the default), is the process's stdio. */
+int rt_console_pty(const char *socket_path, const struct winsize *ws, int *ret_slave,
+		   struct rt_error **err);
+
+/* Writes @pid to @path atomically (a temporary file renamed), as runc writes --pid-file. */
+int rt_write_pid_file(const char *path, pid_t pid, struct rt_error **err);
 
 /* The single ID argument of a command at argv[i] (exactly one more argument when @extra). */
 int rt_container_id_arg(int argc, char **argv, int i, int extra, const char **ret_id,
