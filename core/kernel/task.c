@@ -156,6 +156,8 @@ void task_free(struct task *t)
 		return;
 	free(t->exe_path);
 	free(t->cmdline);
+	if (t->itimer)
+		t->k->svc->timer_free(t->itimer);	/* cancels: the callback is not running */
 	kwait_destroy(&t->wait);
 	if (t->ctx)
 		t->k->platform->ctx_ops->release(t->ctx);

@@ -130,6 +130,13 @@ struct task {
 	char comm[16];			/* prctl(PR_SET_NAME) name, NUL-terminated; set by exec */
 	struct rlimit rlimits[RLIM_NLIMITS];	/* getrlimit(2) values, once rlimits_set */
 	int rlimits_set;
+	/* setitimer(ITIMER_REAL) and alarm(2): SIGALRM from the core's timer thread. Under
+	 * wait.lock; the timer is made on first use and freed (cancelled) with the task. The
+	 * virtual and profiling timers are recorded for getitimer but never fire (#7). */
+	struct sentry_timer *itimer;
+	int64_t itimer_deadline;	/* absolute MONOTONIC ns, 0: disarmed */
+	int64_t itimer_interval;	/* ns, 0: one shot */
+	struct { int64_t value, interval; } itimer_other[2];	/* VIRTUAL, PROF as set */
 	int exited;			/* the task ended: exit_status is final */
 	int exit_status;		/* wait(2) status: code << 8, or the terminating signal */
 };

@@ -123,6 +123,10 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_gettid, gettid),
 	FULL(SYS_set_tid_address, set_tid_address, SA_PTR),
 	PART(SYS_exit_group, exit_group, "single-threaded", SA_INT),
+	/* sys_timer.c */
+	PART(SYS_setitimer, setitimer, "only ITIMER_REAL fires", SA_INT, SA_PTR, SA_PTR),
+	PART(SYS_getitimer, getitimer, "only ITIMER_REAL fires", SA_INT, SA_PTR),
+	FULL(SYS_alarm, alarm, SA_INT),
 	/* sys_fork.c */
 	PART(SYS_fork, fork, "memory copied at fork", ),
 	PART(SYS_vfork, vfork, "the child runs on a copy", ),
