@@ -314,3 +314,11 @@ unsigned int fdt_count(struct fdt *t)
 	pthread_mutex_unlock(&t->lock);
 	return n;
 }
+
+unsigned int fdt_size(struct fdt *t)
+{
+	pthread_mutex_lock(&t->lock);
+	unsigned int n = t->cap > 64 ? t->cap : 64;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}

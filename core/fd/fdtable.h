@@ -81,3 +81,7 @@ int fdt_next(struct fdt *t, int from);
 
 /* Number of open descriptors. */
 unsigned int fdt_count(struct fdt *t);
+
+/* The descriptors the table has room for before it grows, 64 at least: Linux's max_fds, which
+ * select(2) clips its nfds to (the array doubles as Linux's fdtable does). */
+unsigned int fdt_size(struct fdt *t);

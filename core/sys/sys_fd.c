@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "fd/fdtable.h"
+#include "ipc/pipe.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
@@ -127,7 +128,7 @@ static int64_t do_fcntl(struct task *t, struct vfs_file *f, int fd, int cmd, uin
 		return fcntl_lock(t, f, cmd, arg);
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:
-		return -EBADF; /* no pipes yet: every descriptor is something else */
+		return pipe_fcntl(f, cmd, arg, &t->fs->creds);
 	default:
 		return -EINVAL;
 	}

@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 
 #include "fd/fdtable.h"
+#include "ipc/ipc_io.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
@@ -94,6 +95,12 @@ static int64_t do_iov(struct task *t, int64_t fd, const struct iovec *iov, size_
 	int rc = sys_get_file(t, fd, &f);
 	if (rc < 0)
 		return rc;
+	/* Pipes and eventfds move data straight between the application and themselves. */
+	int64_t direct;
+	if (ipc_user_io(t, f, iov, count, off, write, &direct)) {
+		vfs_file_put(f);
+		return direct;
+	}
 	uint64_t total = 0;
 	for (size_t i = 0; i < count; i++)
 		total += iov[i].iov_len;

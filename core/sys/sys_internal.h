@@ -186,6 +186,16 @@ SYS_DECL(setsid);
 /* sys_futex.c */
 SYS_DECL(futex);
 
+/* sys_ipc.c */
+SYS_DECL(pipe);
+SYS_DECL(pipe2);
+SYS_DECL(eventfd);
+SYS_DECL(eventfd2);
+
+/* sys_poll.c */
+SYS_DECL(select);
+SYS_DECL(pselect6);
+
 /* The open file description behind @fd with a new reference, or -EBADF. */
 int sys_get_file(struct task *t, int64_t fd, struct vfs_file **ret_file);
 /* The directory of an *at call: NULL for AT_FDCWD, else the file with a reference; -EBADF. */

@@ -143,9 +143,8 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_getrlimit, getrlimit, SA_INT, SA_PTR),
 	FULL(SYS_flock, flock, SA_FD, SA_HEX),
 	FULL(SYS_rt_sigreturn, rt_sigreturn),
-	PART(SYS_poll, poll, "readiness of pipes and sockets comes with them", SA_PTR, SA_INT, SA_INT),
-	PART(SYS_ppoll, ppoll, "the signal mask applies with signal delivery", SA_PTR, SA_INT,
-	     SA_PTR, SA_PTR, SA_INT),
+	FULL(SYS_poll, poll, SA_PTR, SA_INT, SA_INT),
+	FULL(SYS_ppoll, ppoll, SA_PTR, SA_INT, SA_PTR, SA_PTR, SA_INT),
 	FULL(SYS_setrlimit, setrlimit, SA_INT, SA_PTR),
 	FULL(SYS_getrandom, getrandom, SA_PTR, SA_INT, SA_HEX),
 	/* sys_time.c */
@@ -195,6 +194,14 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_setpgid, setpgid, SA_INT, SA_INT),
 	FULL(SYS_getsid, getsid, SA_INT),
 	PART(SYS_setsid, setsid, "one process"),
+	/* sys_ipc.c */
+	FULL(SYS_pipe, pipe, SA_PTR),
+	PART(SYS_pipe2, pipe2, "O_NOTIFICATION_PIPE: ENOPKG (no watch queues)", SA_PTR, SA_HEX),
+	FULL(SYS_eventfd, eventfd, SA_INT),
+	FULL(SYS_eventfd2, eventfd2, SA_INT, SA_HEX),
+	/* sys_poll.c */
+	FULL(SYS_select, select, SA_INT, SA_PTR, SA_PTR, SA_PTR, SA_PTR),
+	FULL(SYS_pselect6, pselect6, SA_INT, SA_PTR, SA_PTR, SA_PTR, SA_PTR, SA_PTR),
 	/* sys_futex.c */
 	PART(SYS_futex, futex, "one thread: WAIT/WAKE and their BITSET forms", SA_PTR, SA_INT,
 	     SA_INT, SA_PTR, SA_PTR, SA_HEX),

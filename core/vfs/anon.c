@@ -147,3 +147,16 @@ int vfs_anon_file(struct sentry_file *sf, const struct sentry_statx *st, uint32_
 	vfs_path_put(&p);
 	return *ret_file ? 0 : -ENOMEM;
 }
+
+int vfs_anon_file_share(struct vfs_file *like, struct sentry_file *sf, uint32_t flags,
+			struct vfs_file **ret_file)
+{
+	if (like->path.mnt != g_anon_mnt) {
+		if (SENTRY_OPS_HAS(sf->ops, sf->ops_size, release))
+			sf->ops->release(sf);
+		return -EINVAL;
+	}
+	sf->dentry = like->path.d;
+	*ret_file = vfs_file_wrap(&like->path, sf, flags);	/* takes its own path references */
+	return *ret_file ? 0 : -ENOMEM;
+}

@@ -248,6 +248,11 @@ int vfs_bound_endpoint(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *p
  * with an inode number of its own. Returns 0 or -ENOMEM. */
 int vfs_anon_file(struct sentry_file *sf, const struct sentry_statx *st, uint32_t flags,
 		  struct vfs_file **ret_file);
+/* Another open file description over @sf (taken; released on failure) on the same anonymous
+ * inode as @like (borrowed, made by vfs_anon_file): the two ends of a pipe, which fstat shows
+ * as one inode. Returns 0, -ENOMEM, or -EINVAL when @like is not anonymous. */
+int vfs_anon_file_share(struct vfs_file *like, struct sentry_file *sf, uint32_t flags,
+			struct vfs_file **ret_file);
 
 void vfs_file_get(struct vfs_file *f);
 void vfs_file_put(struct vfs_file *f);

@@ -55,6 +55,11 @@ tests_syscalls_exec_test_static_SOURCES = tests/syscalls/exec_test.c tests/sysca
 tests_syscalls_exec_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_exec_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
 
+check_PROGRAMS += tests/syscalls/pipe_test_static
+tests_syscalls_pipe_test_static_SOURCES = tests/syscalls/pipe_test.c tests/syscalls/expect.h
+tests_syscalls_pipe_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_pipe_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
 TESTS += tests/syscalls/native.sh
 EXTRA_DIST += tests/syscalls/native.sh tests/syscalls/tests.list
 
