@@ -23,6 +23,7 @@ core_libsentry_core_la_SOURCES += \
 	core/sys/sys_stat.c \
 	core/sys/sys_time.c \
 	core/sys/sys_timer.c \
+	core/sys/sys_xattr.c \
 	core/sys/table.c
 
 # The first program the Sentry runs: static, unsanitized (it is the application, not us).
