@@ -34,3 +34,11 @@ bench_gofer_bench_CPPFLAGS = $(CORE_CPPOPTS) -I$(top_srcdir)/runtime \
 bench_gofer_bench_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -O2
 bench_gofer_bench_LDADD = $(LIBS) -lpthread
 EXTRA_DIST += bench/gofer-stat.sh bench/gofer-io.sh
+
+# pipe: pipe throughput natively, under gVisor and under cvisor (bench/pipe.sh); the
+# application, like syscall_loop.
+check_PROGRAMS += bench/pipe_bench
+bench_pipe_bench_SOURCES = bench/pipe.c
+bench_pipe_bench_CFLAGS = -O2 -Wall -Wextra -Werror
+bench_pipe_bench_LDFLAGS = -static -all-static
+EXTRA_DIST += bench/pipe.sh
