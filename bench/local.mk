@@ -41,3 +41,11 @@ bench_proc_bench_SOURCES = bench/proc_bench.c
 bench_proc_bench_CFLAGS = -O2 -Wall -Wextra -Werror -pthread
 bench_proc_bench_LDFLAGS = -static -all-static -pthread
 EXTRA_DIST += bench/spawn.sh bench/thread.sh bench/futex.sh
+
+# pipe: pipe throughput natively, under gVisor and under cvisor (bench/pipe.sh); the
+# application, like syscall_loop.
+check_PROGRAMS += bench/pipe_bench
+bench_pipe_bench_SOURCES = bench/pipe.c
+bench_pipe_bench_CFLAGS = -O2 -Wall -Wextra -Werror
+bench_pipe_bench_LDFLAGS = -static -all-static
+EXTRA_DIST += bench/pipe.sh

@@ -6,3 +6,11 @@ core_libsentry_core_la_SOURCES += \
 	core/ipc/ipc_io.h \
 	core/ipc/pipe.c \
 	core/ipc/pipe.h
+
+check_PROGRAMS += tests/unit/ipc/test_pipe
+tests_unit_ipc_test_pipe_SOURCES = tests/unit/ipc/test_pipe.c
+tests_unit_ipc_test_pipe_CPPFLAGS = $(UNIT_CPPOPTS)
+tests_unit_ipc_test_pipe_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_ipc_test_pipe_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_ipc_test_pipe_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/ipc/test_pipe

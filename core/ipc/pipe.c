@@ -329,7 +329,7 @@ static int pipe_seek(struct sentry_file *file, int64_t *off, int whence)
 }
 
 /* pipe_poll: data or no writer (HUP) for a reader, a free slot or no reader (ERR) for a
- * writer. */
+ * writer. IN comes with POLLRDNORM and OUT with POLLWRNORM, as Linux reports them. */
 static uint32_t pipe_readiness(struct sentry_file *file, uint32_t mask)
 {
 	struct pipe_end *e = (struct pipe_end *)file;
@@ -384,13 +384,14 @@ static void pipe_release(struct sentry_file *file)
 	if (e->mode & END_WRITE)
 		p->writers--;
 	int last = !p->readers && !p->writers;
+	/* Under the lock: once it is dropped the other end may go and free the pipe. With no end
+	 * left nobody waits: waiters and pollers hold a reference on an end. */
+	if (!last)
+		kwait_wq_notify(p->wq, PIPE_EV_ALL);
 	pthread_mutex_unlock(&p->lock);
 	free(e);
-	/* With no end left nobody can be waiting: waiters and pollers hold a reference on one. */
 	if (last)
 		pipe_free(p);
-	else
-		kwait_wq_notify(p->wq, PIPE_EV_ALL);
 }
 
 static const struct sentry_file_ops g_pipe_ops = {

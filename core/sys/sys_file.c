@@ -3,7 +3,8 @@
  * close, lseek; and the helpers every file-taking family shares (descriptor lookup, path
  * copies).
  *
- * Data moves through a Sentry bounce buffer in 64 KiB chunks for now.
+ * Data moves through a Sentry bounce buffer in 64 KiB chunks for now, except for pipes and
+ * eventfds (core/ipc), which copy straight from and to the application themselves.
  * TODO(#5): hand plugins the application's pages directly (struct sentry_iov over the memory
  * file) to save the copy.
  */

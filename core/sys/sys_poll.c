@@ -236,7 +236,7 @@ int64_t sys_poll(struct task *t, const uint64_t a[6])
 {
 	int timeout = (int)a[2];
 	int64_t end = timeout < 0 ? -1 : end_after(timeout / 1000, (timeout % 1000) * 1000000ll);
-	return do_poll(t, a[0], a[1], end);
+	return do_poll(t, a[0], (uint32_t)a[1], end);
 }
 
 int64_t sys_ppoll(struct task *t, const uint64_t a[6])
