@@ -188,8 +188,15 @@ Test(memfs, directory_of_100000_entries_keeps_lookups_constant, .timeout = 60)
 	}
 	struct sentry_statx st;
 	cr_assert_eq(vfs_statat(C(), NULL, "/big", 0, SENTRY_STATX_BASIC_STATS, &st), 0);
-	double small = time_lookups("/small/entry%d", SMALL, 20000);
-	double big = time_lookups("/big/entry%d", BIG, 20000);
+	/* The fastest of five interleaved rounds of each: a preemption (make check runs tests
+	 * in parallel) slows one round, not the best one. */
+	double small = 1e30, big = 1e30;
+	for (int r = 0; r < 5; r++) {
+		double s1 = time_lookups("/small/entry%d", SMALL, 20000);
+		double b1 = time_lookups("/big/entry%d", BIG, 20000);
+		small = s1 < small ? s1 : small;
+		big = b1 < big ? b1 : big;
+	}
 	/* A linear scan would be ~10,000 times slower; allow cache effects. */
 	cr_assert_lt(big, small * 8, "big %.0f ns vs small %.0f ns", big, small);
 	vt_assert_no_leaks();
