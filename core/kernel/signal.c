@@ -188,7 +188,7 @@ void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si)
 	pthread_mutex_lock(&w->lock);
 	if (!(t->sig_incoming & SIGBIT(sig)))
 		t->incoming_info[sig - 1] = *si;
-	t->sig_incoming |= SIGBIT(sig);
+	__atomic_fetch_or(&t->sig_incoming, SIGBIT(sig), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&w->lock);
 	/* The mask is the task's; a stale read only delays delivery to the task's next return
 	 * to the application, where it takes and rechecks. */
@@ -202,6 +202,10 @@ void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si)
 void task_take_signals(struct task *t)
 {
 	struct kwait *w = &t->wait;
+	/* Every return to the application passes here: no lock when nothing was sent. A send
+	 * racing with this read also interrupts the task, which brings it back at once. */
+	if (!__atomic_load_n(&t->sig_incoming, __ATOMIC_ACQUIRE))
+		return;
 	pthread_mutex_lock(&w->lock);
 	for (uint64_t in = t->sig_incoming; in; in &= in - 1) {
 		int sig = __builtin_ctzll(in) + 1;
@@ -210,7 +214,7 @@ void task_take_signals(struct task *t)
 			t->siginfo[sig - 1] = *si;
 		t->sigpending |= SIGBIT(sig);
 	}
-	t->sig_incoming = 0;
+	__atomic_store_n(&t->sig_incoming, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -219,6 +223,10 @@ void task_take_signals(struct task *t)
 static void settle_interrupt(struct task *t)
 {
 	struct kwait *w = &t->wait;
+	/* Not interrupted (the common case): nothing to clear, and no lock taken. A send setting
+	 * it meanwhile leaves it set, which is right: that signal is still to be taken. */
+	if (!__atomic_load_n(&w->interrupted, __ATOMIC_RELAXED))
+		return;
 	pthread_mutex_lock(&w->lock);
 	if (!t->sig_incoming && !(t->sigpending & ~t->sigmask))
 		kwait_clear_interrupt_locked(w);
