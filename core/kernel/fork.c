@@ -75,20 +75,8 @@ struct fork_job {
 	struct vfs_ctx *fs;
 	struct fdt *fdt;
 	struct mm *mm;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int done, rc, pid;
+	struct kernel_start start;
 };
-
-static void fork_report(struct fork_job *j, int rc, int pid)
-{
-	pthread_mutex_lock(&j->lock);
-	j->rc = rc;
-	j->pid = pid;
-	j->done = 1;
-	pthread_cond_signal(&j->cond);
-	pthread_mutex_unlock(&j->lock);
-}
 
 /* The child's registers: clone returns 0 in it, on its own stack and TLS when given. */
 static void child_setup(struct task *t, const struct kernel_clone *c)
@@ -115,28 +103,16 @@ static void *fork_main(void *arg)
 	int rc = task_fork(j->parent, fs, j->fdt, j->mm, &t);
 	if (rc == 0) {
 		child_setup(t, j->c);
-		pthread_mutex_lock(&k->lock);
-		if (k->init_exited) {
-			rc = -EAGAIN;	/* the sandbox is ending */
-		} else {
-			t->next = k->tasks;
-			k->tasks = t;
-		}
-		pthread_mutex_unlock(&k->lock);
-		if (rc < 0)
+		if ((rc = kernel_task_enter(k, t, 0)) < 0)
 			task_free(t);
 	}
-	int pid = rc == 0 ? t->tgid : 0;
-	fork_report(j, rc, pid);	/* j is gone after this */
+	kernel_start_report(&j->start, rc, rc == 0 ? t->tgid : 0);	/* j is gone after this */
 	if (rc == 0) {
 		kernel_task_thread_end(k, t, fs);
 		return NULL;
 	}
 	vfs_ctx_free(fs);
-	pthread_mutex_lock(&k->lock);
-	k->threads--;
-	pthread_cond_broadcast(&k->changed);
-	pthread_mutex_unlock(&k->lock);
+	kernel_thread_done(k);
 	return NULL;
 }
 
@@ -180,41 +156,19 @@ int64_t kernel_clone(struct task *parent, const struct kernel_clone *c)
 	}
 	if (rc < 0)
 		return rc;
-	pthread_mutex_init(&j.lock, NULL);
-	pthread_cond_init(&j.cond, NULL);
-	pthread_mutex_lock(&k->lock);
-	k->threads++;
-	pthread_mutex_unlock(&k->lock);
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t th;
-	rc = -pthread_create(&th, &attr, fork_main, &j);
-	pthread_attr_destroy(&attr);
-	if (rc < 0) {
-		pthread_mutex_lock(&k->lock);
-		k->threads--;
-		pthread_mutex_unlock(&k->lock);
+	rc = kernel_start_thread(k, fork_main, &j, &j.start);
+	if (rc < 0 && !j.start.done) {	/* no thread took the copies */
 		mm_free(j.mm);
 		fdt_free(j.fdt);
 		vfs_ctx_free(j.fs);
-		rc = -EAGAIN;
-	} else {
-		pthread_mutex_lock(&j.lock);
-		while (!j.done)
-			pthread_cond_wait(&j.cond, &j.lock);
-		pthread_mutex_unlock(&j.lock);
-		rc = j.rc;
 	}
-	pthread_cond_destroy(&j.cond);
-	pthread_mutex_destroy(&j.lock);
 	if (rc < 0)
 		return rc;
 	if (c->flags & CLONE_PARENT_SETTID)
-		(void)mm_copy_out(parent->mm, c->parent_tid, &j.pid, sizeof(int));
+		(void)mm_copy_out(parent->mm, c->parent_tid, &j.start.pid, sizeof(int));
 	if (c->flags & CLONE_VFORK)
-		vfork_wait(parent, j.pid);
-	return j.pid;
+		vfork_wait(parent, j.start.pid);
+	return j.start.pid;
 }
 
 void kernel_exec_done(struct task *t)

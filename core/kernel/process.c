@@ -166,26 +166,12 @@ int kernel_list(struct kernel *k, int (*cb)(const struct kernel_proc_info *p, vo
 /* One spawn in progress: the spawner waits on @done for the thread's verdict. */
 struct spawn_job {
 	struct kernel *k;
-	const struct kernel_spawn *req;	/* valid until done is set */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int done;
-	int rc;
-	int pid;
+	const struct kernel_spawn *req;	/* valid until the start is reported */
+	struct kernel_start start;
 	char *msg;
 	size_t msg_size;
 };
 
-static int fail(struct spawn_job *j, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(j->msg, j->msg_size, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < j->msg_size)
-		snprintf(j->msg + n, j->msg_size - (size_t)n, ": %s", strerror(-rc));
-	return rc;
-}
 
 /* The value of @name in @envp, or NULL. */
 static const char *env_get(char *const *envp, const char *name)
@@ -300,28 +286,28 @@ static int spawn_load(struct spawn_job *j, int stdio[3], struct vfs_ctx **ret_fs
 	struct vfs_ctx *fs;
 	int rc = make_fs(req, &fs);
 	if (rc < 0)
-		return fail(j, rc, "cwd %s", req->cwd ? req->cwd : "/");
+		return msg_fail(j->msg, j->msg_size, rc, "cwd %s", req->cwd ? req->cwd : "/");
 	struct task *t;
 	if ((rc = task_new(j->k, fs, &t)) < 0) {
 		vfs_ctx_free(fs);
-		return fail(j, rc, "task");
+		return msg_fail(j->msg, j->msg_size, rc, "task");
 	}
 	for (size_t i = 0; rc == 0 && i < req->rlimit_count; i++) {
 		const struct kernel_rlimit *r = &req->rlimits[i];
 		if ((rc = sys_task_rlimit(t, r->resource, r->soft, r->hard)) < 0)
-			fail(j, rc, "rlimit %d", r->resource);
+			msg_fail(j->msg, j->msg_size, rc, "rlimit %d", r->resource);
 	}
 	if (rc < 0) {
 		/* reported */
 	} else if ((rc = install_stdio(t, stdio)) < 0) {
-		fail(j, rc, "stdio");
+		msg_fail(j->msg, j->msg_size, rc, "stdio");
 	} else {
 		char path[4096];
 		rc = find_program(fs, req->argv[0], req->envp, path, sizeof(path));
 		if (rc == 0)
 			rc = task_exec_path(t, NULL, path, 0, path, req->argv, req->envp);
 		if (rc < 0)
-			fail(j, rc, "%s", req->argv[0]);
+			msg_fail(j->msg, j->msg_size, rc, "%s", req->argv[0]);
 	}
 	if (rc < 0) {
 		task_free(t);
@@ -333,14 +319,68 @@ static int spawn_load(struct spawn_job *j, int stdio[3], struct vfs_ctx **ret_fs
 	return 0;
 }
 
-static void spawn_report(struct spawn_job *j, int rc, int pid)
+/* ---- task threads, shared with fork.c ---- */
+
+int kernel_start_thread(struct kernel *k, void *(*fn)(void *), void *arg,
+			struct kernel_start *st)
 {
-	pthread_mutex_lock(&j->lock);
-	j->rc = rc;
-	j->pid = pid;
-	j->done = 1;
-	pthread_cond_signal(&j->cond);
-	pthread_mutex_unlock(&j->lock);
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->cond, NULL);
+	st->done = 0;
+	pthread_mutex_lock(&k->lock);
+	k->threads++;
+	pthread_mutex_unlock(&k->lock);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t th;
+	int rc = -pthread_create(&th, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	if (rc < 0) {
+		kernel_thread_done(k);
+		st->rc = -EAGAIN;
+	} else {
+		pthread_mutex_lock(&st->lock);
+		while (!st->done)
+			pthread_cond_wait(&st->cond, &st->lock);
+		pthread_mutex_unlock(&st->lock);
+	}
+	pthread_cond_destroy(&st->cond);
+	pthread_mutex_destroy(&st->lock);
+	return st->rc;
+}
+
+void kernel_start_report(struct kernel_start *st, int rc, int pid)
+{
+	pthread_mutex_lock(&st->lock);
+	st->rc = rc;
+	st->pid = pid;
+	st->done = 1;
+	pthread_cond_signal(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+}
+
+void kernel_thread_done(struct kernel *k)
+{
+	pthread_mutex_lock(&k->lock);
+	k->threads--;
+	pthread_cond_broadcast(&k->changed);
+	pthread_mutex_unlock(&k->lock);
+}
+
+int kernel_task_enter(struct kernel *k, struct task *t, int held)
+{
+	int rc = 0;
+	pthread_mutex_lock(&k->lock);
+	if (k->init_exited && t->tgid != 1) {
+		rc = -EAGAIN;	/* the sandbox ended while this one was being made */
+	} else {
+		t->held = held;
+		t->next = k->tasks;
+		k->tasks = t;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return rc;
 }
 
 /* Whether the parent asked for no zombies: SIGCHLD ignored or SA_NOCLDWAIT. */
@@ -420,10 +460,7 @@ void kernel_task_thread_end(struct kernel *k, struct task *t, struct vfs_ctx *fs
 	task_gone(k, t, status);
 	task_free(t);
 	vfs_ctx_free(fs);
-	pthread_mutex_lock(&k->lock);
-	k->threads--;
-	pthread_cond_broadcast(&k->changed);
-	pthread_mutex_unlock(&k->lock);
+	kernel_thread_done(k);
 }
 
 static void *spawn_main(void *arg)
@@ -437,31 +474,16 @@ static void *spawn_main(void *arg)
 	struct task *t = NULL;
 	int rc = spawn_load(j, stdio, &fs, &t);
 	close_stdio(stdio);
-	if (rc == 0) {
-		pthread_mutex_lock(&k->lock);
-		if (k->init_exited && t->tgid != 1) {
-			rc = -ESRCH;	/* the sandbox ended while this one was loading */
-		} else {
-			t->held = hold;
-			t->next = k->tasks;
-			k->tasks = t;
-		}
-		pthread_mutex_unlock(&k->lock);
-		if (rc < 0) {
-			fail(j, rc, "sandbox");
-			task_free(t);
-			vfs_ctx_free(fs);
-		}
+	if (rc == 0 && (rc = kernel_task_enter(k, t, hold)) < 0) {
+		msg_fail(j->msg, j->msg_size, rc, "sandbox");
+		task_free(t);
+		vfs_ctx_free(fs);
 	}
-	spawn_report(j, rc, rc == 0 ? t->tgid : 0);	/* j is gone after this */
-	if (rc == 0) {
+	kernel_start_report(&j->start, rc, rc == 0 ? t->tgid : 0);	/* j is gone after this */
+	if (rc == 0)
 		kernel_task_thread_end(k, t, fs);
-		return NULL;
-	}
-	pthread_mutex_lock(&k->lock);
-	k->threads--;
-	pthread_cond_broadcast(&k->changed);
-	pthread_mutex_unlock(&k->lock);
+	else
+		kernel_thread_done(k);
 	return NULL;
 }
 
@@ -475,32 +497,12 @@ int kernel_spawn(struct kernel *k, const struct kernel_spawn *req, int *ret_pid,
 		return -EINVAL;
 	}
 	struct spawn_job j = { .k = k, .req = req, .msg = msg, .msg_size = msg_size };
-	pthread_mutex_init(&j.lock, NULL);
-	pthread_cond_init(&j.cond, NULL);
-	pthread_mutex_lock(&k->lock);
-	k->threads++;
-	pthread_mutex_unlock(&k->lock);
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t th;
-	int rc = -pthread_create(&th, &attr, spawn_main, &j);
-	pthread_attr_destroy(&attr);
-	if (rc < 0) {
-		pthread_mutex_lock(&k->lock);
-		k->threads--;
-		pthread_mutex_unlock(&k->lock);
-		close_stdio(copy.stdio);
+	int rc = kernel_start_thread(k, spawn_main, &j, &j.start);
+	if (rc < 0 && !j.start.done) {
+		close_stdio(copy.stdio);	/* no thread took them */
 		snprintf(msg, msg_size, "process: thread: %s", strerror(-rc));
-	} else {
-		pthread_mutex_lock(&j.lock);
-		while (!j.done)
-			pthread_cond_wait(&j.cond, &j.lock);
-		pthread_mutex_unlock(&j.lock);
-		rc = j.rc;
-		*ret_pid = j.pid;
+	} else if (rc == 0) {
+		*ret_pid = j.start.pid;
 	}
-	pthread_cond_destroy(&j.cond);
-	pthread_mutex_destroy(&j.lock);
 	return rc;
 }

@@ -21,6 +21,7 @@
 #include "sentry/boot.h"
 #include "sentry/compose.h"
 #include "sys/sys.h"
+#include "util/log.h"
 #include "vfs/vfs.h"
 
 /* Links a container's /dev holds besides the nodes (runc's defaults). */
@@ -34,16 +35,6 @@ static const struct {
 	{ "ptmx", "pts/ptmx" },
 };
 
-static int fail(char *msg, size_t size, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(msg, size, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < size)
-		snprintf(msg + n, size - (size_t)n, ": %s", strerror(-rc));
-	return rc;
-}
 
 static struct plg_plugin *fs_plugin(const struct sentry_composition *c, const char *name)
 {
@@ -238,7 +229,7 @@ static int make_tree(const struct boot_config *cfg, const struct sentry_composit
 	struct vfs_ctx *ctx = NULL;
 	int rc = make_root(cfg, c, &creds, &ctx);
 	if (rc < 0)
-		return fail(msg, size, rc, "root filesystem (%s)", cfg->root.fs);
+		return msg_fail(msg, size, rc, "root filesystem (%s)", cfg->root.fs);
 	for (size_t i = 0; rc == 0 && i < cfg->mount_count; i++) {
 		const struct boot_mount *m = &cfg->mounts[i];
 		rc = make_target(ctx, m->target, m->file);
@@ -246,16 +237,16 @@ static int make_tree(const struct boot_config *cfg, const struct sentry_composit
 			rc = vfs_mount(ctx, fs_plugin(c, m->fs), m->source ? m->source : "none",
 				       m->target, m->flags, m->data);
 		if (rc < 0)
-			fail(msg, size, rc, "mount %s (%s)", m->target, m->fs);
+			msg_fail(msg, size, rc, "mount %s (%s)", m->target, m->fs);
 	}
 	if (rc == 0 && cfg->make_dev && (rc = make_dev(c, ctx)) < 0)
-		fail(msg, size, rc, "/dev");
+		msg_fail(msg, size, rc, "/dev");
 	if (rc == 0 && cfg->make_dev && (rc = make_proc(cfg, ctx)) < 0)
-		fail(msg, size, rc, "/proc");
+		msg_fail(msg, size, rc, "/proc");
 	if (rc == 0 && (rc = mask_paths(cfg, c, ctx)) < 0)
-		fail(msg, size, rc, "masked or read-only path");
+		msg_fail(msg, size, rc, "masked or read-only path");
 	if (rc == 0 && cfg->populate && (rc = cfg->populate(ctx, cfg->populate_arg)) < 0)
-		fail(msg, size, rc, "populate");
+		msg_fail(msg, size, rc, "populate");
 	if (rc < 0) {
 		vfs_ctx_free(ctx);
 		return rc;
@@ -272,7 +263,7 @@ int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, cha
 	struct sentry_choice choice = { .platform = cfg->platform, .fs = names };
 	struct sentry_composition c;
 	struct boot_sandbox *sb = calloc(1, sizeof(*sb));
-	int rc = sb ? 0 : fail(msg, size, -ENOMEM, "sandbox");
+	int rc = sb ? 0 : msg_fail(msg, size, -ENOMEM, "sandbox");
 	if (rc == 0)
 		rc = sentry_compose(cfg->set, cfg->svc, &choice, &c, msg, size);
 	if (rc == 0)
@@ -373,7 +364,7 @@ int boot_run(const struct boot_config *cfg, int *ret_status, char *msg, size_t s
 	boot_start(sb);
 	rc = boot_wait(sb, 1, ret_status);
 	boot_destroy(sb);
-	return rc < 0 ? fail(msg, size, rc, "wait") : 0;
+	return rc < 0 ? msg_fail(msg, size, rc, "wait") : 0;
 }
 
 int boot_exit_code(int status)

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -101,4 +102,15 @@ void log_msg(int level, const char *prefix, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_msgv(level, prefix, fmt, ap);
 	va_end(ap);
+}
+
+int msg_fail(char *msg, size_t size, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, size, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < size)
+		snprintf(msg + n, size - (size_t)n, ": %s", strerror(-rc));
+	return rc;
 }

@@ -29,3 +29,8 @@ void log_set_json(int on);
 void log_msgv(int level, const char *prefix, const char *fmt, va_list ap);
 __attribute__((format(printf, 3, 4))) void log_msg(int level, const char *prefix, const char *fmt,
 						   ...);
+
+/* Writes "WHAT: strerror(-rc)" into @msg (WHAT from @fmt) and returns @rc: the one-line
+ * failures boot and spawn give back to runsc. */
+__attribute__((format(printf, 4, 5))) int msg_fail(char *msg, size_t size, int rc,
+						   const char *fmt, ...);
