@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "cgroup_internal.h"
+#include "fileio.h"
 #include "util/cleanup.h"
 
 const char *const g_cgroup_ctl_names[CG_NCTL] = { "memory", "pids", "cpuacct" };
@@ -83,30 +85,7 @@ int rt_cg_read_all(const char *path, char **ret)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	size_t size = 0, cap = 4096;
-	_cleanup_free_ char *buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (cap - size < 2) {
-			char *bigger = realloc(buf, cap * 2);
-			if (!bigger)
-				return -ENOMEM;
-			buf = bigger;
-			cap *= 2;
-		}
-		ssize_t n = read(fd, buf + size, cap - size - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		size += (size_t)n;
-	}
-	buf[size] = '\0';
-	*ret = TAKE_PTR(buf);
-	return 0;
+	return rt_read_fd(fd, SIZE_MAX - 1, ret, NULL);
 }
 
 /* Reads @dir/@name. Returns 0 or -errno. */

@@ -37,6 +37,8 @@ runtime_liboci_la_SOURCES = \
 	runtime/cgroup_layout.c \
 	runtime/error.c \
 	runtime/error.h \
+	runtime/fileio.c \
+	runtime/fileio.h \
 	runtime/hooks.c \
 	runtime/hooks.h \
 	runtime/oci_config.c \

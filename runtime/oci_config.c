@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "oci_config.h"
 #include "oci_internal.h"
 #include "oci_json.h"
@@ -308,33 +309,17 @@ static int read_file(const char *path, char **ret, struct rt_error **err)
 	if (fd < 0)
 		return rt_error_make(err, errno, "open %s", path);
 	struct stat st;
-	char *buf = NULL;
 	int rc = 0;
 	if (fstat(fd, &st) < 0)
 		rc = rt_error_make(err, errno, "stat %s", path);
-	else if (!S_ISREG(st.st_mode) || st.st_size > (16 << 20))
+	else if (!S_ISREG(st.st_mode))
 		rc = rt_error_make(err, 0, "%s: not a regular file of at most 16 MiB", path);
-	else if (!(buf = malloc((size_t)st.st_size + 1)))
-		rc = rt_error_make(err, ENOMEM, "%s", path);
-	size_t got = 0;
-	while (rc == 0 && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = rt_error_make(err, n < 0 ? errno : EIO, "read %s", path);
-			break;
-		}
-		got += (size_t)n;
-	}
+	else if ((rc = rt_read_fd(fd, 16u << 20, ret, NULL)) < 0)
+		rc = rc == -EFBIG ? rt_error_make(err, 0, "%s: not a regular file of at most 16 MiB",
+						  path)
+				  : rt_error_make(err, -rc, "read %s", path);
 	close(fd);
-	if (rc < 0) {
-		free(buf);
-		return rc;
-	}
-	buf[got] = '\0';
-	*ret = buf;
-	return 0;
+	return rc;
 }
 
 int oci_config_load(const char *bundle, struct oci_config **ret_cfg, struct rt_error **err)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "state.h"
 #include "util/cleanup.h"
 
@@ -326,38 +327,6 @@ int rt_state_save(int dirfd, const struct rt_state *st, struct rt_error **err)
 	return 0;
 }
 
-/* Reads all of @fd (at most STATE_FILE_MAX bytes). Returns 0 or -errno (-EFBIG when larger). */
-static int read_all(int fd, char **ret_text, size_t *ret_len)
-{
-	size_t cap = 4096, len = 0;
-	_cleanup_free_ char *buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (len == cap) {
-			if (cap >= STATE_FILE_MAX)
-				return -EFBIG;
-			char *bigger = realloc(buf, cap * 2 + 1);
-			if (!bigger)
-				return -ENOMEM;
-			buf = bigger;
-			cap *= 2;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret_len = len;
-	*ret_text = TAKE_PTR(buf);
-	return 0;
-}
-
 /* Parses @text (all of it) as a JSON object; NULL with *@ret_why set when it is not one. */
 static json_object *parse_object(const char *text, size_t len, const char **ret_why)
 {
@@ -511,7 +480,7 @@ int rt_state_load(int dirfd, struct rt_state *st, struct rt_error **err)
 		return rt_error_make(err, errno, "open %s", file);
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	int r = read_all(fd, &text, &len);
+	int r = rt_read_fd(fd, STATE_FILE_MAX, &text, &len);
 	if (r == -EFBIG)
 		return rt_error_make(err, 0, "%s: larger than %u bytes", file, STATE_FILE_MAX);
 	if (r < 0)
