@@ -9,12 +9,18 @@
  * batch page shared with the stub and runs the whole batch in one round trip before the next
  * switch.
  *
- * Today one stub thread serves an address space, traced by the thread that made it; contexts of
- * other threads (CLONE_VM) need a stub thread of their own and come with the process model
- * (issue #7). switch_to refuses them with -EPERM rather than racing on one tracee.
+ * Threads: ptrace binds a tracee to one tracer thread, so every Sentry thread that runs in an
+ * address space needs a stub thread of its own there (struct stub_thread). The stub's main
+ * thread never runs application code: it is the spawner, untraced, sleeping on a futex in the
+ * control page until a Sentry thread asks it for a new thread (CLONE_VM, so it shares the
+ * memory), which the asker then seizes (PTRACE_SEIZE + PTRACE_INTERRUPT) and keeps. A stub thread
+ * is torn down by its tracer: it is made to exit(2) when its context is released, since a
+ * SIGKILL would take the whole stub process. The stub notices a dead Sentry by its parent
+ * changing (checked each second), and PTRACE_O_EXITKILL kills it when any tracer dies.
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -22,11 +28,13 @@
 #include "sentry/platform.h"
 #include "sentry/services.h"
 
-/* The stub region: code, batch page, stack. STUB_PAGES pages at a base chosen at init. */
+/* The stub region: code, batch page, control page, stack. STUB_PAGES pages at a base chosen at
+ * init. The batch and control pages are memory-file pages the Sentry shares with the stub. */
 #define STUB_PAGE 4096ull
 #define STUB_PAGES 4ull
 #define STUB_CODE_OFF 0ull
 #define STUB_BATCH_OFF (1 * STUB_PAGE)
+#define STUB_CTL_OFF (2 * STUB_PAGE)
 #define STUB_STACK_TOP_OFF (STUB_PAGES * STUB_PAGE)
 /* One past the highest user address of x86-64 with 4-level paging (TASK_SIZE_MAX). */
 #define USER_TOP 0x7ffffffff000ull
@@ -45,38 +53,81 @@ struct stub_batch {
 	struct stub_op ops[STUB_BATCH_MAX];
 };
 
+/* The control page: the spawner's request protocol. The Sentry bumps req and wakes it; the
+ * spawner clones a thread, stores its TID (or -errno) in tid, sets served to req and wakes the
+ * Sentry. Offsets are fixed: the stub's assembly uses them. */
+struct stub_ctl {
+	uint32_t req;		/* 0: requests made */
+	uint32_t served;	/* 4: requests answered */
+	int32_t tid;		/* 8: the last thread made, or -errno */
+	uint32_t park;		/* 12: new threads sleep on it until seized (always 0) */
+	int64_t poll_sec;	/* 16: the spawner's futex timeout (struct timespec) */
+	int64_t poll_nsec;	/* 24 */
+	int32_t parent;		/* 32: the Sentry's PID, which getppid() gives while it lives */
+};
+
 struct ptrace_platform {
 	const struct sentry_services *svc;
 	uint64_t stub_base;	/* where the stub region lives in every stub (reserved here too) */
 	uint32_t fpu_size;	/* XSAVE area size of this CPU's enabled features */
 };
 
+/* One stub thread: where one Sentry thread (its context) runs in one address space. Linked
+ * in both; freed by its context's thread, which is its tracer. */
+struct stub_thread {
+	struct sentry_as *as;		/* NULL once the address space was released */
+	struct sentry_ctx *ctx;		/* the owner */
+	pid_t tid;			/* host TID */
+	int fresh;			/* seized, not yet run: its registers are the spawner's */
+	int dead;			/* exited or killed */
+	const struct sentry_cpu_state *fpu_owner; /* whose FPU state it holds */
+	struct stub_thread *as_next;	/* in as->threads */
+	struct stub_thread *ctx_next;	/* in ctx->threads */
+};
+
 struct sentry_as {
 	struct ptrace_platform *pp;
-	pid_t pid;			/* the stub process (and its only thread) */
-	pid_t tracer;			/* host TID of the thread tracing it */
-	uint64_t batch_off;		/* memory file offset of the batch page */
-	struct stub_batch *batch;	/* the Sentry's view of it */
-	const struct sentry_cpu_state *fpu_owner; /* whose FPU state the stub thread holds */
+	pid_t pid;			/* the stub process: its main thread is the spawner */
+	uint64_t batch_off;		/* memory file offset of the batch page, then the control
+					 * page */
+	struct stub_batch *batch;	/* the Sentry's view of them */
+	struct stub_ctl *ctl;
+	/* Guards the batch, the spawner protocol and the thread list: several task threads
+	 * share an address space. */
+	pthread_mutex_t lock;
+	struct stub_thread *threads;
 	int dead;			/* the stub exited or was killed: every op fails */
 };
 
 struct sentry_ctx {
 	struct ptrace_platform *pp;
 	int cpu;			/* host CPU of the owning task thread, or -1 */
+	pid_t owner;			/* host TID of that thread */
 	atomic_int interrupt;		/* interrupt() was called since the last exit */
-	_Atomic pid_t running;		/* stub TID while switch_to runs the application, else 0 */
+	/* The stub thread while switch_to runs the application (tgid << 32 | tid), else 0. */
+	_Atomic uint64_t running;
+	struct stub_thread *threads;	/* one per address space it ran in */
 };
 
 /* stub.c */
 int stub_reserve(struct ptrace_platform *pp);
+/* Starts the stub process of @as (its spawner). */
 int stub_spawn(struct ptrace_platform *pp, struct sentry_as *as);
+/* Kills the stub process and reaps it, with the calling thread's stub threads. */
 void stub_kill(struct sentry_as *as);
-/* Runs the queued batch now. Returns 0 or -errno of the first failed op (the rest still ran). */
-int stub_flush(struct sentry_as *as);
-/* Waits for the next stop of @pid; *ret_status as waitpid. Returns 0, or -ECHILD when the stub
- * is gone (marked dead). */
-int stub_wait(struct sentry_as *as, int *ret_status);
+/* The calling thread's stub thread in @as, made and seized on first use. as->lock held.
+ * Returns 0, -ECHILD (the stub is gone), -EAGAIN (no thread could be made). */
+int stub_thread_get(struct sentry_as *as, struct sentry_ctx *ctx, struct stub_thread **ret);
+/* Makes @st exit and reaps it, and unlinks it from its address space. Its tracer only. */
+void stub_thread_end(struct stub_thread *st);
+/* Runs the queued batch now on @st. as->lock held. Returns 0 or -errno of the first failed op
+ * (the rest still ran). */
+int stub_flush(struct sentry_as *as, struct stub_thread *st);
+/* Waits for the next stop of @st; *ret_status as waitpid. Returns 0, or -ECHILD when it is
+ * gone (marked dead). */
+int stub_wait(struct stub_thread *st, int *ret_status);
+/* The calling Sentry thread's context, set by ctx_new (flush needs it: see ptrace_as.c). */
+struct sentry_ctx *ptrace_ctx_current(void);
 
 /* ptrace_ctx.c */
 extern const struct sentry_ctx_ops g_ptrace_ctx_ops;

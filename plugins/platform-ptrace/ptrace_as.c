@@ -11,18 +11,36 @@
 
 #include "ptrace.h"
 
+/* Runs the batch on the calling thread's stub thread. A thread that has none and no context
+ * (a fresh address space being filled before anyone ran in it) leaves it queued: nothing of it
+ * is mapped in the host yet, and the first switch runs it in order. as->lock held. */
+static int flush_locked(struct sentry_as *as)
+{
+	if (as->batch->count == 0)
+		return 0;
+	struct sentry_ctx *ctx = ptrace_ctx_current();
+	if (!ctx)
+		return as->threads ? -EPERM : 0;
+	struct stub_thread *st;
+	int rc = stub_thread_get(as, ctx, &st);
+	return rc < 0 ? rc : stub_flush(as, st);
+}
+
 static int queue(struct sentry_as *as, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 		 uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	if (as->dead)
-		return -ECHILD;
-	int rc = as->batch->count == STUB_BATCH_MAX ? stub_flush(as) : 0;
-	if (rc < 0)
-		return rc;
-	as->batch->ops[as->batch->count++] = (struct stub_op){
-		.nr = nr, .args = { a0, a1, a2, a3, a4, a5 }
-	};
-	return 0;
+	pthread_mutex_lock(&as->lock);
+	int rc = as->dead ? -ECHILD : 0;
+	if (rc == 0 && as->batch->count == STUB_BATCH_MAX)
+		rc = flush_locked(as);
+	if (rc == 0 && as->batch->count == STUB_BATCH_MAX)
+		rc = -ENOMEM;	/* no thread to run it yet, and no room */
+	if (rc == 0)
+		as->batch->ops[as->batch->count++] = (struct stub_op){
+			.nr = nr, .args = { a0, a1, a2, a3, a4, a5 }
+		};
+	pthread_mutex_unlock(&as->lock);
+	return rc;
 }
 
 static int as_map(struct sentry_as *as, uint64_t addr, uint64_t len, uint64_t mf_off,
@@ -45,13 +63,17 @@ static int as_protect(struct sentry_as *as, uint64_t addr, uint64_t len, uint32_
 
 static int as_flush(struct sentry_as *as)
 {
-	return stub_flush(as);
+	pthread_mutex_lock(&as->lock);
+	int rc = flush_locked(as);
+	pthread_mutex_unlock(&as->lock);
+	return rc;
 }
 
 static void as_release(struct sentry_as *as)
 {
 	stub_kill(as);
-	as->pp->svc->mf_free(as->batch_off, STUB_PAGE);
+	as->pp->svc->mf_free(as->batch_off, 2 * STUB_PAGE);
+	pthread_mutex_destroy(&as->lock);
 	free(as);
 }
 
@@ -62,15 +84,19 @@ int ptrace_as_new(void *state, struct sentry_as **ret_as)
 	if (!as)
 		return -ENOMEM;
 	as->pp = pp;
-	int rc = pp->svc->mf_alloc(STUB_PAGE, &as->batch_off);
+	int rc = pp->svc->mf_alloc(2 * STUB_PAGE, &as->batch_off);
 	if (rc < 0) {
 		free(as);
 		return rc;
 	}
 	as->batch = pp->svc->mf_ptr(as->batch_off);
+	as->ctl = pp->svc->mf_ptr(as->batch_off + STUB_PAGE);
+	as->batch->count = 0;
+	pthread_mutex_init(&as->lock, NULL);
 	rc = stub_spawn(pp, as);
 	if (rc < 0) {
-		pp->svc->mf_free(as->batch_off, STUB_PAGE);
+		pthread_mutex_destroy(&as->lock);
+		pp->svc->mf_free(as->batch_off, 2 * STUB_PAGE);
 		free(as);
 		return rc;
 	}

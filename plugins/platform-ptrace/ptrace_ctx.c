@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +25,32 @@
 _Static_assert(sizeof(struct sentry_regs) == sizeof(struct user_regs_struct),
 	       "sentry_regs mirrors user_regs_struct");
 
-static int fpu_io(struct sentry_as *as, struct sentry_cpu_state *cpu, int set)
+/* The calling thread's context. A pthread key, not __thread: the dynamic TLS of a dlopen'ed
+ * module confuses LeakSanitizer's thread scan, which crashes at exit. */
+static pthread_key_t g_ctx_key;
+static pthread_once_t g_ctx_once = PTHREAD_ONCE_INIT;
+
+static void ctx_key_make(void)
+{
+	(void)pthread_key_create(&g_ctx_key, NULL);
+}
+
+static void set_current(struct sentry_ctx *ctx)
+{
+	pthread_once(&g_ctx_once, ctx_key_make);
+	(void)pthread_setspecific(g_ctx_key, ctx);
+}
+
+struct sentry_ctx *ptrace_ctx_current(void)
+{
+	pthread_once(&g_ctx_once, ctx_key_make);
+	return pthread_getspecific(g_ctx_key);
+}
+
+static int fpu_io(struct stub_thread *st, struct sentry_cpu_state *cpu, int set)
 {
 	struct iovec iov = { .iov_base = cpu->fpu, .iov_len = cpu->fpu_size };
-	long r = ptrace(set ? PTRACE_SETREGSET : PTRACE_GETREGSET, as->pid, (void *)NT_X86_XSTATE,
+	long r = ptrace(set ? PTRACE_SETREGSET : PTRACE_GETREGSET, st->tid, (void *)NT_X86_XSTATE,
 			&iov);
 	return r < 0 ? -errno : 0;
 }
@@ -48,11 +71,11 @@ static uint32_t fault_access(const siginfo_t *si, uint64_t rip)
 }
 
 /* Fills *ex from a signal-delivery stop of @sig. */
-static int classify_signal(struct sentry_as *as, int sig, const struct sentry_cpu_state *cpu,
+static int classify_signal(struct stub_thread *st, int sig, const struct sentry_cpu_state *cpu,
 			   struct sentry_exit *ex)
 {
 	siginfo_t si;
-	if (ptrace(PTRACE_GETSIGINFO, as->pid, 0, &si) < 0)
+	if (ptrace(PTRACE_GETSIGINFO, st->tid, 0, &si) < 0)
 		return -errno;
 	/* A fault is SI_KERNEL too (a general protection fault, int3), but only with one of
 	 * the signals an instruction can raise. */
@@ -78,63 +101,84 @@ static int classify_signal(struct sentry_as *as, int sig, const struct sentry_cp
 	return 0;
 }
 
+/* Loads the registers into @st. A fresh thread stopped in the spawner's parked futex call:
+ * orig_rax -1 keeps the kernel from restarting that call over the application's rip. */
+static int load_regs(struct stub_thread *st, struct sentry_cpu_state *cpu)
+{
+	struct sentry_regs r = cpu->regs;
+	if (st->fresh)
+		r.orig_rax = ~0ull;
+	if (ptrace(PTRACE_SETREGS, st->tid, 0, &r) < 0)
+		return -errno;
+	st->fresh = 0;
+	return 0;
+}
+
 static int ctx_switch(struct sentry_ctx *ctx, struct sentry_as *as, struct sentry_cpu_state *cpu,
 		      struct sentry_exit *ex)
 {
 	memset(ex, 0, sizeof(*ex));
 	if (as->dead)
 		return -ECHILD;
-	if (as->tracer != (pid_t)syscall(SYS_gettid))
-		return -EPERM;	/* another thread's stub: needs a stub thread per context (#7) */
-	int rc = stub_flush(as);
+	struct stub_thread *st;
+	pthread_mutex_lock(&as->lock);
+	int rc = stub_thread_get(as, ctx, &st);
+	if (rc == 0)
+		rc = stub_flush(as, st);
+	pthread_mutex_unlock(&as->lock);
 	if (rc < 0)
 		return rc;
 	if (atomic_exchange(&ctx->interrupt, 0)) {
 		ex->kind = SENTRY_EXIT_INTERRUPT;
 		return 0;
 	}
-	if (ptrace(PTRACE_SETREGS, as->pid, 0, &cpu->regs) < 0)
-		return -errno;
-	if ((cpu->fpu_dirty || as->fpu_owner != cpu) && (rc = fpu_io(as, cpu, 1)) < 0)
+	if ((rc = load_regs(st, cpu)) < 0)
 		return rc;
-	as->fpu_owner = cpu;
+	if ((cpu->fpu_dirty || st->fpu_owner != cpu) && (rc = fpu_io(st, cpu, 1)) < 0)
+		return rc;
+	st->fpu_owner = cpu;
 	/* interrupt() stores its flag, then reads running; here running is stored, then the flag
 	 * read: one of the two sees the other, so an interrupt is never lost. */
-	atomic_store(&ctx->running, as->pid);
+	atomic_store(&ctx->running, (uint64_t)(uint32_t)as->pid << 32 | (uint32_t)st->tid);
 	if (atomic_exchange(&ctx->interrupt, 0)) {
 		atomic_store(&ctx->running, 0);
 		ex->kind = SENTRY_EXIT_INTERRUPT;
 		return 0;
 	}
 	int status;
-	rc = ptrace(PTRACE_SYSEMU, as->pid, 0, 0) < 0 ? -errno : stub_wait(as, &status);
+	rc = ptrace(PTRACE_SYSEMU, st->tid, 0, 0) < 0 ? -errno : stub_wait(st, &status);
 	atomic_store(&ctx->running, 0);
 	if (rc < 0)
 		return rc;
 	if (!WIFSTOPPED(status))
 		return -EIO;
-	if (ptrace(PTRACE_GETREGS, as->pid, 0, &cpu->regs) < 0)
+	if (ptrace(PTRACE_GETREGS, st->tid, 0, &cpu->regs) < 0)
 		return -errno;
-	if ((rc = fpu_io(as, cpu, 0)) < 0)
+	if ((rc = fpu_io(st, cpu, 0)) < 0)
 		return rc;
 	int sig = WSTOPSIG(status);
 	if (sig == (SIGTRAP | 0x80)) {
 		ex->kind = SENTRY_EXIT_SYSCALL;
 		return 0;
 	}
-	return classify_signal(as, sig, cpu, ex);
+	return classify_signal(st, sig, cpu, ex);
 }
 
 static void ctx_interrupt(struct sentry_ctx *ctx)
 {
 	atomic_store(&ctx->interrupt, 1);
-	pid_t pid = atomic_load(&ctx->running);
-	if (pid > 0)
-		syscall(SYS_tgkill, pid, pid, SIGSTOP);
+	uint64_t run = atomic_load(&ctx->running);
+	if (run)
+		syscall(SYS_tgkill, (pid_t)(run >> 32), (pid_t)(uint32_t)run, SIGSTOP);
 }
 
+/* On the owner's thread (the tracer of its stub threads), as the core guarantees. */
 static void ctx_release(struct sentry_ctx *ctx)
 {
+	while (ctx->threads)
+		stub_thread_end(ctx->threads);
+	if (ptrace_ctx_current() == ctx)
+		set_current(NULL);
 	free(ctx);
 }
 
@@ -145,6 +189,8 @@ int ptrace_ctx_new(void *state, int cpu_hint, struct sentry_ctx **ret_ctx)
 		return -ENOMEM;
 	ctx->pp = state;
 	ctx->cpu = cpu_hint;
+	ctx->owner = (pid_t)syscall(SYS_gettid);
+	set_current(ctx);
 	*ret_ctx = ctx;
 	return 0;
 }

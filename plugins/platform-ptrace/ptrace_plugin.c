@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <cpuid.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -90,20 +91,36 @@ static int pp_as_new(void *state, struct sentry_as **ret_as)
 	return ptrace_as_new(state, ret_as);
 }
 
-/* ptrace can be refused by Yama (ptrace_scope 3) or a seccomp policy: try a real stub. */
+/* Each task thread makes its context on itself; its stub threads follow its CPU. */
+static int pp_ctx_new(void *state, int cpu_hint, struct sentry_ctx **ret_ctx)
+{
+	pin_here();
+	return ptrace_ctx_new(state, cpu_hint, ret_ctx);
+}
+
+/* ptrace can be refused by Yama (ptrace_scope 3) or a seccomp policy: try a real stub thread. */
 static int pp_probe(void *state)
 {
 	struct sentry_as *as;
+	struct sentry_ctx *ctx;
 	int rc = ptrace_as_new(state, &as);
-	if (rc == 0)
-		g_ptrace_as_ops.release(as);
+	if (rc < 0)
+		return rc;
+	if ((rc = ptrace_ctx_new(state, -1, &ctx)) == 0) {
+		struct stub_thread *st;
+		pthread_mutex_lock(&as->lock);
+		rc = stub_thread_get(as, ctx, &st);
+		pthread_mutex_unlock(&as->lock);
+		g_ptrace_ctx_ops.release(ctx);
+	}
+	g_ptrace_as_ops.release(as);
 	return rc;
 }
 
 static const struct sentry_platform_ops g_ptrace_ops = {
 	.info = pp_info,
 	.as_new = pp_as_new,
-	.ctx_new = ptrace_ctx_new,
+	.ctx_new = pp_ctx_new,
 	.as_ops = &g_ptrace_as_ops,
 	.as_ops_size = sizeof(g_ptrace_as_ops),
 	.ctx_ops = &g_ptrace_ctx_ops,
@@ -117,6 +134,8 @@ static const struct sentry_host_rule g_host_rules[] = {
 	{ .nr = SYS_wait4 },
 	{ .nr = SYS_clone, .arg_count = 1,
 	  .args = { { .index = 0, .cmp = SENTRY_CMP_EQ, .value = SIGCHLD } } },
+	{ .nr = SYS_futex },	/* the spawner's control page */
+	{ .nr = SYS_getpid },
 	{ .nr = SYS_kill },
 	{ .nr = SYS_tgkill },
 	{ .nr = SYS_gettid },
@@ -133,7 +152,7 @@ SENTRY_EXPORT const struct sentry_plugin sentry_plugin_v1[] = {
 		.kind = SENTRY_PLUGIN_PLATFORM,
 		.name = "ptrace",
 		.version = PTRACE_VERSION,
-		.description = "PTRACE_SYSEMU stub processes, one per address space",
+		.description = "PTRACE_SYSEMU stub processes, one per address space, a stub thread per task thread",
 		.init = pp_init,
 		.fini = pp_fini,
 		.ops = &g_ptrace_ops,

@@ -2,17 +2,21 @@
  * plugins/platform-ptrace/stub.c: the stub process of an address space (see ptrace.h).
  *
  * The stub's code is a few position-independent instructions assembled into the plugin and
- * copied into the stub region of each stub. It has two entry points: stub_entry, run once by
- * the fresh child to drop the Sentry's mappings and stop for its tracer, and stub_batch, where
- * the tracer points rip to have the stub make the queued system calls and trap back (int3).
+ * copied into the stub region of each stub. Entry points: stub_entry, run once by the fresh
+ * child to drop the Sentry's mappings and become the spawner of stub threads; stub_batch, where
+ * a tracer points a stub thread's rip to have it make the queued system calls and trap back
+ * (int3); stub_exit, where it points one to end it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/sched.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -29,13 +33,16 @@
 _Static_assert(sizeof(struct stub_op) == 64, "stub_batch assembly assumes 64-byte ops");
 _Static_assert(sizeof(struct stub_batch) <= STUB_PAGE, "the batch is one page");
 
-extern const char stub_blob_start[], stub_blob_end[], stub_entry[], stub_batch[];
+extern const char stub_blob_start[], stub_blob_end[], stub_entry[], stub_batch[], stub_exit[];
+/* CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM: a thread. */
+#define STUB_THREAD_FLAGS "0x50f00"
 __asm__(
 	".pushsection .text\n"
 	".globl stub_blob_start\n .hidden stub_blob_start\n"
 	".globl stub_blob_end\n .hidden stub_blob_end\n"
 	".globl stub_entry\n .hidden stub_entry\n"
 	".globl stub_batch\n .hidden stub_batch\n"
+	".globl stub_exit\n .hidden stub_exit\n"
 	".p2align 12\n"
 	"stub_blob_start:\n"
 	"stub_entry:\n"
@@ -50,19 +57,57 @@ __asm__(
 	"	movabs $0x7ffffffff000, %rsi\n"
 	"	sub %rdi, %rsi\n"
 	"	syscall\n"
-	/* ptrace(PTRACE_TRACEME): the thread that forked us becomes the tracer. */
-	"	mov $101, %eax\n"
-	"	xor %edi, %edi\n"
+	/* The spawner: rbx is the control page (struct stub_ctl). */
+	"	lea stub_blob_start+0x2000(%rip), %rbx\n"
+	"1:	mov (%rbx), %r12d\n"
+	"	cmp 4(%rbx), %r12d\n"
+	"	jne 3f\n"
+	/* futex(&req, FUTEX_WAIT, req, &poll): shared, the Sentry wakes it through its view. */
+	"	mov $202, %eax\n"
+	"	mov %rbx, %rdi\n"
+	"	xor %esi, %esi\n"
+	"	mov %r12d, %edx\n"
+	"	lea 16(%rbx), %r10\n"
+	"	syscall\n"
+	/* getppid() changed: the Sentry is gone, and so are we. */
+	"	mov $110, %eax\n"
+	"	syscall\n"
+	"	cmp 32(%rbx), %eax\n"
+	"	je 1b\n"
+	"	mov $231, %eax\n"
+	"	mov $1, %edi\n"
+	"	syscall\n"
+	/* clone(thread flags, stack 0): the new thread uses no stack. */
+	"3:	mov $56, %eax\n"
+	"	mov $" STUB_THREAD_FLAGS ", %edi\n"
+	"	xor %esi, %esi\n"
+	"	xor %edx, %edx\n"
+	"	xor %r10d, %r10d\n"
+	"	xor %r8d, %r8d\n"
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jz 5f\n"
+	"	mov %eax, 8(%rbx)\n"
+	"	mov %r12d, 4(%rbx)\n"
+	/* futex(&served, FUTEX_WAKE, 1) */
+	"	mov $202, %eax\n"
+	"	lea 4(%rbx), %rdi\n"
+	"	mov $1, %esi\n"
+	"	mov $1, %edx\n"
+	"	syscall\n"
+	"	jmp 1b\n"
+	/* A new thread parks (futex on the always-zero word) until a Sentry thread seizes it. */
+	"5:	mov $202, %eax\n"
+	"	lea 12(%rbx), %rdi\n"
 	"	xor %esi, %esi\n"
 	"	xor %edx, %edx\n"
 	"	xor %r10d, %r10d\n"
 	"	syscall\n"
-	/* kill(getpid(), SIGSTOP): the tracer sees us stopped and takes over. */
-	"	mov $39, %eax\n"
-	"	syscall\n"
-	"	mov %eax, %edi\n"
-	"	mov $19, %esi\n"
-	"	mov $62, %eax\n"
+	"	jmp 5b\n"
+	/* exit(0): a stub thread's end, the rest of the stub going on. */
+	"stub_exit:\n"
+	"	mov $60, %eax\n"
+	"	xor %edi, %edi\n"
 	"	syscall\n"
 	"	int3\n"
 	"stub_batch:\n"
@@ -87,6 +132,12 @@ __asm__(
 	"	jmp stub_batch\n"
 	"stub_blob_end:\n"
 	".popsection\n");
+
+_Static_assert(offsetof(struct stub_ctl, served) == 4 && offsetof(struct stub_ctl, tid) == 8 &&
+		       offsetof(struct stub_ctl, park) == 12 &&
+		       offsetof(struct stub_ctl, poll_sec) == 16 &&
+		       offsetof(struct stub_ctl, parent) == 32,
+	       "the spawner's assembly knows struct stub_ctl's layout");
 
 /* Candidate bases for the stub region, highest first: the top of the user range keeps it out
  * of the way of programs that map fixed addresses low, and the first one free in the Sentry is
@@ -113,15 +164,16 @@ int stub_reserve(struct ptrace_platform *pp)
 }
 
 /* The child between clone and stub_entry: raw system calls only, nothing that takes a lock
- * another Sentry thread may have held at the fork. Never returns. */
+ * another Sentry thread may have held at the fork. Never returns. No PR_SET_PDEATHSIG: it fires
+ * when the forking thread ends, and the address space outlives it when the application's main
+ * thread exits before the others; the spawner watches getppid() instead. */
 static void __attribute__((noreturn)) child_setup(uint64_t base, int memfd, uint64_t batch_off)
 {
 	const size_t blob = (size_t)(stub_blob_end - stub_blob_start);
-	long ok = syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == 0;
 	/* A session of its own: the container's terminal signals (^C, a resize) go to the
 	 * Sentry's process group, which forwards them to the application; a stub that got them
 	 * directly would stop in the application's name for a signal it never asked for. */
-	ok = ok && syscall(SYS_setsid) >= 0;
+	long ok = syscall(SYS_setsid) >= 0;
 	/* glibc registered an rseq area for the forking thread and the child inherits it: once
 	 * the area is unmapped the kernel's next rseq update kills the child. */
 	if (__rseq_size > 0) {
@@ -143,11 +195,12 @@ static void __attribute__((noreturn)) child_setup(uint64_t base, int memfd, uint
 			((volatile char *)code)[i] = stub_blob_start[i];
 		ok = syscall(SYS_mprotect, base, STUB_PAGE, PROT_READ | PROT_EXEC) == 0;
 	}
-	ok = ok && syscall(SYS_mmap, base + STUB_BATCH_OFF, STUB_PAGE, PROT_READ | PROT_WRITE,
+	/* The batch and control pages, adjacent in the memory file too. */
+	ok = ok && syscall(SYS_mmap, base + STUB_BATCH_OFF, 2 * STUB_PAGE, PROT_READ | PROT_WRITE,
 			   MAP_SHARED | MAP_FIXED, memfd, batch_off) == (long)(base + STUB_BATCH_OFF);
-	ok = ok && syscall(SYS_mmap, base + 2 * STUB_PAGE, 2 * STUB_PAGE, PROT_READ | PROT_WRITE,
+	ok = ok && syscall(SYS_mmap, base + 3 * STUB_PAGE, STUB_PAGE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
-			   (long)(base + 2 * STUB_PAGE);
+			   (long)(base + 3 * STUB_PAGE);
 	if (!ok)
 		syscall(SYS_exit_group, 127);
 	uint64_t entry = base + (uint64_t)(stub_entry - stub_blob_start);
@@ -156,19 +209,19 @@ static void __attribute__((noreturn)) child_setup(uint64_t base, int memfd, uint
 	__builtin_unreachable();
 }
 
-int stub_wait(struct sentry_as *as, int *ret_status)
+int stub_wait(struct stub_thread *st, int *ret_status)
 {
 	for (;;) {
-		pid_t r = waitpid(as->pid, ret_status, __WALL);
-		if (r == as->pid) {
+		pid_t r = waitpid(st->tid, ret_status, __WALL);
+		if (r == st->tid) {
 			if (WIFEXITED(*ret_status) || WIFSIGNALED(*ret_status)) {
-				as->dead = 1;
+				st->dead = 1;
 				return -ECHILD;
 			}
 			return 0;
 		}
 		if (r < 0 && errno != EINTR) {
-			as->dead = 1;
+			st->dead = 1;
 			return -ECHILD;
 		}
 	}
@@ -180,6 +233,8 @@ int stub_spawn(struct ptrace_platform *pp, struct sentry_as *as)
 	int memfd = svc->mf_fd();
 	if (memfd < 0)
 		return -EBADF;
+	/* The first thread is asked for at once: the creator nearly always runs in it next. */
+	*as->ctl = (struct stub_ctl){ .req = 1, .poll_sec = 1, .parent = getpid() };
 	/* A raw clone: glibc's fork would run atfork handlers and take its locks in the child. */
 	long pid = syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
 	if (pid < 0)
@@ -187,19 +242,154 @@ int stub_spawn(struct ptrace_platform *pp, struct sentry_as *as)
 	if (pid == 0)
 		child_setup(pp->stub_base, memfd, as->batch_off);
 	as->pid = (pid_t)pid;
-	as->tracer = (pid_t)syscall(SYS_gettid);
-	int status, rc = stub_wait(as, &status);
-	if (rc == 0 && !(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP))
-		rc = -EIO;
-	/* The stub dies with its tracer; syscall stops are told apart from SIGTRAPs. */
-	if (rc == 0 && ptrace(PTRACE_SETOPTIONS, as->pid, 0,
-			      PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		svc->log(svc, SENTRY_LOG_ERR, "stub %ld did not start: %s", pid, strerror(-rc));
-		stub_kill(as);
+	return 0;
+}
+
+/* Whether the stub process has died (a failed setup exits 127). Reaps it then. */
+static int stub_gone(struct sentry_as *as)
+{
+	int status;
+	if (as->dead)
+		return 1;
+	if (waitpid(as->pid, &status, WNOHANG | __WALL) == as->pid &&
+	    (WIFEXITED(status) || WIFSIGNALED(status))) {
+		as->dead = 1;
+		as->pid = 0;
+		as->pp->svc->log(as->pp->svc, SENTRY_LOG_ERR, "stub died at start (status %#x)",
+				 status);
 	}
-	return rc;
+	return as->dead;
+}
+
+/* Asks the spawner for a thread; returns its TID or -errno. as->lock held. */
+static int spawn_thread(struct sentry_as *as)
+{
+	struct stub_ctl *c = as->ctl;
+	uint32_t want = __atomic_load_n(&c->req, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&c->served, __ATOMIC_ACQUIRE) == want) {
+		__atomic_store_n(&c->req, ++want, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &c->req, FUTEX_WAKE, 1, NULL, NULL, 0);
+	}
+	/* A started stub answers within microseconds; 5 s means it never will. */
+	for (int tries = 0; tries < 50; tries++) {
+		uint32_t got = __atomic_load_n(&c->served, __ATOMIC_ACQUIRE);
+		if (got == want)
+			return __atomic_load_n(&c->tid, __ATOMIC_ACQUIRE);
+		struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+		syscall(SYS_futex, &c->served, FUTEX_WAIT, got, &ts, NULL, 0);
+		if (stub_gone(as))
+			return -ECHILD;
+	}
+	return -EAGAIN;
+}
+
+/* Seizes the parked thread @tid and waits for its stop; its tracer is the calling thread from
+ * now on, on the caller's CPUs (a cross-CPU ptrace round trip costs ~10x a same-CPU one). */
+static int seize(pid_t tid)
+{
+	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
+		return -errno;
+	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0)
+		return -errno;
+	int status;
+	pid_t r;
+	while ((r = waitpid(tid, &status, __WALL)) < 0 && errno == EINTR)
+		;
+	if (r != tid || !WIFSTOPPED(status))
+		return -ECHILD;
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		(void)sched_setaffinity(tid, sizeof(set), &set);
+	return 0;
+}
+
+static pthread_mutex_t g_threads_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int stub_thread_get(struct sentry_as *as, struct sentry_ctx *ctx, struct stub_thread **ret)
+{
+	for (struct stub_thread *st = ctx->threads; st; st = st->ctx_next)
+		if (__atomic_load_n(&st->as, __ATOMIC_ACQUIRE) == as) {
+			*ret = st;
+			return st->dead ? -ECHILD : 0;
+		}
+	if (as->dead)
+		return -ECHILD;
+	struct stub_thread *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	int tid = spawn_thread(as);
+	int rc = tid < 0 ? tid : seize(tid);
+	if (rc < 0) {
+		as->pp->svc->log(as->pp->svc, SENTRY_LOG_ERR, "stub thread: %s", strerror(-rc));
+		if (tid > 0)
+			syscall(SYS_tgkill, as->pid, tid, SIGKILL);
+		free(st);
+		return rc == -ECHILD || rc == -ENOMEM ? rc : -EAGAIN;
+	}
+	*st = (struct stub_thread){ .as = as, .ctx = ctx, .tid = tid, .fresh = 1 };
+	pthread_mutex_lock(&g_threads_lock);
+	st->as_next = as->threads;
+	as->threads = st;
+	st->ctx_next = ctx->threads;
+	ctx->threads = st;
+	pthread_mutex_unlock(&g_threads_lock);
+	*ret = st;
+	return 0;
+}
+
+/* Points @st at @entry with the stub's stack. orig_rax -1: a thread stopped inside a system
+ * call (the parked futex) must not have the kernel restart it over the new rip. */
+static int set_entry(struct sentry_as *as, struct stub_thread *st, const char *entry)
+{
+	struct user_regs_struct r;
+	if (ptrace(PTRACE_GETREGS, st->tid, 0, &r) < 0)
+		return -errno;
+	uint64_t base = as->pp->stub_base;
+	r.rip = base + (uint64_t)(entry - stub_blob_start);
+	r.rsp = base + STUB_STACK_TOP_OFF;
+	r.orig_rax = ~0ull;
+	return ptrace(PTRACE_SETREGS, st->tid, 0, &r) < 0 ? -errno : 0;
+}
+
+/* Unlinks @st from its context's list; the context's thread only. */
+static void ctx_unlink(struct stub_thread *st)
+{
+	for (struct stub_thread **p = &st->ctx->threads; *p; p = &(*p)->ctx_next)
+		if (*p == st) {
+			*p = st->ctx_next;
+			break;
+		}
+}
+
+/* Reaps a stub thread that is dying or dead. */
+static void reap(struct stub_thread *st)
+{
+	int status;
+	while (!st->dead && stub_wait(st, &status) == 0)
+		;
+}
+
+void stub_thread_end(struct stub_thread *st)
+{
+	pthread_mutex_lock(&g_threads_lock);
+	struct sentry_as *as = st->as;
+	if (as) {
+		for (struct stub_thread **p = &as->threads; *p; p = &(*p)->as_next)
+			if (*p == st) {
+				*p = st->as_next;
+				break;
+			}
+		if (!st->dead && set_entry(as, st, stub_exit) == 0 &&
+		    ptrace(PTRACE_CONT, st->tid, 0, 0) == 0)
+			reap(st);
+	}
+	if (!st->dead) {	/* it would not exit: the whole stub goes */
+		syscall(SYS_tgkill, as ? as->pid : st->tid, st->tid, SIGKILL);
+		reap(st);
+	}
+	pthread_mutex_unlock(&g_threads_lock);
+	ctx_unlink(st);
+	free(st);
 }
 
 void stub_kill(struct sentry_as *as)
@@ -207,36 +397,44 @@ void stub_kill(struct sentry_as *as)
 	if (as->pid <= 0)
 		return;
 	kill(as->pid, SIGKILL);
+	pid_t me = (pid_t)syscall(SYS_gettid);
+	int foreign = 0;
+	pthread_mutex_lock(&g_threads_lock);
+	while (as->threads) {
+		struct stub_thread *st = as->threads;
+		as->threads = st->as_next;
+		__atomic_store_n(&st->as, NULL, __ATOMIC_RELEASE);
+		if (st->ctx->owner == me) {
+			reap(st);
+			ctx_unlink(st);
+			free(st);
+		} else {
+			foreign = 1;	/* its tracer reaps it, at its context's release */
+		}
+	}
+	pthread_mutex_unlock(&g_threads_lock);
+	/* The main thread can be reaped once every thread is; one another tracer still has to
+	 * reap would block this wait, so the main thread is left to that tracer's exit. */
 	int status;
-	while (!as->dead && stub_wait(as, &status) == 0)
-		;
+	if (!foreign)
+		while (waitpid(as->pid, &status, __WALL) < 0 && errno == EINTR)
+			;
+	as->dead = 1;
 	as->pid = 0;
 }
 
-/* Registers that start the stub at stub_batch on its own stack. */
-static int batch_regs(struct sentry_as *as)
-{
-	struct user_regs_struct r;
-	if (ptrace(PTRACE_GETREGS, as->pid, 0, &r) < 0)
-		return -errno;
-	uint64_t base = as->pp->stub_base;
-	r.rip = base + (uint64_t)(stub_batch - stub_blob_start);
-	r.rsp = base + STUB_STACK_TOP_OFF;
-	return ptrace(PTRACE_SETREGS, as->pid, 0, &r) < 0 ? -errno : 0;
-}
-
-int stub_flush(struct sentry_as *as)
+int stub_flush(struct sentry_as *as, struct stub_thread *st)
 {
 	struct stub_batch *b = as->batch;
 	if (b->count == 0)
 		return 0;
-	if (as->dead)
+	if (as->dead || st->dead)
 		return -ECHILD;
-	int status, rc = batch_regs(as);
-	if (rc == 0 && ptrace(PTRACE_CONT, as->pid, 0, 0) < 0)
+	int status, rc = set_entry(as, st, stub_batch);
+	if (rc == 0 && ptrace(PTRACE_CONT, st->tid, 0, 0) < 0)
 		rc = -errno;
 	if (rc == 0)
-		rc = stub_wait(as, &status);
+		rc = stub_wait(st, &status);
 	/* The batch ends in int3; anything else means the stub broke (killed, or a bad op). */
 	if (rc == 0 && !(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP))
 		rc = -EIO;
