@@ -21,6 +21,7 @@ struct fdt_slot {
 };
 
 struct fdt {
+	int refs;		/* tasks sharing it (CLONE_FILES) */
 	pthread_mutex_t lock;
 	const struct fdt_ops *ops;
 	struct fdt_slot *slots;
@@ -36,6 +37,7 @@ int fdt_new(const struct fdt_ops *ops, struct fdt **ret_fdt)
 	if (!t)
 		return -ENOMEM;
 	pthread_mutex_init(&t->lock, NULL);
+	t->refs = 1;
 	t->ops = ops;
 	t->limit = FDT_NR_OPEN;
 	*ret_fdt = t;
@@ -93,9 +95,14 @@ static void drop(struct fdt *t, void *obj, uint64_t owner)
 	t->ops->put(obj);
 }
 
+void fdt_ref(struct fdt *t)
+{
+	__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+}
+
 void fdt_free(struct fdt *t)
 {
-	if (!t)
+	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (unsigned int i = 0; i < t->cap; i++)
 		drop(t, t->slots[i].obj, t->owner);

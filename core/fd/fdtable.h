@@ -36,6 +36,8 @@ int fdt_copy(struct fdt *src, struct fdt **ret_fdt);
 
 /* Drops every descriptor and the table. */
 void fdt_free(struct fdt *t);
+/* Another reference for a task sharing @t (CLONE_FILES); fdt_free drops one. */
+void fdt_ref(struct fdt *t);
 
 /* The owner passed to ops->closed (the thread group ID); 0 until set. */
 void fdt_set_owner(struct fdt *t, uint64_t owner);

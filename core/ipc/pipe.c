@@ -124,7 +124,7 @@ static void pipe_sigpipe(struct task *t)
 {
 	if (!t)
 		return;
-	uint64_t h = t->sigactions[SIGPIPE - 1].handler;
+	uint64_t h = t->tg->sigactions[SIGPIPE - 1].handler;
 	if (h == (uint64_t)(uintptr_t)SIG_IGN && !(t->sigmask & SIGBIT(SIGPIPE)))
 		return;
 	task_queue_signal(t, SIGPIPE, SI_USER, 0, t->tgid, t->fs ? t->fs->creds.uid : 0);

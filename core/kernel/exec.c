@@ -17,6 +17,7 @@
 #include "fd/fdtable.h"
 #include "kernel/process_internal.h"
 #include "kernel/task.h"
+#include "kernel/thread.h"
 #include "sentry/plugin.h"
 #include "loader/elf.h"
 #include "mm/mm.h"
@@ -219,6 +220,9 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 		rc = vdso_map(mm, &info.vdso_base);
 	if (rc == 0)
 		rc = setup_stack(t, mm, &info, argv, envp, &sp);
+	/* The point of no return: the other threads go first (de_thread). */
+	if (rc == 0)
+		rc = kernel_exec_dethread(t);
 	if (rc < 0) {
 		mm_free(mm);
 		return rc;

@@ -4,10 +4,11 @@
  *
  * A child process gets copies of its parent's memory (mm_fork: every private page copied at
  * fork, no copy-on-write yet), descriptor table and filesystem context, made on the parent's
- * thread while it is stopped in the system call, then its own Sentry thread, which creates the
- * platform context and address space there (the ptrace platform binds them to their thread).
- * A vfork parent sleeps until the child execs or exits. Threads (CLONE_THREAD) come with the
- * platform's stub threads; until then pthread_create gets EAGAIN.
+ * thread while it is stopped in the system call, or shares them (CLONE_VM, CLONE_FILES,
+ * CLONE_FS), then its own Sentry thread, which creates the platform context (and address
+ * space, for a copy) there: the ptrace platform binds them to their thread. A thread
+ * (CLONE_THREAD) joins its parent's thread group (kernel/thread.c). A vfork parent sleeps until
+ * the child execs or exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +21,7 @@
 
 #include "fd/fdtable.h"
 #include "kernel/process_internal.h"
+#include "kernel/thread.h"
 #include "kernel/wait.h"
 #include "mm/mm.h"
 #include "util/log.h"
@@ -60,12 +62,8 @@ static int clone_check(uint64_t f)
 		return -EINVAL;	/* a thread in another pid or user namespace */
 	if (f & CLONE_NAMESPACES)
 		return -EPERM;	/* the sandbox's namespaces are all it gets */
-	/* Shared memory, descriptor tables or filesystem contexts between tasks need the
-	 * platform's stub threads (#7): a vfork child alone may run on a copy, since its parent
-	 * waits for it. */
-	if ((f & CLONE_THREAD) || ((f & CLONE_VM) && !(f & CLONE_VFORK)) ||
-	    (f & (CLONE_FILES | CLONE_FS | CLONE_SIGHAND | CLONE_PIDFD | CLONE_PARENT)))
-		return -EAGAIN;
+	if (f & CLONE_PIDFD)
+		return -EAGAIN;	/* no pidfds yet */
 	return 0;
 }
 
@@ -79,7 +77,7 @@ struct fork_job {
 };
 
 /* The child's registers: clone returns 0 in it, on its own stack and TLS when given. */
-static void child_setup(struct task *t, const struct kernel_clone *c)
+static void child_setup(struct task *t, const struct kernel_clone *c, const struct task *parent)
 {
 	t->cpu.regs.rax = 0;
 	if (c->stack)
@@ -91,7 +89,9 @@ static void child_setup(struct task *t, const struct kernel_clone *c)
 	if (c->flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = c->child_tid;
 	if (c->flags & CLONE_CHILD_SETTID)
-		(void)mm_copy_out(t->mm, c->child_tid, &t->tgid, sizeof(int));
+		(void)mm_copy_out(t->mm, c->child_tid, &t->tid, sizeof(int));
+	if (c->flags & CLONE_PARENT)
+		t->tg->ppid = parent->tg->ppid;
 }
 
 static void *fork_main(void *arg)
@@ -100,13 +100,16 @@ static void *fork_main(void *arg)
 	struct kernel *k = j->parent->k;
 	struct vfs_ctx *fs = j->fs;
 	struct task *t = NULL;
-	int rc = task_fork(j->parent, fs, j->fdt, j->mm, &t);
+	int thread = (j->c->flags & CLONE_THREAD) != 0;
+	int rc = thread ? task_clone_thread(j->parent, fs, j->fdt, &t)
+			: task_fork(j->parent, fs, j->fdt, j->mm, &t);
 	if (rc == 0) {
-		child_setup(t, j->c);
-		if ((rc = kernel_task_enter(k, t, 0)) < 0)
+		child_setup(t, j->c, j->parent);
+		rc = thread ? kernel_thread_enter(k, t) : kernel_task_enter(k, t, 0);
+		if (rc < 0)
 			task_free(t);
 	}
-	kernel_start_report(&j->start, rc, rc == 0 ? t->tgid : 0);	/* j is gone after this */
+	kernel_start_report(&j->start, rc, rc == 0 ? t->tid : 0);	/* j is gone after this */
 	if (rc == 0) {
 		kernel_task_thread_end(k, t, fs);
 		return NULL;
@@ -147,15 +150,30 @@ int64_t kernel_clone(struct task *parent, const struct kernel_clone *c)
 		return rc;
 	struct kernel *k = parent->k;
 	struct fork_job j = { .parent = parent, .c = c };
-	rc = mm_fork(parent->mm, &j.mm);
-	if (rc == 0 && (rc = fdt_copy(parent->fdt, &j.fdt)) < 0)
-		mm_free(j.mm);
-	if (rc == 0 && (rc = vfs_ctx_copy(parent->fs, &j.fs)) < 0) {
+	uint64_t f = c->flags;
+	if ((f & CLONE_PARENT) && parent->tgid == 1)
+		return -EINVAL;	/* init has no parent inside to give its child */
+	/* What the child shares with the parent and what it gets a copy of. A thread's mm is
+	 * the parent's, taken by task_clone_thread. */
+	if (f & CLONE_THREAD)
+		j.mm = NULL;
+	else if (f & CLONE_VM)
+		mm_ref(j.mm = parent->mm);
+	else
+		rc = mm_fork(parent->mm, &j.mm);
+	if (rc == 0 && (f & CLONE_FILES))
+		fdt_ref(j.fdt = parent->fdt);
+	else if (rc == 0)
+		rc = fdt_copy(parent->fdt, &j.fdt);
+	if (rc == 0 && (f & CLONE_FS))
+		vfs_ctx_ref(j.fs = parent->fs);
+	else if (rc == 0)
+		rc = vfs_ctx_copy(parent->fs, &j.fs);
+	if (rc < 0) {
 		mm_free(j.mm);
 		fdt_free(j.fdt);
-	}
-	if (rc < 0)
 		return rc;
+	}
 	rc = kernel_start_thread(k, fork_main, &j, &j.start);
 	if (rc < 0 && !j.start.done) {	/* no thread took the copies */
 		mm_free(j.mm);
@@ -210,7 +228,7 @@ static int wait_scan_locked(struct task *t, int idtype, int id, int options,
 		return 1;
 	}
 	for (struct task *c = k->tasks; c; c = c->next)
-		if (c->ppid == t->tgid && id_match(idtype, id, c->tgid, task_pgid(c)))
+		if (c->tg->ppid == t->tgid && id_match(idtype, id, c->tgid, task_pgid(c)))
 			return 0;
 	return -ECHILD;
 }
@@ -251,19 +269,22 @@ int kernel_kill(struct task *t, int pid, int sig, int *ret_self)
 	int group = pid == 0 ? task_pgid(t) : pid < -1 ? -pid : 0, found = 0;
 	*ret_self = 0;
 	pthread_mutex_lock(&k->lock);
+	const struct task_siginfo si = { .code = SI_USER, .pid = t->tgid, .uid = t->fs->creds.uid };
 	for (struct task *o = k->tasks; o; o = o->next) {
+		if (!task_is_leader(o))
+			continue;	/* the leader stands for its process */
 		int hit = pid > 0 ? o->tgid == pid
-			: pid == -1 ? o->tgid != 1 && o != t
+			: pid == -1 ? o->tgid != 1 && o->tgid != t->tgid
 				    : task_pgid(o) == group;
 		if (!hit)
 			continue;
 		found = 1;
-		if (o == t) {
+		if (o->tgid == t->tgid) {
 			*ret_self = 1;	/* the caller's own signal is the caller's to raise */
 			continue;
 		}
 		if (valid && sig && !kernel_init_ignores(o, sig, 0))
-			task_send_signal(o, sig, SI_USER, t->tgid, t->fs->creds.uid);
+			tgroup_signal_locked(o->tg, sig, &si);
 	}
 	/* A zombie is still a process until reaped: found, and the signal does nothing. Exit
 	 * records of processes spawned from outside (no parent inside) are no zombies. */
@@ -282,7 +303,7 @@ int kernel_setpgid(struct task *t, int pid, int pgid)
 	int rc = 0;
 	pthread_mutex_lock(&k->lock);
 	struct task *p = pid == 0 || pid == t->tgid ? t : kernel_find_locked(k, pid);
-	if (!p || (p != t && p->ppid != t->tgid))
+	if (!p || (p != t && p->tg->ppid != t->tgid))
 		rc = -ESRCH;
 	else if (p != t && p->did_exec)
 		rc = -EACCES;
@@ -296,7 +317,7 @@ int kernel_setpgid(struct task *t, int pid, int pgid)
 				rc = 0;
 	}
 	if (rc == 0)
-		p->pgid = pgid ? pgid : p->tgid;
+		p->tg->pgid = pgid ? pgid : p->tgid;
 	pthread_mutex_unlock(&k->lock);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include "fd/fdtable.h"
 #include "kernel/process.h"
 #include "kernel/process_internal.h"
+#include "kernel/thread.h"
 #include "sys/sys.h"
 #include "util/log.h"
 #include "vfs/vfs.h"
@@ -56,7 +57,7 @@ void kernel_destroy(struct kernel *k)
 struct task *kernel_find_locked(struct kernel *k, int pid)
 {
 	for (struct task *t = k->tasks; t; t = t->next)
-		if (t->tgid == pid)
+		if (t->tgid == pid && task_is_leader(t))
 			return t;
 	return NULL;
 }
@@ -70,7 +71,7 @@ int kernel_init_ignores(const struct task *t, int sig, int outside)
 		return 0;
 	if (outside && (sig == SIGKILL || sig == SIGSTOP))
 		return 0;
-	return __atomic_load_n(&t->sigactions[sig - 1].handler, __ATOMIC_RELAXED) ==
+	return __atomic_load_n(&t->tg->sigactions[sig - 1].handler, __ATOMIC_RELAXED) ==
 	       (uint64_t)SIG_DFL;
 }
 
@@ -81,12 +82,14 @@ int kernel_signal(struct kernel *k, int pid, int sig, int outside, int sender, u
 	int found = 0;
 	pthread_mutex_lock(&k->lock);
 	for (struct task *t = k->tasks; t; t = t->next) {
-		if (pid != -1 && t->tgid != pid)
+		if ((pid != -1 && t->tgid != pid) || !task_is_leader(t))
 			continue;
 		found = 1;
 		if (sig == 0 || kernel_init_ignores(t, sig, outside))
 			continue;
-		task_send_signal(t, sig, SI_USER, outside ? 0 : sender, uid);
+		const struct task_siginfo si = { .code = SI_USER, .pid = outside ? 0 : sender,
+						 .uid = uid };
+		tgroup_signal_locked(t->tg, sig, &si);
 		if (sig == SIGKILL && t->held) {
 			t->held = 0;	/* a held process dies without running */
 			pthread_cond_broadcast(&k->changed);
@@ -144,7 +147,7 @@ int kernel_list(struct kernel *k, int (*cb)(const struct kernel_proc_info *p, vo
 	for (int last = 0; rc == 0;) {
 		struct task *next = NULL;
 		for (struct task *t = k->tasks; t; t = t->next)
-			if (t->tgid > last && (!next || t->tgid < next->tgid))
+			if (task_is_leader(t) && t->tgid > last && (!next || t->tgid < next->tgid))
 				next = t;
 		if (!next)
 			break;
@@ -378,6 +381,9 @@ int kernel_task_enter(struct kernel *k, struct task *t, int held)
 		t->held = held;
 		t->next = k->tasks;
 		k->tasks = t;
+		t->group_next = t->tg->threads;
+		t->tg->threads = t;
+		t->tg->live++;
 	}
 	pthread_mutex_unlock(&k->lock);
 	return rc;
@@ -386,7 +392,7 @@ int kernel_task_enter(struct kernel *k, struct task *t, int held)
 /* Whether the parent asked for no zombies: SIGCHLD ignored or SA_NOCLDWAIT. */
 static int parent_reaps_nothing(const struct task *p)
 {
-	const struct task_sigaction *a = &p->sigactions[SIGCHLD - 1];
+	const struct task_sigaction *a = &p->tg->sigactions[SIGCHLD - 1];
 	return a->handler == (uint64_t)SIG_IGN || (a->flags & SA_NOCLDWAIT);
 }
 
@@ -401,10 +407,10 @@ static void task_gone(struct kernel *k, struct task *t, int status)
 			*p = t->next;
 			break;
 		}
-	struct task *parent = t->ppid ? kernel_find_locked(k, t->ppid) : NULL;
+	struct task *parent = t->tg->ppid ? kernel_find_locked(k, t->tg->ppid) : NULL;
 	int keep = !parent || !parent_reaps_nothing(parent);
 	if (e && keep) {
-		*e = (struct kernel_exit){ .next = k->exits, .pid = t->tgid, .ppid = parent ? t->ppid : 0,
+		*e = (struct kernel_exit){ .next = k->exits, .pid = t->tgid, .ppid = parent ? t->tg->ppid : 0,
 					   .pgid = task_pgid(t),
 					   .uid = t->fs->creds.uid, .status = status };
 		k->exits = e;
@@ -419,13 +425,13 @@ static void task_gone(struct kernel *k, struct task *t, int status)
 		struct task_siginfo si = { .code = sig ? CLD_KILLED : CLD_EXITED, .pid = t->tgid,
 					   .uid = t->fs->creds.uid,
 					   .status = sig ? sig : (status >> 8) & 0xff };
-		task_send_siginfo(parent, t->exit_signal, &si);
+		tgroup_signal_locked(parent->tg, t->exit_signal, &si);
 	}
 	/* Orphans go to init, which reaps them (or they vanish when init wants no zombies). */
 	struct task *init = kernel_find_locked(k, 1);
 	for (struct task *o = k->tasks; o; o = o->next)
-		if (o->ppid == t->tgid)
-			o->ppid = 1;
+		if (o->tg->ppid == t->tgid)
+			o->tg->ppid = 1;
 	for (struct kernel_exit **p = &k->exits; *p;) {
 		struct kernel_exit *z = *p;
 		if (z->ppid == t->tgid && t->tgid != 1 && init && !parent_reaps_nothing(init)) {
@@ -457,9 +463,20 @@ void kernel_task_thread_end(struct kernel *k, struct task *t, struct vfs_ctx *fs
 		pthread_cond_wait(&k->changed, &k->lock);
 	pthread_mutex_unlock(&k->lock);
 	int status = task_run(t);
-	task_gone(k, t, status);
-	task_free(t);
-	vfs_ctx_free(fs);
+	struct task *leader = NULL;
+	int end = kernel_thread_end(k, t, &status, &leader);
+	if (end == KERNEL_THREAD_PROCESS_GONE) {
+		task_gone(k, leader, status);
+		if (leader != t) {
+			struct vfs_ctx *lfs = leader->fs;
+			task_free(leader);
+			vfs_ctx_free(lfs);
+		}
+	}
+	if (end != KERNEL_THREAD_LINGERS) {
+		task_free(t);
+		vfs_ctx_free(fs);
+	}
 	kernel_thread_done(k);
 }
 

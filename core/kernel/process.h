@@ -99,8 +99,8 @@ struct kernel_clone {
 	uint64_t tls;		/* CLONE_SETTLS: the child's fs base */
 };
 
-/* fork(2), vfork(2) and clone(2) of a process (no CLONE_THREAD yet): returns the child's PID
- * or -EINVAL (flags), -EAGAIN, -ENOMEM; with CLONE_VFORK after the child exec'd or exited. */
+/* fork(2), vfork(2) and clone(2) of a process or a thread: returns the child's TID or -EINVAL
+ * (flags), -EAGAIN, -ENOMEM; with CLONE_VFORK after the child exec'd or exited. */
 int64_t kernel_clone(struct task *parent, const struct kernel_clone *c);
 
 /* What wait4/waitid found. */

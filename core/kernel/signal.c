@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kernel/task.h"
+#include "kernel/thread.h"
 #include "mm/mm.h"
 
 /* What the kernel marks the XSAVE image with so sigreturn knows its extent (fpu/signal.c). */
@@ -175,7 +176,7 @@ static int dropped_on_arrival(const struct task *t, int sig)
 {
 	if (__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & SIGBIT(sig))
 		return 0;
-	uint64_t h = __atomic_load_n(&t->sigactions[sig - 1].handler, __ATOMIC_RELAXED);
+	uint64_t h = __atomic_load_n(&t->tg->sigactions[sig - 1].handler, __ATOMIC_RELAXED);
 	return sig != SIGKILL && (h == (uint64_t)SIG_IGN ||
 				  (h == (uint64_t)SIG_DFL && task_sig_default_ignored(sig)));
 }
@@ -193,15 +194,22 @@ void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si)
 	/* The mask is the task's; a stale read only delays delivery to the task's next return
 	 * to the application, where it takes and rechecks. */
 	uint64_t mask = __atomic_load_n(&t->sigmask, __ATOMIC_RELAXED);
-	if ((SIGBIT(sig) & SIG_UNBLOCKABLE) || !(mask & SIGBIT(sig))) {
-		kwait_interrupt(w);
-		t->k->platform->ctx_ops->interrupt(t->ctx);
-	}
+	if ((SIGBIT(sig) & SIG_UNBLOCKABLE) || !(mask & SIGBIT(sig)))
+		task_kick(t);
+}
+
+void task_kick(struct task *t)
+{
+	kwait_interrupt(&t->wait);
+	struct sentry_ctx *ctx = __atomic_load_n(&t->ctx, __ATOMIC_ACQUIRE);
+	if (ctx)	/* none: a leader whose thread ended */
+		t->k->platform->ctx_ops->interrupt(ctx);
 }
 
 void task_take_signals(struct task *t)
 {
 	struct kwait *w = &t->wait;
+	tgroup_take_signals(t);
 	/* Every return to the application passes here: no lock when nothing was sent. A send
 	 * racing with this read also interrupts the task, which brings it back at once. */
 	if (!__atomic_load_n(&t->sig_incoming, __ATOMIC_ACQUIRE))
@@ -228,7 +236,8 @@ static void settle_interrupt(struct task *t)
 	if (!__atomic_load_n(&w->interrupted, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&w->lock);
-	if (!t->sig_incoming && !(t->sigpending & ~t->sigmask))
+	uint64_t shared = __atomic_load_n(&t->tg->shared_pending, __ATOMIC_ACQUIRE);
+	if (!t->sig_incoming && !((t->sigpending | shared) & ~t->sigmask))
 		kwait_clear_interrupt_locked(w);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -240,18 +249,18 @@ void task_deliver_signals(struct task *t)
 	while (!t->exited && (ready = t->sigpending & ~t->sigmask)) {
 		int sig = __builtin_ctzll(ready) + 1;
 		t->sigpending &= ~SIGBIT(sig);
-		struct task_sigaction act = t->sigactions[sig - 1];
+		struct task_sigaction act = t->tg->sigactions[sig - 1];
 		if (act.handler == (uint64_t)SIG_IGN)
 			continue;
 		if (act.handler == (uint64_t)SIG_DFL) {
 			if (!task_sig_default_ignored(sig))
-				task_exit(t, sig);	/* terminate; core dumps are not written */
+				task_group_exit(t, sig);	/* core dumps are not written */
 			continue;
 		}
 		if (act.flags & SA_RESETHAND)
-			t->sigactions[sig - 1].handler = (uint64_t)SIG_DFL;
+			t->tg->sigactions[sig - 1].handler = (uint64_t)SIG_DFL;
 		if (setup_frame(t, sig, &act) < 0)
-			task_exit(t, SIGSEGV);
+			task_group_exit(t, SIGSEGV);
 		/* On: Linux's exit_to_user_mode_loop delivers while anything the new mask lets
 		 * through is pending, each frame on top of the last, so the handler of the last
 		 * signal taken runs first. */
@@ -288,12 +297,12 @@ int64_t task_sigreturn(struct task *t)
 	uint64_t frame = r->rsp - 8;
 	struct k_rt_sigframe f;
 	if (mm_copy_in(t->mm, frame, &f, sizeof(f)) < 0) {
-		task_exit(t, SIGSEGV);
+		task_group_exit(t, SIGSEGV);
 		return 0;
 	}
 	const struct k_sigcontext *mc = &f.uc.mc;
 	if (mc->fpstate && mm_copy_in(t->mm, mc->fpstate, t->cpu.fpu, t->cpu.fpu_size) < 0) {
-		task_exit(t, SIGSEGV);
+		task_group_exit(t, SIGSEGV);
 		return 0;
 	}
 	sanitize_fpu(t);

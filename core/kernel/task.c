@@ -10,6 +10,7 @@
 
 #include "fd/fdtable.h"
 #include "kernel/task.h"
+#include "kernel/thread.h"
 #include "mm/mm.h"
 #include "sys/sys.h"
 #include "util/log.h"
@@ -54,7 +55,33 @@ static void fpu_reset(struct sentry_cpu_state *cpu)
 	cpu->fpu_dirty = 1;
 }
 
-int task_new(struct kernel *k, struct vfs_ctx *fs, struct task **ret_task)
+static int tgroup_new(struct kernel *k, int tgid, struct tgroup **ret)
+{
+	struct tgroup *g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->refs = 1;
+	g->k = k;
+	g->tgid = tgid;
+	pthread_mutex_init(&g->lock, NULL);
+	*ret = g;
+	return 0;
+}
+
+static void tgroup_put(struct tgroup *g)
+{
+	if (!g || __atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	if (g->itimer)
+		g->k->svc->timer_free(g->itimer);	/* cancels: the callback is not running */
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
+/* A task with a TID, an FPU area and a platform context, in thread group @tg (a reference is
+ * taken) or, NULL, in a new one it leads. No mm, no descriptor table. */
+static int task_alloc(struct kernel *k, struct vfs_ctx *fs, struct tgroup *tg,
+		      struct task **ret_task)
 {
 	struct task *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -63,8 +90,9 @@ int task_new(struct kernel *k, struct vfs_ctx *fs, struct task **ret_task)
 	t->fs = fs;
 	kwait_init(&t->wait);
 	pthread_mutex_lock(&k->lock);
-	t->tid = t->tgid = ++k->next_tid;
+	t->tid = ++k->next_tid;
 	pthread_mutex_unlock(&k->lock);
+	t->tgid = tg ? tg->tgid : t->tid;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	t->start_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
@@ -72,20 +100,37 @@ int task_new(struct kernel *k, struct vfs_ctx *fs, struct task **ret_task)
 	/* XSAVE needs 64-byte alignment. */
 	t->cpu.fpu = aligned_alloc(64, (t->cpu.fpu_size + 63) & ~63u);
 	int rc = t->cpu.fpu ? 0 : -ENOMEM;
+	if (rc == 0 && tg) {
+		__atomic_add_fetch(&tg->refs, 1, __ATOMIC_RELAXED);
+		t->tg = tg;
+	} else if (rc == 0) {
+		rc = tgroup_new(k, t->tgid, &t->tg);
+	}
 	if (rc == 0)
 		rc = k->platform->ctx_new(k->platform_state, -1, &t->ctx);
-	if (rc == 0)
-		rc = fdt_new(&g_task_fdt_ops, &t->fdt);
-	if (rc == 0) {
-		fdt_set_owner(t->fdt, (uint64_t)t->tgid);
-		/* RLIMIT_NOFILE's default soft value (sys_proc.c), which getrlimit reports. */
-		fdt_set_limit(t->fdt, 1024);
-	}
 	if (rc < 0) {
 		task_free(t);
 		return rc;
 	}
 	fpu_reset(&t->cpu);
+	*ret_task = t;
+	return 0;
+}
+
+int task_new(struct kernel *k, struct vfs_ctx *fs, struct task **ret_task)
+{
+	struct task *t;
+	int rc = task_alloc(k, fs, NULL, &t);
+	if (rc == 0 && (rc = fdt_new(&g_task_fdt_ops, &t->fdt)) == 0) {
+		fdt_set_owner(t->fdt, (uint64_t)t->tgid);
+		/* RLIMIT_NOFILE's default soft value (sys_proc.c), which getrlimit reports. */
+		fdt_set_limit(t->fdt, 1024);
+	}
+	if (rc < 0) {
+		if (t)
+			task_free(t);
+		return rc;
+	}
 	*ret_task = t;
 	return 0;
 }
@@ -98,47 +143,73 @@ static char *dup_bytes(const char *p, size_t n)
 	return c;
 }
 
-int task_fork(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt, struct mm *mm,
-	      struct task **ret_task)
+/* What a new task, thread or process, takes from the one that cloned it. */
+static void inherit(struct task *t, const struct task *parent)
 {
-	struct kernel *k = parent->k;
-	struct task *t = NULL;
-	struct sentry_as *as = NULL;
-	int rc = task_new(k, fs, &t);
-	if (rc < 0) {
-		fdt_free(fdt);
-		mm_free(mm);
-		return rc;
-	}
-	fdt_free(t->fdt);
-	t->fdt = fdt;
-	fdt_set_owner(fdt, (uint64_t)t->tgid);
-	if ((rc = k->platform->as_new(k->platform_state, &as)) < 0) {
-		task_free(t);
-		mm_free(mm);
-		return rc;
-	}
-	mm_set_as(mm, as);
-	t->mm = mm;
 	/* Registers and FPU as the parent's at the system call; the caller sets the child's
 	 * return value and whatever clone changes. */
 	t->cpu.regs = parent->cpu.regs;
 	memcpy(t->cpu.fpu, parent->cpu.fpu, t->cpu.fpu_size < parent->cpu.fpu_size
 						    ? t->cpu.fpu_size : parent->cpu.fpu_size);
 	t->cpu.fpu_dirty = 1;
-	memcpy(t->sigactions, parent->sigactions, sizeof(t->sigactions));
 	t->sigmask = parent->sigmask;
-	t->altstack = parent->altstack;
 	t->xcreds = parent->xcreds;
-	t->pgid = task_pgid(parent);
-	t->sid = task_sid(parent);
 	memcpy(t->comm, parent->comm, sizeof(t->comm));
-	memcpy(t->rlimits, parent->rlimits, sizeof(t->rlimits));
-	t->rlimits_set = parent->rlimits_set;
-	t->ppid = parent->tgid;
 	t->exe_path = parent->exe_path ? strdup(parent->exe_path) : NULL;
 	t->cmdline = dup_bytes(parent->cmdline, parent->cmdline_len);
 	t->cmdline_len = t->cmdline ? parent->cmdline_len : 0;
+}
+
+int task_fork(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt, struct mm *mm,
+	      struct task **ret_task)
+{
+	struct kernel *k = parent->k;
+	struct task *t = NULL;
+	struct sentry_as *as = NULL;
+	int rc = task_alloc(k, fs, NULL, &t);
+	if (rc < 0) {
+		fdt_free(fdt);
+		mm_free(mm);
+		return rc;
+	}
+	t->fdt = fdt;
+	fdt_set_owner(fdt, (uint64_t)t->tgid);
+	/* A shared mm (CLONE_VM) has its address space; a copy gets one made here, on the
+	 * thread that runs it. */
+	if (!mm->as && (rc = k->platform->as_new(k->platform_state, &as)) < 0) {
+		task_free(t);
+		mm_free(mm);
+		return rc;
+	}
+	if (!mm->as)
+		mm_set_as(mm, as);
+	t->mm = mm;
+	inherit(t, parent);
+	memcpy(t->tg->sigactions, parent->tg->sigactions, sizeof(t->tg->sigactions));
+	t->altstack = parent->altstack;
+	t->tg->pgid = task_pgid(parent);
+	t->tg->sid = task_sid(parent);
+	memcpy(t->tg->rlimits, parent->tg->rlimits, sizeof(t->tg->rlimits));
+	t->tg->rlimits_set = parent->tg->rlimits_set;
+	t->tg->ppid = parent->tgid;
+	*ret_task = t;
+	return 0;
+}
+
+int task_clone_thread(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt,
+		      struct task **ret_task)
+{
+	struct task *t = NULL;
+	int rc = task_alloc(parent->k, fs, parent->tg, &t);
+	if (rc < 0) {
+		fdt_free(fdt);
+		return rc;
+	}
+	t->fdt = fdt;
+	mm_ref(parent->mm);
+	t->mm = parent->mm;
+	inherit(t, parent);
+	/* A thread starts on no alternate stack (CLONE_VM without CLONE_VFORK). */
 	*ret_task = t;
 	return 0;
 }
@@ -156,16 +227,23 @@ void task_free(struct task *t)
 		return;
 	free(t->exe_path);
 	free(t->cmdline);
-	if (t->itimer)
-		t->k->svc->timer_free(t->itimer);	/* cancels: the callback is not running */
 	kwait_destroy(&t->wait);
-	if (t->ctx)
-		t->k->platform->ctx_ops->release(t->ctx);
-	mm_free(t->mm);
-	if (t->fdt)
-		fdt_free(t->fdt);
+	task_drop_thread_state(t);
+	tgroup_put(t->tg);
 	free(t->cpu.fpu);
 	free(t);
+}
+
+void task_drop_thread_state(struct task *t)
+{
+	if (t->ctx)
+		t->k->platform->ctx_ops->release(t->ctx);
+	t->ctx = NULL;
+	mm_free(t->mm);
+	t->mm = NULL;
+	if (t->fdt)
+		fdt_free(t->fdt);
+	t->fdt = NULL;
 }
 
 void task_exit(struct task *t, int status)
@@ -179,7 +257,7 @@ void task_exit(struct task *t, int status)
 static void task_fatal_signal(struct task *t, int signo)
 {
 	log_msg(SENTRY_LOG_DEBUG, "task", "tid %d killed by signal %d", t->tid, signo);
-	task_exit(t, signo);
+	task_group_exit(t, signo);
 }
 
 static void task_syscall(struct task *t)
@@ -195,7 +273,7 @@ static void task_syscall(struct task *t)
  * ignored or defaulted, it kills, as Linux unblocks and resets it first. */
 static void task_sync_signal(struct task *t, int sig, int code, uint64_t addr)
 {
-	const struct task_sigaction *a = &t->sigactions[sig - 1];
+	const struct task_sigaction *a = &t->tg->sigactions[sig - 1];
 	if ((t->sigmask & (1ull << (sig - 1))) || a->handler == (uint64_t)SIG_IGN ||
 	    a->handler == (uint64_t)SIG_DFL) {
 		task_fatal_signal(t, sig);
@@ -264,7 +342,7 @@ void task_exec_signals(struct task *t)
 	/* flush_signal_handlers: every action loses its flags, mask and restorer; only an
 	 * ignored signal keeps its handler. */
 	for (int i = 0; i < TASK_NSIG; i++) {
-		struct task_sigaction *sa = &t->sigactions[i];
+		struct task_sigaction *sa = &t->tg->sigactions[i];
 		int ignored = sa->handler == (uint64_t)(uintptr_t)SIG_IGN;
 		memset(sa, 0, sizeof(*sa));
 		if (ignored)

@@ -83,11 +83,48 @@ struct task_creds {
 };
 
 struct kernel_exit;
+struct task;
+
+/* What the threads of one process share (CLONE_THREAD). Freed with its last task. The thread
+ * list, refs, live and exiting are under kernel.lock; the shared pending signals under lock. */
+struct tgroup {
+	int refs;			/* tasks pointing here, a lingering leader included */
+	int live;			/* threads still running */
+	struct task *threads;		/* the running ones, through task.group_next */
+	/* exit_group(2), a fatal signal, or an execve killing the others: every thread but
+	 * @exec_task ends; the process's wait status is exit_status. Read racily by threads. */
+	int exiting;
+	int exit_status;
+	struct task *exec_task;		/* the thread whose execve is clearing the group, or NULL */
+	pthread_mutex_t lock;
+	/* Process-directed signals (kill(2), SIGCHLD, SIGALRM) waiting for a thread that does
+	 * not block them (task_take_signals). */
+	uint64_t shared_pending;
+	struct task_siginfo shared_info[TASK_NSIG];
+	/* Dispositions. CLONE_SIGHAND without CLONE_THREAD copies them rather than sharing. */
+	struct task_sigaction sigactions[TASK_NSIG];	/* index signo - 1 */
+	int ppid;			/* parent process; 0: started from outside the sandbox */
+	int pgid;			/* process group; 0 until set: the tgid */
+	int sid;			/* session; 0 until set: the tgid */
+	struct rlimit rlimits[RLIM_NLIMITS];	/* getrlimit(2) values, once rlimits_set */
+	int rlimits_set;
+	/* setitimer(ITIMER_REAL) and alarm(2): SIGALRM from the core's timer thread. Under
+	 * lock; the timer is made on first use and freed (cancelled) with the group. The
+	 * virtual and profiling timers are recorded for getitimer but never fire. */
+	struct sentry_timer *itimer;
+	int64_t itimer_deadline;	/* absolute MONOTONIC ns, 0: disarmed */
+	int64_t itimer_interval;	/* ns, 0: one shot */
+	struct { int64_t value, interval; } itimer_other[2];	/* VIRTUAL, PROF as set */
+	struct kernel *k;
+	int tgid;
+};
 
 struct task {
 	struct kernel *k;
 	struct task *next;		/* in kernel.tasks */
-	int ppid;			/* parent process; 0: started from outside the sandbox */
+	struct tgroup *tg;		/* its process, shared by its threads */
+	struct task *group_next;	/* in tg->threads while running */
+	int thread_done;		/* a leader whose thread ended while others run */
 	int exit_signal;		/* sent to the parent at exit (clone's CSIGNAL; 0: none) */
 	int vfork_pending;		/* a vfork child that has not yet exec'd or exited */
 	int did_exec;			/* has exec'd since fork (setpgid's EACCES) */
@@ -107,10 +144,6 @@ struct task {
 	char *cmdline;			/* argv strings, each NUL-terminated (/proc/self/cmdline) */
 	size_t cmdline_len;
 	struct kwait wait;		/* where the task blocks (kernel/wait.h) */
-	/* Signal state. Delivery comes with the process model (TODO(#7)); until then the
-	 * calls record it and kill(2) to self applies default actions. Dispositions belong to
-	 * the thread group; with one thread per process they live here. */
-	struct task_sigaction sigactions[TASK_NSIG];	/* index signo - 1 */
 	uint64_t sigmask;		/* blocked signals; bit n-1 is signal n */
 	/* rt_sigsuspend's caller's mask, back in force once the handler it waited for has a
 	 * frame (which records it for sigreturn) or nothing was delivered. */
@@ -123,20 +156,10 @@ struct task {
 	 * into sigpending before delivering (task_take_signals). */
 	uint64_t sig_incoming;
 	struct task_siginfo incoming_info[TASK_NSIG];
+	/* Signal state of this thread: its mask and what was sent to it alone (tkill, faults). */
 	struct task_altstack altstack;
 	struct task_creds xcreds;	/* saved IDs and permitted capabilities */
-	int pgid;			/* process group; 0 until set: the task's tgid */
-	int sid;			/* session; 0 until set: the task's tgid */
 	char comm[16];			/* prctl(PR_SET_NAME) name, NUL-terminated; set by exec */
-	struct rlimit rlimits[RLIM_NLIMITS];	/* getrlimit(2) values, once rlimits_set */
-	int rlimits_set;
-	/* setitimer(ITIMER_REAL) and alarm(2): SIGALRM from the core's timer thread. Under
-	 * wait.lock; the timer is made on first use and freed (cancelled) with the task. The
-	 * virtual and profiling timers are recorded for getitimer but never fire (#7). */
-	struct sentry_timer *itimer;
-	int64_t itimer_deadline;	/* absolute MONOTONIC ns, 0: disarmed */
-	int64_t itimer_interval;	/* ns, 0: one shot */
-	struct { int64_t value, interval; } itimer_other[2];	/* VIRTUAL, PROF as set */
 	int exited;			/* the task ended: exit_status is final */
 	int exit_status;		/* wait(2) status: code << 8, or the terminating signal */
 };
@@ -151,6 +174,18 @@ void task_free(struct task *t);
  * and mask, limits, identity and process group. Returns 0, -ENOMEM or the platform's -errno. */
 int task_fork(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt, struct mm *mm,
 	      struct task **ret_task);
+
+/* A thread (CLONE_THREAD) of @parent's process, made on the thread that will run it: the same
+ * mm (a reference taken) and thread group, descriptor table @fdt and filesystem context @fs
+ * (the caller's references, shared or copied as clone asked; @fdt taken also on failure), the
+ * parent's registers, FPU, mask and identity. Returns 0, -ENOMEM or the platform's -errno. */
+int task_clone_thread(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt,
+		      struct task **ret_task);
+
+/* Releases what only a running thread needs: its platform context (on its own thread, which
+ * the platform binds it to), its mm and descriptor table references. A leader whose thread
+ * ended keeps the rest until its process is gone. */
+void task_drop_thread_state(struct task *t);
 
 /* execve(2) of @file (an open executable, borrowed) with @argv/@envp: replaces the mm with a
  * new one holding the ELF image and its initial stack, and sets the registers. @execfn is the
@@ -204,12 +239,18 @@ struct task *task_current(void);
 /* The task's process group and session (0 in the fields: its own PID). */
 static inline int task_pgid(const struct task *t)
 {
-	return t->pgid ? t->pgid : t->tgid;
+	return t->tg->pgid ? t->tg->pgid : t->tgid;
 }
 
 static inline int task_sid(const struct task *t)
 {
-	return t->sid ? t->sid : t->tgid;
+	return t->tg->sid ? t->tg->sid : t->tgid;
+}
+
+/* Whether @t is the one entry that stands for its process in kernel.tasks. */
+static inline int task_is_leader(const struct task *t)
+{
+	return t->tid == t->tgid;
 }
 
 /* Bit of signal @s in a mask (bit n-1 is signal n), and the signals nothing may catch or
@@ -229,6 +270,8 @@ void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid
 void task_send_signal(struct task *t, int sig, int code, int pid, uint32_t uid);
 /* The same with a whole siginfo (SIGCHLD's status). */
 void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si);
+/* Interrupts @t's blocking wait and its run in the application, so it looks at its signals. */
+void task_kick(struct task *t);
 /* The task's own thread: moves signals sent by others into its pending set. */
 void task_take_signals(struct task *t);
 /* Before returning to the application: the first pending unblocked signal gets its action,

@@ -223,6 +223,7 @@ int mm_new(struct sentry_as *as, const struct sentry_as_ops *as_ops, size_t as_o
 	struct mm *mm = calloc(1, sizeof(*mm));
 	if (!mm)
 		return -ENOMEM;
+	mm->refs = 1;
 	pthread_rwlock_init(&mm->lock, NULL);
 	pthread_mutex_init(&mm->pages_lock, NULL);
 	mm->as = as;
@@ -235,9 +236,14 @@ int mm_new(struct sentry_as *as, const struct sentry_as_ops *as_ops, size_t as_o
 	return 0;
 }
 
+void mm_ref(struct mm *mm)
+{
+	__atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
+}
+
 void mm_free(struct mm *mm)
 {
-	if (!mm)
+	if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (size_t i = 0; i < mm->vma_count; i++)
 		vma_release(&mm->vmas[i]);
@@ -648,6 +654,24 @@ static int copy_pages(struct mm *mm, uint64_t addr, void *buf, size_t len, int o
 		buf = (char *)buf + n;
 		addr += n;
 		len -= n;
+	}
+	pthread_rwlock_unlock(&mm->lock);
+	return rc < 0 ? -EFAULT : 0;
+}
+
+int mm_futex_word(struct mm *mm, uint64_t addr, int write, uint32_t **ret_word,
+		  uint64_t *ret_key, int *ret_shared)
+{
+	struct mm_page *p;
+	const struct vma *v;
+	int code;
+	pthread_rwlock_rdlock(&mm->lock);
+	int rc = resolve_page(mm, addr, write ? SENTRY_ACCESS_WRITE : SENTRY_ACCESS_READ, &p, &v,
+			      &code);
+	if (rc == 0) {
+		*ret_word = (uint32_t *)((char *)mf_ptr(p->mf_off) + (addr & MM_PAGE_MASK));
+		*ret_shared = (v->flags & VMA_SHARED) != 0;
+		*ret_key = *ret_shared ? p->mf_off + (addr & MM_PAGE_MASK) : addr;
 	}
 	pthread_rwlock_unlock(&mm->lock);
 	return rc < 0 ? -EFAULT : 0;

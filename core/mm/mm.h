@@ -65,6 +65,7 @@ struct mm_page {
 };
 
 struct mm {
+	int refs;			/* tasks sharing it (CLONE_VM); mm_free drops one */
 	pthread_rwlock_t lock;
 	struct vma *vmas;		/* sorted by start, non-overlapping */
 	size_t vma_count, vma_cap;
@@ -84,6 +85,8 @@ struct mm {
 int mm_new(struct sentry_as *as, const struct sentry_as_ops *as_ops, size_t as_ops_size,
 	   uint64_t min_addr, uint64_t max_addr, struct mm **ret_mm);
 void mm_free(struct mm *mm);
+/* Another reference for a task sharing @mm (CLONE_VM); mm_free drops it. */
+void mm_ref(struct mm *mm);
 
 /* fork(2)'s copy of @src: the same VMAs (file references taken) and a private copy of each
  * populated private page, over no address space yet (mm_set_as gives it one, on the thread
@@ -128,6 +131,13 @@ int mm_copy_out(struct mm *mm, uint64_t addr, const void *src, size_t len);
 /* Copies a NUL-terminated string of at most @max bytes (terminator included) into @dst.
  * Returns its length, -EFAULT, or -ENAMETOOLONG when no terminator is found within @max. */
 int64_t mm_copy_string(struct mm *mm, uint64_t addr, char *dst, size_t max);
+
+/* futex(2)'s view of the aligned 32-bit word at @addr: populated (for writing with @write),
+ * its address in the Sentry (*ret_word), and its key: the memory-file offset for a shared
+ * mapping (*ret_shared 1: the same word in every process mapping it), else @addr. The pointer
+ * stays valid while the page stays mapped. Returns 0 or -EFAULT. */
+int mm_futex_word(struct mm *mm, uint64_t addr, int write, uint32_t **ret_word,
+		  uint64_t *ret_key, int *ret_shared);
 
 /* The VMA containing @addr, or NULL. The caller holds mm->lock. */
 const struct vma *mm_find_vma(const struct mm *mm, uint64_t addr);

@@ -280,6 +280,6 @@ int64_t sys_setsid(struct task *t, const uint64_t a[6])
 {
 	if (task_pgid(t) == t->tgid)
 		return -EPERM;
-	t->sid = t->pgid = t->tgid;
+	t->tg->sid = t->tg->pgid = t->tgid;
 	return t->tgid;
 }

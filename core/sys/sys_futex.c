@@ -1,10 +1,8 @@
 /*
- * core/sys/sys_futex.c: futex(2) for a process with one thread: FUTEX_WAIT, FUTEX_WAIT_BITSET,
- * FUTEX_WAKE, FUTEX_WAKE_BITSET (private or not).
- *
- * With a single thread nobody can wake a waiter, so a wait whose value matches sleeps until its
- * timeout (or for good, as Linux would), and a wake finds no one. TODO(#7): a futex table keyed
- * by (mm, address) or memory-file offset for shared futexes, once tasks share memory.
+ * core/sys/sys_futex.c: futex(2): argument checks and decoding in Linux's order; the wait
+ * queues are kernel/futex.c's. FUTEX_WAIT, WAKE, the BITSET forms, REQUEUE, CMP_REQUEUE and
+ * WAKE_OP; the priority-inheritance operations are ENOSYS, as on a kernel built without
+ * CONFIG_FUTEX_PI (glibc then refuses PTHREAD_PRIO_INHERIT mutexes cleanly).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kernel/futex.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
@@ -22,24 +21,30 @@ static int has_timeout(int cmd)
 	       cmd == FUTEX_WAIT_REQUEUE_PI || cmd == FUTEX_LOCK_PI2;
 }
 
-static int64_t futex_wait(struct task *t, uint64_t uaddr, uint32_t val, const struct timespec *ts,
-			  int cmd, int realtime, uint32_t bitset)
+static int64_t mono_ns(void)
 {
-	if (!bitset)
-		return -EINVAL;
-	if (uaddr & 3)
-		return -EINVAL;
-	uint32_t cur;
-	if (mm_copy_in(t->mm, uaddr, &cur, sizeof(cur)) < 0)
-		return -EFAULT;
-	if (cur != val)
-		return -EAGAIN;
-	if (!ts) /* no other thread exists to wake us: only a signal ends it */
-		return kwait_until(t, SENTRY_CLOCK_MONOTONIC, -1);
-	/* FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's absolute on the chosen clock. */
-	int rc = cmd == FUTEX_WAIT ? sys_sleep_for(t, ts)
-				   : sys_sleep_until(t, realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, ts);
-	return rc < 0 ? rc : -ETIMEDOUT;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+/* FUTEX_WAIT's timeout is relative (on the monotonic clock); FUTEX_WAIT_BITSET's absolute on
+ * the clock chosen. Far deadlines saturate. */
+static void deadline_of(const struct timespec *ts, int cmd, int realtime, int *clock,
+			int64_t *deadline)
+{
+	*clock = realtime ? SENTRY_CLOCK_REALTIME : SENTRY_CLOCK_MONOTONIC;
+	*deadline = -1;
+	if (!ts)
+		return;
+	int64_t d = ts->tv_sec > INT64_MAX / 1000000000 - 1 ? INT64_MAX
+							       : ts->tv_sec * 1000000000 + ts->tv_nsec;
+	if (cmd == FUTEX_WAIT) {
+		*clock = SENTRY_CLOCK_MONOTONIC;
+		int64_t now = mono_ns();
+		d = d > INT64_MAX - now ? INT64_MAX : now + d;
+	}
+	*deadline = d == INT64_MAX ? -1 : d;
 }
 
 int64_t sys_futex(struct task *t, const uint64_t a[6])
@@ -47,6 +52,7 @@ int64_t sys_futex(struct task *t, const uint64_t a[6])
 	int op = (int)a[1];
 	int cmd = op & FUTEX_CMD_MASK;
 	int realtime = (op & FUTEX_CLOCK_REALTIME) != 0;
+	int private = (op & FUTEX_PRIVATE_FLAG) != 0;
 	struct timespec ts;
 	int timed = a[3] && has_timeout(cmd);
 	if (timed) {
@@ -58,16 +64,32 @@ int64_t sys_futex(struct task *t, const uint64_t a[6])
 	if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET &&
 	    cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS;
+	/* The "timeout" argument of the requeue and wake-op forms is a count. */
+	int val2 = (int)(uint32_t)a[3];
+	int clock;
+	int64_t deadline;
 	switch (cmd) {
 	case FUTEX_WAIT:
-	case FUTEX_WAIT_BITSET:
-		return futex_wait(t, a[0], (uint32_t)a[2], timed ? &ts : NULL, cmd, realtime,
-				  cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : (uint32_t)a[5]);
-	case FUTEX_WAKE:
-	case FUTEX_WAKE_BITSET:
-		if (cmd == FUTEX_WAKE_BITSET && !(uint32_t)a[5])
+	case FUTEX_WAIT_BITSET: {
+		uint32_t bitset = cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : (uint32_t)a[5];
+		if (!bitset)
 			return -EINVAL;
-		return (a[0] & 3) ? -EINVAL : 0;
+		deadline_of(timed ? &ts : NULL, cmd, realtime, &clock, &deadline);
+		return futex_wait(t, a[0], (uint32_t)a[2], bitset, clock, deadline);
+	}
+	case FUTEX_WAKE:
+	case FUTEX_WAKE_BITSET: {
+		uint32_t bitset = cmd == FUTEX_WAKE ? FUTEX_BITSET_ANY : (uint32_t)a[5];
+		if (!bitset)
+			return -EINVAL;
+		return futex_wake(t, a[0], (int)a[2] < 0 ? 0 : (int)a[2], bitset, private);
+	}
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		return futex_requeue(t, a[0], (int)a[2], val2, a[4], cmd == FUTEX_CMP_REQUEUE,
+				     (uint32_t)a[5]);
+	case FUTEX_WAKE_OP:
+		return futex_wake_op(t, a[0], (int)a[2], a[4], val2, (uint32_t)a[5]);
 	default:
 		return -ENOSYS;
 	}

@@ -12,6 +12,7 @@
 
 #include "fd/fdtable.h"
 #include "kernel/task.h"
+#include "kernel/thread.h"
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
 #include "vfs/vfs.h"
@@ -24,7 +25,7 @@ int64_t sys_exit(struct task *t, const uint64_t a[6])
 
 int64_t sys_exit_group(struct task *t, const uint64_t a[6])
 {
-	task_exit(t, (int)(a[0] & 0xff) << 8);
+	task_group_exit(t, (int)(a[0] & 0xff) << 8);
 	return 0;
 }
 
@@ -42,7 +43,7 @@ int64_t sys_getppid(struct task *t, const uint64_t a[6])
 {
 	/* The sandbox's init, and processes started by runsc exec, have no parent inside the
 	 * PID namespace. */
-	return t->ppid;
+	return t->tg->ppid;
 }
 
 int64_t sys_getuid(struct task *t, const uint64_t a[6])
@@ -153,17 +154,17 @@ static int default_rlimit(int res, struct rlimit *r)
 /* The task's limit @res, from the defaults until first set. */
 static struct rlimit *task_rlimit(struct task *t, int res)
 {
-	if (!t->rlimits_set) {
+	if (!t->tg->rlimits_set) {
 		for (int i = 0; i < RLIM_NLIMITS; i++)
-			default_rlimit(i, &t->rlimits[i]);
-		t->rlimits_set = 1;
+			default_rlimit(i, &t->tg->rlimits[i]);
+		t->tg->rlimits_set = 1;
 	}
-	return &t->rlimits[res];
+	return &t->tg->rlimits[res];
 }
 
 static void set_rlimit(struct task *t, int res, const struct rlimit *n)
 {
-	t->rlimits[res] = *n;
+	t->tg->rlimits[res] = *n;
 	if (res == RLIMIT_NOFILE)
 		fdt_set_limit(t->fdt, n->rlim_cur ? (uint32_t)n->rlim_cur : 1);
 }

@@ -16,6 +16,7 @@
 
 #include "kernel/process.h"
 #include "kernel/task.h"
+#include "kernel/thread.h"
 #include "vfs/vfs.h"
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
@@ -36,11 +37,11 @@ static void apply_pending(struct task *t)
 {
 	uint64_t ready = t->sigpending & ~t->sigmask;
 	for (int sig = 1; ready && sig <= TASK_NSIG && !t->exited; sig++) {
-		if (!(ready & SIGBIT(sig)) || t->sigactions[sig - 1].handler != (uint64_t)SIG_DFL)
+		if (!(ready & SIGBIT(sig)) || t->tg->sigactions[sig - 1].handler != (uint64_t)SIG_DFL)
 			continue;
 		t->sigpending &= ~SIGBIT(sig);
 		if (!task_sig_default_ignored(sig))
-			task_exit(t, sig);
+			task_group_exit(t, sig);
 	}
 }
 
@@ -48,7 +49,7 @@ static void apply_pending(struct task *t)
  * action may change before it is unblocked (Linux's sig_ignored). */
 static void raise_self(struct task *t, int sig)
 {
-	uint64_t h = t->sigactions[sig - 1].handler;
+	uint64_t h = t->tg->sigactions[sig - 1].handler;
 	if (sig != SIGKILL && !(t->sigmask & SIGBIT(sig)) &&
 	    (h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && task_sig_default_ignored(sig))))
 		return;
@@ -66,11 +67,11 @@ int64_t sys_rt_sigaction(struct task *t, const uint64_t a[6])
 		return -EFAULT;
 	if (sig < 1 || sig > TASK_NSIG || (a[1] && (SIGBIT(sig) & SIG_UNBLOCKABLE)))
 		return -EINVAL;
-	old = t->sigactions[sig - 1];
+	old = t->tg->sigactions[sig - 1];
 	if (a[1]) {
 		act.flags &= SA_KNOWN;
 		act.mask &= ~SIG_UNBLOCKABLE;
-		t->sigactions[sig - 1] = act;
+		t->tg->sigactions[sig - 1] = act;
 		/* Setting a signal to be ignored discards it if pending (POSIX). */
 		if (act.handler == (uint64_t)SIG_IGN ||
 		    (act.handler == (uint64_t)SIG_DFL && task_sig_default_ignored(sig)))
@@ -148,7 +149,8 @@ int64_t sys_rt_sigpending(struct task *t, const uint64_t a[6])
 {
 	if (a[1] > sizeof(uint64_t))
 		return -EINVAL;
-	uint64_t set = t->sigpending & t->sigmask;
+	uint64_t set = (t->sigpending | __atomic_load_n(&t->tg->shared_pending, __ATOMIC_ACQUIRE)) &
+		       t->sigmask;
 	return mm_copy_out(t->mm, a[0], &set, (size_t)a[1]);
 }
 
@@ -194,6 +196,21 @@ static int64_t send(struct task *t, int sig)
 	return 0;
 }
 
+/* kill(2) of the caller's own process. With other threads it is the group's signal, which the
+ * caller takes on its way out unless it blocks it. */
+static int64_t send_own_process(struct task *t, int sig)
+{
+	if (sig < 0 || sig > TASK_NSIG)
+		return -EINVAL;
+	if (!sig || __atomic_load_n(&t->tg->live, __ATOMIC_RELAXED) <= 1)
+		return send(t, sig);
+	const struct task_siginfo si = { .code = SI_USER, .pid = t->tgid, .uid = t->fs->creds.uid };
+	pthread_mutex_lock(&t->k->lock);
+	tgroup_signal_locked(t->tg, sig, &si);
+	pthread_mutex_unlock(&t->k->lock);
+	return 0;
+}
+
 int64_t sys_kill(struct task *t, const uint64_t a[6])
 {
 	int pid = (int)a[0], sig = (int)a[1];
@@ -202,7 +219,7 @@ int64_t sys_kill(struct task *t, const uint64_t a[6])
 	int self = 0;
 	int64_t rc = pid == t->tgid ? (self = 1, 0) : kernel_kill(t, pid, sig, &self);
 	if (rc == 0 && self)
-		return send(t, sig);
+		return send_own_process(t, sig);
 	return rc;
 }
 
@@ -211,9 +228,10 @@ int64_t sys_tgkill(struct task *t, const uint64_t a[6])
 	int tgid = (int)a[0], tid = (int)a[1];
 	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	if (tid != t->tid || tgid != t->tgid)
-		return -ESRCH;
-	return send(t, (int)a[2]);
+	int self = 0;
+	int64_t rc = tid == t->tid && tgid == t->tgid ? (self = 1, 0)
+						       : kernel_tkill(t, tgid, tid, (int)a[2], &self);
+	return rc == 0 && self ? send(t, (int)a[2]) : rc;
 }
 
 int64_t sys_tkill(struct task *t, const uint64_t a[6])
@@ -221,9 +239,9 @@ int64_t sys_tkill(struct task *t, const uint64_t a[6])
 	int tid = (int)a[0];
 	if (tid <= 0)
 		return -EINVAL;
-	if (tid != t->tid)
-		return -ESRCH;
-	return send(t, (int)a[1]);
+	int self = 0;
+	int64_t rc = tid == t->tid ? (self = 1, 0) : kernel_tkill(t, -1, tid, (int)a[1], &self);
+	return rc == 0 && self ? send(t, (int)a[1]) : rc;
 }
 
 int64_t sys_rt_sigreturn(struct task *t, const uint64_t a[6])

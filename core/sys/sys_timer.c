@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "kernel/task.h"
+#include "kernel/thread.h"
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
 
@@ -38,22 +39,26 @@ static struct timeval ns_tv(int64_t ns)
 	return (struct timeval){ .tv_sec = us / 1000000, .tv_usec = us % 1000000 };
 }
 
+/* SIGALRM is the process's: any of its threads that does not block it takes it. */
 static void itimer_fire(void *arg)
 {
-	struct task *t = arg;
-	pthread_mutex_lock(&t->wait.lock);
+	struct tgroup *g = arg;
+	pthread_mutex_lock(&g->lock);
 	int64_t next = 0;
-	if (t->itimer_deadline && t->itimer_interval) {
-		next = t->itimer_deadline + t->itimer_interval;
+	if (g->itimer_deadline && g->itimer_interval) {
+		next = g->itimer_deadline + g->itimer_interval;
 		int64_t now = mono_now();
 		if (next <= now)	/* missed periods collapse into one signal, as Linux */
-			next = now + t->itimer_interval;
+			next = now + g->itimer_interval;
 	}
-	t->itimer_deadline = next;
-	pthread_mutex_unlock(&t->wait.lock);
+	g->itimer_deadline = next;
+	pthread_mutex_unlock(&g->lock);
 	if (next)
-		t->k->svc->timer_arm(t->itimer, next);
-	task_send_signal(t, SIGALRM, SI_KERNEL, 0, 0);
+		g->k->svc->timer_arm(g->itimer, next);
+	const struct task_siginfo si = { .code = SI_KERNEL };
+	pthread_mutex_lock(&g->k->lock);
+	tgroup_signal_locked(g, SIGALRM, &si);
+	pthread_mutex_unlock(&g->k->lock);
 }
 
 /* Current value and interval of @which into @old; then, with @new, the new setting. */
@@ -66,19 +71,19 @@ static int itimer_swap(struct task *t, int which, const struct itimerval *new,
 		    new->it_interval.tv_usec < 0 || new->it_interval.tv_usec >= 1000000 ||
 		    new->it_value.tv_sec < 0 || new->it_interval.tv_sec < 0))
 		return -EINVAL;
-	if (which == ITIMER_REAL && new && !t->itimer &&
-	    !(t->itimer = t->k->svc->timer_new(itimer_fire, t)))
+	if (which == ITIMER_REAL && new && !t->tg->itimer &&
+	    !(t->tg->itimer = t->k->svc->timer_new(itimer_fire, t->tg)))
 		return -ENOMEM;
-	pthread_mutex_lock(&t->wait.lock);
+	pthread_mutex_lock(&t->tg->lock);
 	int64_t left, interval;
 	if (which == ITIMER_REAL) {
-		left = t->itimer_deadline ? t->itimer_deadline - mono_now() : 0;
-		if (t->itimer_deadline && left < 1000)
+		left = t->tg->itimer_deadline ? t->tg->itimer_deadline - mono_now() : 0;
+		if (t->tg->itimer_deadline && left < 1000)
 			left = 1000;	/* armed, due now: a microsecond */
-		interval = t->itimer_interval;
+		interval = t->tg->itimer_interval;
 	} else {
-		left = t->itimer_other[which - 1].value;
-		interval = t->itimer_other[which - 1].interval;
+		left = t->tg->itimer_other[which - 1].value;
+		interval = t->tg->itimer_other[which - 1].interval;
 	}
 	if (old)
 		*old = (struct itimerval){ .it_value = ns_tv(left), .it_interval = ns_tv(interval) };
@@ -87,18 +92,18 @@ static int itimer_swap(struct task *t, int which, const struct itimerval *new,
 	int64_t deadline = 0;
 	if (new && which == ITIMER_REAL) {
 		deadline = value ? mono_now() + value : 0;
-		t->itimer_deadline = deadline;
-		t->itimer_interval = value ? every : 0;
+		t->tg->itimer_deadline = deadline;
+		t->tg->itimer_interval = value ? every : 0;
 	} else if (new) {
-		t->itimer_other[which - 1].value = value;
-		t->itimer_other[which - 1].interval = value ? every : 0;
+		t->tg->itimer_other[which - 1].value = value;
+		t->tg->itimer_other[which - 1].interval = value ? every : 0;
 	}
-	pthread_mutex_unlock(&t->wait.lock);
+	pthread_mutex_unlock(&t->tg->lock);
 	if (new && which == ITIMER_REAL) {
 		if (deadline)
-			t->k->svc->timer_arm(t->itimer, deadline);
+			t->k->svc->timer_arm(t->tg->itimer, deadline);
 		else
-			t->k->svc->timer_cancel(t->itimer);
+			t->k->svc->timer_cancel(t->tg->itimer);
 	}
 	return 0;
 }

@@ -143,7 +143,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	/* sys_fork.c */
 	PART(SYS_fork, fork, "memory copied at fork", ),
 	PART(SYS_vfork, vfork, "the child runs on a copy", ),
-	PART(SYS_clone, clone, "processes only (no CLONE_THREAD yet)", SA_HEX, SA_PTR, SA_PTR,
+	PART(SYS_clone, clone, "no CLONE_PIDFD", SA_HEX, SA_PTR, SA_PTR,
 	     SA_PTR, SA_PTR),
 	PART(SYS_wait4, wait4, "exits only (no stops)", SA_INT, SA_PTR, SA_HEX, SA_PTR),
 	PART(SYS_waitid, waitid, "exits only (no stops)", SA_INT, SA_INT, SA_PTR, SA_HEX, SA_PTR),
@@ -187,8 +187,8 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_pause, pause, "no stop signals", ),
 	FULL(SYS_sigaltstack, sigaltstack, SA_PTR, SA_PTR),
 	FULL(SYS_kill, kill, SA_INT, SA_INT),
-	PART(SYS_tgkill, tgkill, "one thread; default actions only", SA_INT, SA_INT, SA_INT),
-	PART(SYS_tkill, tkill, "one thread; default actions only", SA_INT, SA_INT),
+	FULL(SYS_tgkill, tgkill, SA_INT, SA_INT, SA_INT),
+	FULL(SYS_tkill, tkill, SA_INT, SA_INT),
 	/* sys_cred.c */
 	FULL(SYS_setuid, setuid, SA_INT),
 	FULL(SYS_setgid, setgid, SA_INT),
@@ -216,7 +216,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_select, select, SA_INT, SA_PTR, SA_PTR, SA_PTR, SA_PTR),
 	FULL(SYS_pselect6, pselect6, SA_INT, SA_PTR, SA_PTR, SA_PTR, SA_PTR, SA_PTR),
 	/* sys_futex.c */
-	PART(SYS_futex, futex, "one thread: WAIT/WAKE and their BITSET forms", SA_PTR, SA_INT,
+	PART(SYS_futex, futex, "no priority-inheritance operations", SA_PTR, SA_INT,
 	     SA_INT, SA_PTR, SA_PTR, SA_HEX),
 	NOSYS(SYS_rseq, "rseq", "restartable sequences are not offered; glibc falls back"),
 };

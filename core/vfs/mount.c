@@ -288,6 +288,7 @@ int vfs_ctx_new(struct vfs_mntns *ns, const struct sentry_creds *creds, struct v
 	struct vfs_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
+	ctx->refs = 1;
 	ctx->creds = *creds;
 	vfs_mntns_get(ns);
 	ctx->ns = ns;
@@ -308,6 +309,7 @@ int vfs_ctx_copy(const struct vfs_ctx *src, struct vfs_ctx **ret_ctx)
 	struct vfs_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
+	ctx->refs = 1;
 	ctx->creds = src->creds;
 	ctx->umask = src->umask;
 	vfs_mntns_get(src->ns);
@@ -320,9 +322,14 @@ int vfs_ctx_copy(const struct vfs_ctx *src, struct vfs_ctx **ret_ctx)
 	return 0;
 }
 
+void vfs_ctx_ref(struct vfs_ctx *ctx)
+{
+	__atomic_add_fetch(&ctx->refs, 1, __ATOMIC_RELAXED);
+}
+
 void vfs_ctx_free(struct vfs_ctx *ctx)
 {
-	if (!ctx)
+	if (!ctx || __atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	vfs_path_put(&ctx->cwd);
 	vfs_path_put(&ctx->root);

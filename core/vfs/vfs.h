@@ -79,6 +79,7 @@ struct vfs_mntns {
 
 /* The caller's filesystem context: credentials, root (chroot) and cwd, umask, namespace. */
 struct vfs_ctx {
+	int refs;			/* tasks sharing it (CLONE_FS); vfs_ctx_free drops one */
 	struct sentry_creds creds;
 	struct vfs_path root;		/* references owned */
 	struct vfs_path cwd;		/* references owned */
@@ -154,6 +155,8 @@ int vfs_ctx_new(struct vfs_mntns *ns, const struct sentry_creds *creds, struct v
 /* fork(2)'s copy of @src: the same namespace, root, cwd, creds and umask. */
 int vfs_ctx_copy(const struct vfs_ctx *src, struct vfs_ctx **ret_ctx);
 void vfs_ctx_free(struct vfs_ctx *ctx);
+/* Another reference for a task sharing @ctx (CLONE_FS). */
+void vfs_ctx_ref(struct vfs_ctx *ctx);
 
 /* mount(2) of a new instance of plugin @p (NULL with MS_BIND) at @target. @flags: MS_RDONLY,
  * MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_REMOUNT (with MS_BIND: change flags).

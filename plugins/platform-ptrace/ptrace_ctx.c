@@ -120,6 +120,13 @@ static int ctx_switch(struct sentry_ctx *ctx, struct sentry_as *as, struct sentr
 	memset(ex, 0, sizeof(*ex));
 	if (as->dead)
 		return -ECHILD;
+	/* A context runs in one address space at a time: its threads in others (the parent's,
+	 * for a vfork child that exec'd) are ended, so they never hold up that stub's end. */
+	for (struct stub_thread *o = ctx->threads, *next; o; o = next) {
+		next = o->ctx_next;
+		if (__atomic_load_n(&o->as, __ATOMIC_ACQUIRE) != as)
+			stub_thread_end(o);
+	}
 	struct stub_thread *st;
 	pthread_mutex_lock(&as->lock);
 	int rc = stub_thread_get(as, ctx, &st);

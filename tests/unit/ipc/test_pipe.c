@@ -38,12 +38,16 @@ static struct task *mk_task(void)
 	struct task *t = calloc(1, sizeof(*t));
 	kwait_init(&t->wait);
 	t->tid = t->tgid = 1;
+	t->tg = calloc(1, sizeof(*t->tg));
+	pthread_mutex_init(&t->tg->lock, NULL);
 	return t;
 }
 
 static void rm_task(struct task *t)
 {
 	kwait_destroy(&t->wait);
+	pthread_mutex_destroy(&t->tg->lock);
+	free(t->tg);
 	free(t);
 }
 
@@ -182,7 +186,7 @@ Test(pipe, handled_signal_interrupts_ignored_does_not)
 	struct vfs_file *r, *w;
 	cr_assert_eq(pipe_new(0, &g_creds, &r, &w), 0);
 	struct task *t = mk_task(), *u = mk_task();
-	t->sigactions[SIGUSR1 - 1].handler = 0x1000;	/* an application handler */
+	t->tg->sigactions[SIGUSR1 - 1].handler = 0x1000;	/* an application handler */
 	char buf[8];
 	struct job j = { r, t, buf, sizeof(buf), 0, 0, 0 };
 	pthread_t th;

@@ -1,0 +1,33 @@
+/*
+ * core/kernel/futex.h: futex(2)'s wait queues, shared by the threads and processes of the
+ * sandbox (kernel/futex.c). Errors are futex(2)'s: -EINVAL (misaligned word, zero bitset),
+ * -EFAULT, -EAGAIN (the word did not hold the expected value), -ETIMEDOUT, -EINTR.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "kernel/task.h"
+
+#define FUTEX_BITSET_ANY 0xffffffffu
+
+/* Sleeps while the word at @addr holds @val, until woken by a wake whose bitset meets @bitset,
+ * @deadline_ns (absolute on @clock, a SENTRY_CLOCK_*; -1: none) or a signal. Returns 0 when
+ * woken. */
+int futex_wait(struct task *t, uint64_t addr, uint32_t val, uint32_t bitset, int clock,
+	       int64_t deadline_ns);
+
+/* Wakes up to @n waiters on @addr whose bitset meets @bitset. Returns the number woken.
+ * @private is FUTEX_PRIVATE_FLAG's hint; the key is chosen by the mapping either way. */
+int futex_wake(struct task *t, uint64_t addr, int n, uint32_t bitset, int private);
+
+/* FUTEX_REQUEUE (@cmp 0) and FUTEX_CMP_REQUEUE (@cmp 1, with -EAGAIN unless @addr holds @val):
+ * wakes @n_wake waiters of @addr and moves up to @n_requeue others to @addr2. Returns the
+ * number woken plus moved. */
+int futex_requeue(struct task *t, uint64_t addr, int n_wake, int n_requeue, uint64_t addr2,
+		  int cmp, uint32_t val);
+
+/* FUTEX_WAKE_OP: applies the encoded @op to the word at @addr2, wakes @n waiters of @addr and,
+ * when the old value passes op's comparison, @n2 of @addr2. Returns the number woken, -ENOSYS
+ * for an unknown operation or comparison. */
+int futex_wake_op(struct task *t, uint64_t addr, int n, uint64_t addr2, int n2, uint32_t op);
