@@ -242,10 +242,20 @@ static void settle_interrupt(struct task *t)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* Undoes the -EINTR of an interrupted system call so it runs again: its number back in rax,
+ * rip on the syscall instruction (2 bytes), as Linux's handle_signal does. */
+static void restart_syscall_regs(struct task *t)
+{
+	t->cpu.regs.rax = t->cpu.regs.orig_rax;
+	t->cpu.regs.rip -= 2;
+}
+
 void task_deliver_signals(struct task *t)
 {
 	uint64_t ready;
 	task_take_signals(t);
+	int restart = t->restart, handled = 0;
+	t->restart = TASK_RESTART_NONE;
 	while (!t->exited && (ready = t->sigpending & ~t->sigmask)) {
 		int sig = __builtin_ctzll(ready) + 1;
 		t->sigpending &= ~SIGBIT(sig);
@@ -259,12 +269,18 @@ void task_deliver_signals(struct task *t)
 		}
 		if (act.flags & SA_RESETHAND)
 			t->tg->sigactions[sig - 1].handler = (uint64_t)SIG_DFL;
+		/* The first frame decides: it saves the registers the call resumes with. */
+		if (!handled++ && restart == TASK_RESTART_SYS && (act.flags & SA_RESTART))
+			restart_syscall_regs(t);
 		if (setup_frame(t, sig, &act) < 0)
 			task_group_exit(t, SIGSEGV);
 		/* On: Linux's exit_to_user_mode_loop delivers while anything the new mask lets
 		 * through is pending, each frame on top of the last, so the handler of the last
 		 * signal taken runs first. */
 	}
+	/* No handler ran: the call goes on as if never interrupted. */
+	if (!handled && restart != TASK_RESTART_NONE && !t->exited)
+		restart_syscall_regs(t);
 	if (t->has_saved_sigmask) {
 		t->sigmask = t->saved_sigmask;
 		t->has_saved_sigmask = 0;

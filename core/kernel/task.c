@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "fd/fdtable.h"
@@ -260,13 +261,40 @@ static void task_fatal_signal(struct task *t, int signo)
 	task_group_exit(t, signo);
 }
 
+/* How system call @nr, interrupted with -EINTR, restarts (Linux's -ERESTART* codes). Calls
+ * not listed (nanosleep, epoll_wait, ...) report EINTR either way. */
+static int restart_kind(uint64_t nr, const uint64_t a[6])
+{
+	switch (nr) {
+	case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
+	case SYS_pread64: case SYS_pwrite64: case SYS_preadv: case SYS_pwritev:
+	case SYS_wait4: case SYS_waitid: case SYS_accept: case SYS_accept4: case SYS_connect:
+	case SYS_recvfrom: case SYS_sendto: case SYS_recvmsg: case SYS_sendmsg:
+	case SYS_flock: case SYS_fcntl: case SYS_open: case SYS_openat: case SYS_ioctl:
+	case SYS_sendfile: case SYS_splice: case SYS_tee:
+		return TASK_RESTART_SYS;
+	case SYS_futex:
+		/* An untimed FUTEX_WAIT restarts; a timed one uses a restart block, which a
+		 * handler turns into EINTR. */
+		return ((a[1] & 127) == 0 || (a[1] & 127) == 9) && !a[3] ? TASK_RESTART_SYS
+									  : TASK_RESTART_NONE;
+	case SYS_pause: case SYS_rt_sigsuspend: case SYS_poll: case SYS_ppoll:
+	case SYS_select: case SYS_pselect6:
+		return TASK_RESTART_NOHAND;
+	default:
+		return TASK_RESTART_NONE;
+	}
+}
+
 static void task_syscall(struct task *t)
 {
 	struct sentry_regs *r = &t->cpu.regs;
 	const uint64_t args[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
 	int64_t ret = sys_dispatch(t, r->orig_rax, args);
-	if (!t->exited)
-		r->rax = (uint64_t)ret;
+	if (t->exited)
+		return;
+	r->rax = (uint64_t)ret;
+	t->restart = ret == -EINTR ? restart_kind(r->orig_rax, args) : TASK_RESTART_NONE;
 }
 
 /* A signal the thread's own instruction caused (force_sig_info): a handler gets it; blocked,

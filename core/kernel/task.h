@@ -158,6 +158,10 @@ struct task {
 	struct task_siginfo incoming_info[TASK_NSIG];
 	/* Signal state of this thread: its mask and what was sent to it alone (tkill, faults). */
 	struct task_altstack altstack;
+	/* The system call just interrupted by a signal (-EINTR), and how it restarts: Linux's
+	 * ERESTARTSYS (again after a handler with SA_RESTART, or none) or ERESTARTNOHAND (again
+	 * only if no handler runs). Settled by the next delivery. */
+	int restart;			/* TASK_RESTART_* */
 	struct task_creds xcreds;	/* saved IDs and permitted capabilities */
 	char comm[16];			/* prctl(PR_SET_NAME) name, NUL-terminated; set by exec */
 	int exited;			/* the task ended: exit_status is final */
@@ -252,6 +256,12 @@ static inline int task_is_leader(const struct task *t)
 {
 	return t->tid == t->tgid;
 }
+
+enum {
+	TASK_RESTART_NONE = 0,
+	TASK_RESTART_SYS = 1,
+	TASK_RESTART_NOHAND = 2,
+};
 
 /* Bit of signal @s in a mask (bit n-1 is signal n), and the signals nothing may catch or
  * block. */

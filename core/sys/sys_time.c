@@ -7,7 +7,7 @@
  * the task, which is where a ptrace task's system calls are accounted; the application's own
  * user time, spent in the platform's stub, is not counted yet (TODO(#5)).
  * Sleeps are kwait blocks, so a signal ends them with -EINTR (nanosleep reports the time left;
- * restart after a handler is SA_RESTART's business, TODO(#7)).
+ * they are not restarted after a handler, as on Linux, where a restart block makes EINTR).
  */
 #define _GNU_SOURCE
 #include <errno.h>

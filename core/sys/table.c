@@ -178,7 +178,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_prctl, prctl, "PR_SET_NAME and PR_GET_NAME only", SA_INT, SA_HEX, SA_HEX, SA_HEX,
 	     SA_HEX),
 	/* sys_signal.c */
-	PART(SYS_rt_sigaction, rt_sigaction, "no SA_RESTART", SA_INT, SA_PTR, SA_PTR,
+	FULL(SYS_rt_sigaction, rt_sigaction, SA_INT, SA_PTR, SA_PTR,
 	     SA_INT),
 	PART(SYS_rt_sigprocmask, rt_sigprocmask, "one thread per process", SA_INT, SA_PTR,
 	     SA_PTR, SA_INT),

@@ -14,6 +14,8 @@
 #include "expect.h"
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <sys/time.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -242,9 +244,58 @@ static void test_clock_nanosleep(void)
 		  clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &past, NULL), 0);
 }
 
+static volatile int g_alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	g_alarms++;
+}
+
+/* A read of a pipe blocked when SIGALRM's handler runs: with SA_RESTART it goes on and gets
+ * the data a child writes later; without it, EINTR. */
+static void restart_case(const char *what, int flags)
+{
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = flags };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	int p[2];
+	if (pipe(p) < 0)
+		return;
+	pid_t c = fork();
+	if (c == 0) {
+		close(p[0]);
+		struct timespec d = { 0, 300 * 1000 * 1000 };
+		nanosleep(&d, NULL);
+		(void)!write(p[1], "x", 1);
+		_exit(0);
+	}
+	close(p[1]);
+	g_alarms = 0;
+	struct itimerval it = { .it_value = { 0, 50 * 1000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	char b;
+	long n = read(p[0], &b, 1);
+	if (flags & SA_RESTART)
+		expect_eq(what, n, 1);
+	else
+		expect_errno(what, n, EINTR);
+	expect_eq("  the handler ran once", g_alarms, 1);
+	waitpid(c, NULL, 0);
+	close(p[0]);
+	signal(SIGALRM, SIG_DFL);
+}
+
+static void test_sa_restart(void)
+{
+	restart_case("read restarted after an SA_RESTART handler", SA_RESTART);
+	restart_case("read without SA_RESTART", 0);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_sa_restart();
 	test_sigsuspend_one();
 	test_sigsuspend_two();
 	test_blocked_ignored();
