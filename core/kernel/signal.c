@@ -87,6 +87,25 @@ void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid
 	t->sigpending |= SIGBIT(sig);
 }
 
+void task_siginfo_abi(const struct task *t, int sig, void *out)
+{
+	const struct task_siginfo *si = &t->siginfo[sig - 1];
+	struct k_siginfo *i = out;
+	memset(i, 0, sizeof(*i));
+	i->signo = sig;
+	i->code = si->code;
+	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP) {
+		i->u.fault.addr = si->addr;
+	} else if (sig == SIGCHLD && si->code > 0) {
+		i->u.chld.pid = si->pid;
+		i->u.chld.uid = si->uid;
+		i->u.chld.status = si->status;
+	} else {
+		i->u.kill.pid = si->pid;
+		i->u.kill.uid = si->uid;
+	}
+}
+
 /* Builds the frame for @sig on the application's stack and points the registers at the
  * handler. Returns 0 or -EFAULT (the stack is unusable: the task dies with SIGSEGV). */
 static int setup_frame(struct task *t, int sig, const struct task_sigaction *act)
@@ -114,18 +133,7 @@ static int setup_frame(struct task *t, int sig, const struct task_sigaction *act
 
 	struct k_rt_sigframe f = { .pretcode = act->restorer };
 	struct task_siginfo *si = &t->siginfo[sig - 1];
-	f.info.signo = sig;
-	f.info.code = si->code;
-	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP)
-		f.info.u.fault.addr = si->addr;
-	else if (sig == SIGCHLD && si->code > 0) {
-		f.info.u.chld.pid = si->pid;
-		f.info.u.chld.uid = si->uid;
-		f.info.u.chld.status = si->status;
-	} else {
-		f.info.u.kill.pid = si->pid;
-		f.info.u.kill.uid = si->uid;
-	}
+	task_siginfo_abi(t, sig, &f.info);
 	f.uc.flags = 1 | 4;	/* UC_FP_XSTATE | UC_STRICT_RESTORE_SS */
 	f.uc.ss_sp = t->altstack.sp;
 	f.uc.ss_size = t->altstack.size;
@@ -174,7 +182,8 @@ void task_send_signal(struct task *t, int sig, int code, int pid, uint32_t uid)
  * with the send orders as if the signal came first. */
 static int dropped_on_arrival(const struct task *t, int sig)
 {
-	if (__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & SIGBIT(sig))
+	if ((__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) |
+	     __atomic_load_n(&t->sigwait_set, __ATOMIC_RELAXED)) & SIGBIT(sig))
 		return 0;
 	uint64_t h = __atomic_load_n(&t->tg->sigactions[sig - 1].handler, __ATOMIC_RELAXED);
 	return sig != SIGKILL && (h == (uint64_t)SIG_IGN ||

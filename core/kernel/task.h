@@ -162,6 +162,9 @@ struct task {
 	 * ERESTARTSYS (again after a handler with SA_RESTART, or none) or ERESTARTNOHAND (again
 	 * only if no handler runs). Settled by the next delivery. */
 	int restart;			/* TASK_RESTART_* */
+	/* rt_sigtimedwait's set while it waits (Linux's real_blocked): unblocked for the wait,
+	 * and never dropped as ignored on arrival. */
+	uint64_t sigwait_set;
 	struct task_creds xcreds;	/* saved IDs and permitted capabilities */
 	char comm[16];			/* prctl(PR_SET_NAME) name, NUL-terminated; set by exec */
 	int exited;			/* the task ended: exit_status is final */
@@ -287,5 +290,7 @@ void task_take_signals(struct task *t);
 /* Before returning to the application: the first pending unblocked signal gets its action,
  * a handler its frame. */
 void task_deliver_signals(struct task *t);
+/* The 128-byte siginfo_t of pending signal @sig as the application sees it, into @out. */
+void task_siginfo_abi(const struct task *t, int sig, void *out);
 /* rt_sigreturn(2): restores what the frame saved. Returns the rax to resume with. */
 int64_t task_sigreturn(struct task *t);

@@ -28,7 +28,8 @@ static int group_ignores(const struct tgroup *g, int sig)
 	if (h != (uint64_t)SIG_IGN && !(h == (uint64_t)SIG_DFL && task_sig_default_ignored(sig)))
 		return 0;
 	for (const struct task *o = g->threads; o; o = o->group_next)
-		if (__atomic_load_n(&o->sigmask, __ATOMIC_RELAXED) & SIGBIT(sig))
+		if ((__atomic_load_n(&o->sigmask, __ATOMIC_RELAXED) |
+		     __atomic_load_n(&o->sigwait_set, __ATOMIC_RELAXED)) & SIGBIT(sig))
 			return 0;
 	return 1;
 }

@@ -146,6 +146,7 @@ SYS_DECL(rt_sigaction);
 SYS_DECL(rt_sigprocmask);
 SYS_DECL(rt_sigpending);
 SYS_DECL(rt_sigsuspend);
+SYS_DECL(rt_sigtimedwait);
 SYS_DECL(pause);
 SYS_DECL(execve);
 SYS_DECL(execveat);

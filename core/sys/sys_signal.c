@@ -12,10 +12,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <time.h>
 #include <string.h>
 
 #include "kernel/process.h"
 #include "kernel/task.h"
+#include "kernel/wait.h"
+#include "kernel/interrupt.h"
 #include "kernel/thread.h"
 #include "vfs/vfs.h"
 #include "mm/mm.h"
@@ -143,6 +146,59 @@ int64_t sys_pause(struct task *t, const uint64_t a[6])
 	int64_t rc = suspend_with(t, t->sigmask);
 	t->has_saved_sigmask = 0;	/* the same mask: nothing to restore */
 	return rc;
+}
+
+int64_t sys_rt_sigtimedwait(struct task *t, const uint64_t a[6])
+{
+	uint64_t set;
+	struct timespec ts;
+	if (a[3] != sizeof(uint64_t))
+		return -EINVAL;
+	if (mm_copy_in(t->mm, a[0], &set, sizeof(set)) < 0)
+		return -EFAULT;
+	if (a[2] && mm_copy_in(t->mm, a[2], &ts, sizeof(ts)) < 0)
+		return -EFAULT;
+	if (a[2] && (ts.tv_nsec < 0 || ts.tv_nsec > 999999999 || ts.tv_sec < 0))
+		return -EINVAL;
+	set &= ~SIG_UNBLOCKABLE;
+	int64_t deadline = -1;
+	if (a[2]) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		deadline = (now.tv_sec + ts.tv_sec) * 1000000000 + now.tv_nsec + ts.tv_nsec;
+	}
+	/* The set is unblocked for the wait, so a send of one kicks the task. */
+	uint64_t saved = t->sigmask;
+	__atomic_store_n(&t->sigwait_set, set, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->sigmask, saved & ~set, __ATOMIC_RELAXED);
+	int64_t rc;
+	uint64_t hit;
+	for (;;) {
+		task_take_signals(t);
+		if ((hit = t->sigpending & set))
+			break;
+		if (task_wait_interrupted(t)) {
+			hit = t->sigpending & set;
+			rc = -EINTR;
+			break;
+		}
+		rc = kwait_until(t, SENTRY_CLOCK_MONOTONIC, deadline);
+		if (rc == -ETIMEDOUT) {
+			rc = -EAGAIN;
+			break;
+		}
+	}
+	__atomic_store_n(&t->sigmask, saved, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->sigwait_set, 0, __ATOMIC_RELAXED);
+	if (!hit)
+		return rc;
+	int sig = __builtin_ctzll(hit) + 1;
+	t->sigpending &= ~SIGBIT(sig);
+	char info[128];
+	task_siginfo_abi(t, sig, info);
+	if (a[1] && mm_copy_out(t->mm, a[1], info, sizeof(info)) < 0)
+		return -EFAULT;
+	return sig;
 }
 
 int64_t sys_rt_sigpending(struct task *t, const uint64_t a[6])

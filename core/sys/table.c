@@ -180,10 +180,11 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	/* sys_signal.c */
 	FULL(SYS_rt_sigaction, rt_sigaction, SA_INT, SA_PTR, SA_PTR,
 	     SA_INT),
-	PART(SYS_rt_sigprocmask, rt_sigprocmask, "one thread per process", SA_INT, SA_PTR,
+	FULL(SYS_rt_sigprocmask, rt_sigprocmask, SA_INT, SA_PTR,
 	     SA_PTR, SA_INT),
 	FULL(SYS_rt_sigpending, rt_sigpending, SA_PTR, SA_INT),
 	PART(SYS_rt_sigsuspend, rt_sigsuspend, "no stop signals", SA_PTR, SA_INT),
+	FULL(SYS_rt_sigtimedwait, rt_sigtimedwait, SA_PTR, SA_PTR, SA_PTR, SA_INT),
 	PART(SYS_pause, pause, "no stop signals", ),
 	FULL(SYS_sigaltstack, sigaltstack, SA_PTR, SA_PTR),
 	FULL(SYS_kill, kill, SA_INT, SA_INT),

@@ -292,10 +292,52 @@ static void test_sa_restart(void)
 	restart_case("read without SA_RESTART", 0);
 }
 
+/* sigtimedwait: takes a blocked pending signal with its siginfo, times out with EAGAIN, gets
+ * one a child sends while it waits, and refuses bad arguments. */
+static void test_sigtimedwait(void)
+{
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	siginfo_t si;
+	struct timespec zero = { 0, 0 }, short_ = { 0, 20 * 1000 * 1000 };
+	expect_errno("sigtimedwait, nothing pending, zero timeout", sigtimedwait(&set, &si, &zero),
+		     EAGAIN);
+	expect_errno("sigtimedwait, 20 ms timeout", sigtimedwait(&set, &si, &short_), EAGAIN);
+	kill(getpid(), SIGUSR1);
+	expect_eq("sigtimedwait takes pending SIGUSR1", sigtimedwait(&set, &si, &zero), SIGUSR1);
+	expect_eq("  si_code SI_USER", si.si_code, SI_USER);
+	expect_true("  si_pid is the sender", si.si_pid == getpid());
+	expect_eq("  no longer pending", (long)(pending() & BIT(SIGUSR1)), 0);
+	pid_t c = fork();
+	if (c == 0) {
+		struct timespec d = { 0, 50 * 1000 * 1000 };
+		nanosleep(&d, NULL);
+		_exit(7);
+	}
+	/* SIGCHLD is ignored by default, yet a waiter gets it (real_blocked). */
+	expect_eq("sigwaitinfo gets a child's SIGCHLD", sigwaitinfo(&set, &si), SIGCHLD);
+	expect_eq("  si_code CLD_EXITED", si.si_code, CLD_EXITED);
+	expect_eq("  si_status", si.si_status, 7);
+	waitpid(c, NULL, 0);
+	uint64_t kset = BIT(SIGUSR1);
+	struct timespec bad = { 0, 1000000000 };
+	expect_errno("rt_sigtimedwait sigsetsize 4",
+		     syscall(SYS_rt_sigtimedwait, &kset, NULL, &zero, 4), EINVAL);
+	expect_errno("rt_sigtimedwait tv_nsec 1e9",
+		     syscall(SYS_rt_sigtimedwait, &kset, NULL, &bad, KSIGSET), EINVAL);
+	expect_errno("rt_sigtimedwait bad set pointer",
+		     syscall(SYS_rt_sigtimedwait, (void *)8, NULL, &zero, KSIGSET), EFAULT);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_sa_restart();
+	test_sigtimedwait();
 	test_sigsuspend_one();
 	test_sigsuspend_two();
 	test_blocked_ignored();
