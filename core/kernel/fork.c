@@ -216,7 +216,7 @@ static int wait_scan_locked(struct task *t, int idtype, int id, int options,
 			    struct kernel_waited *res)
 {
 	struct kernel *k = t->k;
-	for (struct kernel_exit **p = &k->exits; *p; p = &(*p)->next) {
+	for (struct kernel_exit **p = &k->exits; *p && (options & WEXITED); p = &(*p)->next) {
 		struct kernel_exit *z = *p;
 		if (z->ppid != t->tgid || !id_match(idtype, id, z->pid, z->pgid))
 			continue;
@@ -227,10 +227,19 @@ static int wait_scan_locked(struct task *t, int idtype, int id, int options,
 		}
 		return 1;
 	}
-	for (struct task *c = k->tasks; c; c = c->next)
-		if (c->tg->ppid == t->tgid && id_match(idtype, id, c->tgid, task_pgid(c)))
-			return 0;
-	return -ECHILD;
+	int live = 0;
+	for (struct task *c = k->tasks; c; c = c->next) {
+		if (c->tg->ppid != t->tgid || !id_match(idtype, id, c->tgid, task_pgid(c)))
+			continue;
+		live = 1;
+		int status;
+		if (task_is_leader(c) && jobctl_wait_report_locked(c, options, &status)) {
+			*res = (struct kernel_waited){ .pid = c->tgid, .status = status,
+						       .uid = c->fs->creds.uid };
+			return 1;
+		}
+	}
+	return live ? 0 : -ECHILD;
 }
 
 int kernel_wait_child(struct task *t, int idtype, int id, int options, struct kernel_waited *res)

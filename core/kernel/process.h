@@ -117,6 +117,8 @@ enum { KWAIT_ALL, KWAIT_PID, KWAIT_PGID };
  * unless WNOWAIT. @options: WNOHANG, WNOWAIT (the caller checked the rest). Returns 0 with
  * *@res, -ECHILD (no such child), -EINTR. */
 int kernel_wait_child(struct task *t, int idtype, int id, int options, struct kernel_waited *res);
+/* @options: WEXITED, WUNTRACED (WSTOPPED), WCONTINUED for what is reported, WNOHANG,
+ * WNOWAIT. A stop is reported as (sig << 8) | 0x7f, a continue as 0xffff. */
 
 /* kill(2) from @t: @pid > 0 one process, 0 @t's group, -1 every process but init and @t, < -1
  * group -@pid. Signals every match but @t itself; *@ret_self says whether @t matched (the

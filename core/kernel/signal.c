@@ -65,8 +65,8 @@ _Static_assert(sizeof(struct k_siginfo) == 128, "siginfo layout");
 
 int task_sig_default_ignored(int sig)
 {
-	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT ||
-	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+	/* SIGCONT's continuing happens when it is sent (jobctl.c): its delivery does nothing. */
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
 }
 
 int task_on_altstack(const struct task *t, uint64_t sp)
@@ -218,6 +218,8 @@ void task_kick(struct task *t)
 void task_take_signals(struct task *t)
 {
 	struct kwait *w = &t->wait;
+	if (__atomic_load_n(&t->sig_discard, __ATOMIC_RELAXED))
+		t->sigpending &= ~__atomic_exchange_n(&t->sig_discard, 0, __ATOMIC_ACQ_REL);
 	tgroup_take_signals(t);
 	/* Every return to the application passes here: no lock when nothing was sent. A send
 	 * racing with this read also interrupts the task, which brings it back at once. */
@@ -263,6 +265,7 @@ void task_deliver_signals(struct task *t)
 {
 	uint64_t ready;
 	task_take_signals(t);
+	task_stop_point(t);
 	int restart = t->restart, handled = 0;
 	t->restart = TASK_RESTART_NONE;
 	while (!t->exited && (ready = t->sigpending & ~t->sigmask)) {
@@ -272,7 +275,9 @@ void task_deliver_signals(struct task *t)
 		if (act.handler == (uint64_t)SIG_IGN)
 			continue;
 		if (act.handler == (uint64_t)SIG_DFL) {
-			if (!task_sig_default_ignored(sig))
+			if (task_sig_stops(sig))
+				task_group_stop(t, sig);
+			else if (!task_sig_default_ignored(sig))
 				task_group_exit(t, sig);	/* core dumps are not written */
 			continue;
 		}

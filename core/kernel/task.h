@@ -96,6 +96,11 @@ struct tgroup {
 	int exiting;
 	int exit_status;
 	struct task *exec_task;		/* the thread whose execve is clearing the group, or NULL */
+	/* Job control (kernel/jobctl.c), under kernel.lock: stopped by stop_sig, and what the
+	 * parent's wait has yet to hear (TGROUP_REPORT_*). */
+	int stopped;
+	int stop_sig;
+	int stop_report;
 	pthread_mutex_t lock;
 	/* Process-directed signals (kill(2), SIGCHLD, SIGALRM) waiting for a thread that does
 	 * not block them (task_take_signals). */
@@ -118,6 +123,8 @@ struct tgroup {
 	struct kernel *k;
 	int tgid;
 };
+
+enum { TGROUP_REPORT_NONE, TGROUP_REPORT_STOPPED, TGROUP_REPORT_CONTINUED };
 
 struct task {
 	struct kernel *k;
@@ -155,6 +162,9 @@ struct task {
 	 * wait.lock: only the task's own thread touches the fields above, and it moves these
 	 * into sigpending before delivering (task_take_signals). */
 	uint64_t sig_incoming;
+	/* Pending signals a SIGCONT or stop signal discarded (jobctl.c), under wait.lock; the
+	 * task drops them from sigpending when it next takes its signals. */
+	uint64_t sig_discard;
 	struct task_siginfo incoming_info[TASK_NSIG];
 	/* Signal state of this thread: its mask and what was sent to it alone (tkill, faults). */
 	struct task_altstack altstack;

@@ -36,7 +36,10 @@ static int group_ignores(const struct tgroup *g, int sig)
 
 void tgroup_signal_locked(struct tgroup *g, int sig, const struct task_siginfo *si)
 {
-	if (sig < 1 || sig > TASK_NSIG || group_ignores(g, sig))
+	if (sig < 1 || sig > TASK_NSIG)
+		return;
+	jobctl_on_send_locked(g, sig);	/* whatever the disposition */
+	if (group_ignores(g, sig))
 		return;
 	pthread_mutex_lock(&g->lock);
 	if (!(g->shared_pending & SIGBIT(sig)))
@@ -241,8 +244,10 @@ int kernel_tkill(struct task *t, int tgid, int tid, int sig, int *ret_self)
 		rc = sig < 0 || sig > TASK_NSIG ? -EINVAL : 0;
 		if (rc == 0 && o == t)
 			*ret_self = 1;
-		else if (rc == 0 && sig && !kernel_init_ignores(o, sig, 0))
+		else if (rc == 0 && sig && !kernel_init_ignores(o, sig, 0)) {
+			jobctl_on_send_locked(o->tg, sig);
 			task_send_signal(o, sig, SI_TKILL, t->tgid, t->fs->creds.uid);
+		}
 		break;
 	}
 	pthread_mutex_unlock(&k->lock);

@@ -45,3 +45,17 @@ int kernel_exec_dethread(struct task *t);
  * thread runs, -EINVAL for a bad signal; *ret_self when it is @t itself (the caller raises). */
 int kernel_tkill(struct task *t, int tgid, int tid, int sig, int *ret_self);
 
+/* Job control (kernel/jobctl.c). */
+/* SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: their default action stops the process. */
+int task_sig_stops(int sig);
+/* What sending @sig does at once: SIGCONT continues a stopped @g and discards its pending
+ * stop signals; a stop signal discards a pending SIGCONT. kernel.lock held. */
+void jobctl_on_send_locked(struct tgroup *g, int sig);
+/* The default action of stop signal @sig taken by @t: the process stops (its parent told) and
+ * @t parks until a SIGCONT or SIGKILL. */
+void task_group_stop(struct task *t, int sig);
+/* At a delivery point: parks @t while its process is stopped. */
+void task_stop_point(struct task *t);
+/* wait4/waitid of live child process @c (its leader): a stop (WUNTRACED) or continue
+ * (WCONTINUED) not yet reported gives 1 and its wait status, consumed unless WNOWAIT. */
+int jobctl_wait_report_locked(struct task *c, int options, int *ret_status);

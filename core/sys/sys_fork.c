@@ -77,8 +77,8 @@ int64_t sys_wait4(struct task *t, const uint64_t a[6])
 	if (rc < 0)
 		return rc;
 	struct kernel_waited w;
-	/* Stops and continues are not modelled: WUNTRACED and WCONTINUED only ever see exits. */
-	if ((rc = kernel_wait_child(t, idtype, id, options & WNOHANG, &w)) < 0)
+	if ((rc = kernel_wait_child(t, idtype, id,
+				    WEXITED | (options & (WNOHANG | WUNTRACED | WCONTINUED)), &w)) < 0)
 		return rc;
 	if (w.pid && a[1] && mm_copy_out(t->mm, a[1], &w.status, sizeof(int)) < 0)
 		return -EFAULT;
@@ -130,12 +130,8 @@ int64_t sys_waitid(struct task *t, const uint64_t a[6])
 	}
 	struct kernel_waited w = { 0 };
 	int rc = 0;
-	/* Only exits are modelled: a wait for stops or continues alone finds a live child and
-	 * nothing to report, as a child that never stops. */
-	if (options & WEXITED)
-		rc = kernel_wait_child(t, kind, id, options & (WNOHANG | WNOWAIT), &w);
-	else if (!(options & WNOHANG))
-		return -ECHILD;
+	rc = kernel_wait_child(t, kind, id,
+			       options & (WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED), &w);
 	if (rc < 0)
 		return rc;
 	struct k_waitinfo info;
@@ -143,10 +139,18 @@ int64_t sys_waitid(struct task *t, const uint64_t a[6])
 	if (w.pid) {
 		int sig = w.status & 0x7f;
 		info.signo = SIGCHLD;
-		info.code = sig ? CLD_KILLED : CLD_EXITED;
 		info.pid = w.pid;
 		info.uid = w.uid;
-		info.status = sig ? sig : (w.status >> 8) & 0xff;
+		if (w.status == 0xffff) {
+			info.code = CLD_CONTINUED;
+			info.status = SIGCONT;
+		} else if (sig == 0x7f) {
+			info.code = CLD_STOPPED;
+			info.status = (w.status >> 8) & 0xff;
+		} else {
+			info.code = sig ? CLD_KILLED : CLD_EXITED;
+			info.status = sig ? sig : (w.status >> 8) & 0xff;
+		}
 	}
 	if (a[2] && mm_copy_out(t->mm, a[2], &info, sizeof(info)) < 0)
 		return -EFAULT;

@@ -43,6 +43,10 @@ static void apply_pending(struct task *t)
 		if (!(ready & SIGBIT(sig)) || t->tg->sigactions[sig - 1].handler != (uint64_t)SIG_DFL)
 			continue;
 		t->sigpending &= ~SIGBIT(sig);
+		if (task_sig_stops(sig)) {
+			t->sigpending |= SIGBIT(sig);	/* stopping is the delivery's */
+			continue;
+		}
 		if (!task_sig_default_ignored(sig))
 			task_group_exit(t, sig);
 	}
@@ -52,6 +56,11 @@ static void apply_pending(struct task *t)
  * action may change before it is unblocked (Linux's sig_ignored). */
 static void raise_self(struct task *t, int sig)
 {
+	if (sig == SIGCONT || task_sig_stops(sig)) {
+		pthread_mutex_lock(&t->k->lock);
+		jobctl_on_send_locked(t->tg, sig);
+		pthread_mutex_unlock(&t->k->lock);
+	}
 	uint64_t h = t->tg->sigactions[sig - 1].handler;
 	if (sig != SIGKILL && !(t->sigmask & SIGBIT(sig)) &&
 	    (h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && task_sig_default_ignored(sig))))

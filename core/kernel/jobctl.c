@@ -1,0 +1,133 @@
+/*
+ * core/kernel/jobctl.c: job control: stop signals stop the whole process, SIGCONT continues it,
+ * and the parent hears of both (SIGCHLD with CLD_STOPPED or CLD_CONTINUED, unless it set
+ * SA_NOCLDSTOP; wait4's WUNTRACED and WCONTINUED, waitid's WSTOPPED and WCONTINUED).
+ *
+ * As on Linux, SIGCONT acts when it is sent, whatever its disposition, and discards pending stop
+ * signals; a stop signal sent discards a pending SIGCONT. The stop itself happens when a thread
+ * takes a stop signal whose action is the default: the process is marked stopped, the other
+ * threads are kicked and park at their next delivery point, until a SIGCONT or SIGKILL.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "kernel/process_internal.h"
+#include "kernel/thread.h"
+#include "kernel/wait.h"
+
+int task_sig_stops(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+#define STOP_SIGS (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+
+/* Tells @g's parent: SIGCHLD with @code unless it asked for none (SA_NOCLDSTOP), and its
+ * waiters. k->lock held. */
+static void notify_parent_locked(struct kernel *k, struct tgroup *g, int code, int status)
+{
+	struct task *parent = g->ppid ? kernel_find_locked(k, g->ppid) : NULL;
+	if (parent) {
+		const struct task_sigaction *a = &parent->tg->sigactions[SIGCHLD - 1];
+		if (!(__atomic_load_n(&a->flags, __ATOMIC_RELAXED) & SA_NOCLDSTOP)) {
+			const struct task_siginfo si = { .code = code, .pid = g->tgid,
+							 .status = status };
+			tgroup_signal_locked(parent->tg, SIGCHLD, &si);
+		}
+	}
+	if (k->exit_wq)
+		kwait_wq_notify(k->exit_wq, ~0u);
+}
+
+/* Drops the pending instances of the signals in @mask from @g and its threads. */
+static void discard_locked(struct tgroup *g, uint64_t mask)
+{
+	pthread_mutex_lock(&g->lock);
+	__atomic_fetch_and(&g->shared_pending, ~mask, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&g->lock);
+	for (struct task *o = g->threads; o; o = o->group_next) {
+		pthread_mutex_lock(&o->wait.lock);
+		__atomic_fetch_and(&o->sig_incoming, ~mask, __ATOMIC_RELAXED);
+		/* sigpending is the thread's own; it drops stale ones when it next delivers. */
+		__atomic_fetch_or(&o->sig_discard, mask, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&o->wait.lock);
+	}
+}
+
+void jobctl_on_send_locked(struct tgroup *g, int sig)
+{
+	struct kernel *k = g->k;
+	if (sig == SIGCONT) {
+		discard_locked(g, STOP_SIGS);
+		if (g->stopped) {
+			g->stopped = 0;
+			g->stop_report = TGROUP_REPORT_CONTINUED;
+			notify_parent_locked(k, g, CLD_CONTINUED, SIGCONT);
+			for (struct task *o = g->threads; o; o = o->group_next)
+				task_kick(o);
+		}
+	} else if (task_sig_stops(sig)) {
+		discard_locked(g, SIGBIT(SIGCONT));
+	}
+}
+
+/* Parks @t while its process is stopped; SIGKILL ends the park. */
+static void park(struct task *t)
+{
+	struct kernel *k = t->k;
+	struct tgroup *g = t->tg;
+	for (;;) {
+		pthread_mutex_lock(&k->lock);
+		int stopped = g->stopped && !g->exiting;
+		pthread_mutex_unlock(&k->lock);
+		if (!stopped)
+			return;
+		kwait_clear_interrupt(&t->wait);
+		task_take_signals(t);
+		if (t->sigpending & SIGBIT(SIGKILL))
+			return;
+		/* A SIGCONT or SIGKILL sent after the checks kicks us out of this. */
+		(void)kwait_until(t, SENTRY_CLOCK_MONOTONIC, -1);
+	}
+}
+
+void task_group_stop(struct task *t, int sig)
+{
+	struct kernel *k = t->k;
+	struct tgroup *g = t->tg;
+	pthread_mutex_lock(&k->lock);
+	if (!g->stopped && !g->exiting) {
+		g->stopped = 1;
+		g->stop_sig = sig;
+		g->stop_report = TGROUP_REPORT_STOPPED;
+		for (struct task *o = g->threads; o; o = o->group_next)
+			if (o != t)
+				task_kick(o);
+		notify_parent_locked(k, g, CLD_STOPPED, sig);
+	}
+	pthread_mutex_unlock(&k->lock);
+	park(t);
+}
+
+void task_stop_point(struct task *t)
+{
+	if (__atomic_load_n(&t->tg->stopped, __ATOMIC_RELAXED))
+		park(t);
+}
+
+int jobctl_wait_report_locked(struct task *c, int options, int *ret_status)
+{
+	struct tgroup *g = c->tg;
+	if ((options & WUNTRACED) && g->stop_report == TGROUP_REPORT_STOPPED) {
+		*ret_status = (g->stop_sig << 8) | 0x7f;
+	} else if ((options & WCONTINUED) && g->stop_report == TGROUP_REPORT_CONTINUED) {
+		*ret_status = 0xffff;
+	} else {
+		return 0;
+	}
+	if (!(options & WNOWAIT))
+		g->stop_report = TGROUP_REPORT_NONE;
+	return 1;
+}

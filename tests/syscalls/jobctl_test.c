@@ -1,0 +1,160 @@
+/*
+ * jobctl_test: job control: stop signals stop a child, SIGCONT continues it, and the parent
+ * sees both through wait4 (WUNTRACED, WCONTINUED), waitid (WSTOPPED, WCONTINUED) and SIGCHLD
+ * (none with SA_NOCLDSTOP); SIGKILL ends a stopped child; SIGCONT discards a pending stop
+ * signal; a signal sent while stopped is handled after the continue.
+ */
+#include "expect.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile int g_chld;
+
+static void on_chld(int sig)
+{
+	(void)sig;
+	g_chld++;
+}
+
+static void nap(long ms)
+{
+	struct timespec d = { ms / 1000, (ms % 1000) * 1000000 };
+	while (nanosleep(&d, &d) < 0)
+		;
+}
+
+/* A child that idles for about @ms then exits with 5; with @usr1 it exits 6 from a SIGUSR1
+ * handler instead. */
+static void on_usr1(int sig)
+{
+	(void)sig;
+	_exit(6);
+}
+
+static pid_t idler(long ms, int usr1)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		if (usr1)
+			signal(SIGUSR1, on_usr1);
+		for (long i = 0; i < ms / 10; i++)
+			nap(10);
+		_exit(5);
+	}
+	return c;
+}
+
+static void catch_chld(int flags)
+{
+	struct sigaction sa = { .sa_handler = on_chld, .sa_flags = flags };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	g_chld = 0;
+}
+
+static void test_stop_continue(void)
+{
+	catch_chld(SA_RESTART);
+	pid_t c = idler(600, 0);
+	int st = 0;
+	kill(c, SIGSTOP);
+	expect_true("wait4 WUNTRACED reports the stop", waitpid(c, &st, WUNTRACED) == c);
+	expect_true("  WIFSTOPPED", WIFSTOPPED(st));
+	expect_eq("  WSTOPSIG", WSTOPSIG(st), SIGSTOP);
+	expect_eq("the stop is reported once", waitpid(c, &st, WUNTRACED | WNOHANG), 0);
+	expect_eq("wait4 without WUNTRACED does not see it", waitpid(c, &st, WNOHANG), 0);
+	kill(c, SIGCONT);
+	expect_true("wait4 WCONTINUED reports the continue", waitpid(c, &st, WCONTINUED) == c);
+	expect_true("  WIFCONTINUED", WIFCONTINUED(st));
+	kill(c, SIGTSTP);
+	siginfo_t si = { 0 };
+	expect_ok("waitid WSTOPPED", waitid(P_PID, c, &si, WSTOPPED));
+	expect_eq("  si_code CLD_STOPPED", si.si_code, CLD_STOPPED);
+	expect_eq("  si_status SIGTSTP", si.si_status, SIGTSTP);
+	expect_true("  si_pid", si.si_pid == c);
+	kill(c, SIGCONT);
+	memset(&si, 0, sizeof(si));
+	expect_ok("waitid WCONTINUED", waitid(P_PID, c, &si, WCONTINUED));
+	expect_eq("  si_code CLD_CONTINUED", si.si_code, CLD_CONTINUED);
+	expect_eq("  si_status SIGCONT", si.si_status, SIGCONT);
+	expect_true("the child then exits", waitpid(c, &st, 0) == c);
+	expect_eq("  with its code", WEXITSTATUS(st), 5);
+	/* Standard signals do not queue: how many of the five SIGCHLDs merge varies. */
+	expect_true("SIGCHLD for the stops, continues and exit", g_chld >= 1);
+}
+
+static void test_nocldstop(void)
+{
+	catch_chld(SA_NOCLDSTOP | SA_RESTART);
+	pid_t c = idler(400, 0);
+	int st;
+	kill(c, SIGSTOP);
+	waitpid(c, &st, WUNTRACED);
+	kill(c, SIGCONT);
+	waitpid(c, &st, WCONTINUED);
+	expect_eq("SA_NOCLDSTOP: no SIGCHLD for stop and continue", g_chld, 0);
+	waitpid(c, &st, 0);
+	expect_eq("  one for the exit", g_chld, 1);
+}
+
+static void test_kill_stopped(void)
+{
+	pid_t c = idler(5000, 0);
+	int st;
+	kill(c, SIGSTOP);
+	waitpid(c, &st, WUNTRACED);
+	kill(c, SIGKILL);
+	expect_true("SIGKILL ends a stopped child", waitpid(c, &st, 0) == c);
+	expect_true("  WIFSIGNALED", WIFSIGNALED(st));
+	expect_eq("  WTERMSIG", WTERMSIG(st), SIGKILL);
+}
+
+static void test_pending_while_stopped(void)
+{
+	pid_t c = idler(3000, 1);
+	int st;
+	nap(50);	/* the handler is installed */
+	kill(c, SIGSTOP);
+	waitpid(c, &st, WUNTRACED);
+	kill(c, SIGUSR1);
+	nap(100);
+	expect_eq("a signal to a stopped child waits", waitpid(c, &st, WNOHANG), 0);
+	kill(c, SIGCONT);
+	expect_true("  and is handled after SIGCONT", waitpid(c, &st, 0) == c);
+	expect_eq("  exit code from the handler", WEXITSTATUS(st), 6);
+}
+
+static void test_cont_discards_stop(void)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		sigset_t s;
+		sigemptyset(&s);
+		sigaddset(&s, SIGTSTP);
+		sigprocmask(SIG_BLOCK, &s, NULL);
+		raise(SIGTSTP);
+		kill(getpid(), SIGCONT);
+		sigset_t p;
+		sigpending(&p);
+		_exit(sigismember(&p, SIGTSTP) ? 1 : 0);
+	}
+	int st;
+	waitpid(c, &st, 0);
+	expect_eq("SIGCONT discards a pending SIGTSTP", WEXITSTATUS(st), 0);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	alarm(30);
+	test_stop_continue();
+	test_nocldstop();
+	test_kill_stopped();
+	test_pending_while_stopped();
+	test_cont_discards_stop();
+	return expect_status();
+}
