@@ -396,6 +396,22 @@ static int parent_reaps_nothing(const struct task *p)
 	return a->handler == (uint64_t)SIG_IGN || (a->flags & SA_NOCLDWAIT);
 }
 
+/* Who inherits @t's children: the nearest live ancestor that is a child subreaper
+ * (PR_SET_CHILD_SUBREAPER), else init (NULL when init is gone). k->lock held. */
+static struct task *orphan_reaper_locked(struct kernel *k, const struct task *t)
+{
+	int seen = 0;
+	for (int pid = t->tg->ppid; pid > 1 && seen++ < 4096;) {
+		struct task *a = kernel_find_locked(k, pid);
+		if (!a)
+			break;
+		if (a->tg->child_subreaper)
+			return a;
+		pid = a->tg->ppid;
+	}
+	return kernel_find_locked(k, 1);
+}
+
 /* The task has ended: its zombie (or exit record), SIGCHLD to its parent, its children to
  * init, and with PID 1 the end of every other process. */
 static void task_gone(struct kernel *k, struct task *t, int status)
@@ -427,15 +443,23 @@ static void task_gone(struct kernel *k, struct task *t, int status)
 					   .status = sig ? sig : (status >> 8) & 0xff };
 		tgroup_signal_locked(parent->tg, t->exit_signal, &si);
 	}
-	/* Orphans go to init, which reaps them (or they vanish when init wants no zombies). */
-	struct task *init = kernel_find_locked(k, 1);
+	/* Orphans go to the nearest subreaper above, or init, which reaps them (or they vanish
+	 * when it wants no zombies); a zombie handed over is announced with SIGCHLD. */
+	struct task *reaper = orphan_reaper_locked(k, t);
+	int rpid = reaper ? reaper->tgid : 1;
 	for (struct task *o = k->tasks; o; o = o->next)
 		if (o->tg->ppid == t->tgid)
-			o->tg->ppid = 1;
+			o->tg->ppid = rpid;
 	for (struct kernel_exit **p = &k->exits; *p;) {
 		struct kernel_exit *z = *p;
-		if (z->ppid == t->tgid && t->tgid != 1 && init && !parent_reaps_nothing(init)) {
-			z->ppid = 1;
+		if (z->ppid == t->tgid && reaper && reaper != t && !parent_reaps_nothing(reaper)) {
+			z->ppid = rpid;
+			const struct task_siginfo si = {
+				.code = (z->status & 0x7f) ? CLD_KILLED : CLD_EXITED, .pid = z->pid,
+				.uid = z->uid,
+				.status = (z->status & 0x7f) ? z->status & 0x7f : (z->status >> 8) & 0xff
+			};
+			tgroup_signal_locked(reaper->tg, SIGCHLD, &si);
 		} else if (z->ppid == t->tgid) {
 			*p = z->next;
 			free(z);

@@ -114,6 +114,8 @@ static int task_alloc(struct kernel *k, struct vfs_ctx *fs, struct tgroup *tg,
 		return rc;
 	}
 	fpu_reset(&t->cpu);
+	t->dumpable = 1;
+	t->capbset = ~0ull;
 	*ret_task = t;
 	return 0;
 }
@@ -155,6 +157,11 @@ static void inherit(struct task *t, const struct task *parent)
 	t->cpu.fpu_dirty = 1;
 	t->sigmask = parent->sigmask;
 	t->xcreds = parent->xcreds;
+	t->no_new_privs = parent->no_new_privs;
+	t->dumpable = parent->dumpable;
+	t->keepcaps = parent->keepcaps;
+	t->timerslack_ns = parent->timerslack_ns;
+	t->capbset = parent->capbset;
 	memcpy(t->comm, parent->comm, sizeof(t->comm));
 	t->exe_path = parent->exe_path ? strdup(parent->exe_path) : NULL;
 	t->cmdline = dup_bytes(parent->cmdline, parent->cmdline_len);
@@ -193,6 +200,7 @@ int task_fork(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt, struct m
 	memcpy(t->tg->rlimits, parent->tg->rlimits, sizeof(t->tg->rlimits));
 	t->tg->rlimits_set = parent->tg->rlimits_set;
 	t->tg->ppid = parent->tgid;
+	t->tg->creator_tid = parent->tid;
 	*ret_task = t;
 	return 0;
 }

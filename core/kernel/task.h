@@ -120,6 +120,11 @@ struct tgroup {
 	int64_t itimer_deadline;	/* absolute MONOTONIC ns, 0: disarmed */
 	int64_t itimer_interval;	/* ns, 0: one shot */
 	struct { int64_t value, interval; } itimer_other[2];	/* VIRTUAL, PROF as set */
+	/* prctl: the signal sent when the thread that made the process ends (0: none), that
+	 * thread, and whether orphaned descendants come here rather than to init. */
+	int pdeathsig;
+	int creator_tid;
+	int child_subreaper;
 	struct kernel *k;
 	int tgid;
 };
@@ -176,6 +181,12 @@ struct task {
 	 * and never dropped as ignored on arrival. */
 	uint64_t sigwait_set;
 	struct task_creds xcreds;	/* saved IDs and permitted capabilities */
+	/* prctl state kept per thread, as Linux: inherited by clone, kept across execve. */
+	int no_new_privs;
+	int dumpable;			/* PR_SET_DUMPABLE: 1 unless set to 0 */
+	int keepcaps;
+	uint64_t timerslack_ns;		/* PR_SET_TIMERSLACK; 0: the default 50 us */
+	uint64_t capbset;		/* the bounding set, all ones until dropped */
 	char comm[16];			/* prctl(PR_SET_NAME) name, NUL-terminated; set by exec */
 	int exited;			/* the task ended: exit_status is final */
 	int exit_status;		/* wait(2) status: code << 8, or the terminating signal */

@@ -152,6 +152,17 @@ static struct task *lingering_leader_locked(struct kernel *k, struct tgroup *g)
 	return NULL;
 }
 
+/* PR_SET_PDEATHSIG: the children @t made hear of its end (Linux sends it when the creating
+ * thread exits, even if its process goes on). k->lock held. */
+static void send_pdeathsig_locked(struct kernel *k, const struct task *t)
+{
+	const struct task_siginfo si = { .code = SI_USER, .pid = t->tgid };
+	for (struct task *o = k->tasks; o; o = o->next)
+		if (task_is_leader(o) && o->tg->pdeathsig && o->tg->ppid == t->tgid &&
+		    o->tg->creator_tid == t->tid)
+			tgroup_signal_locked(o->tg, o->tg->pdeathsig, &si);
+}
+
 /* CLONE_CHILD_CLEARTID: zero the TID word and wake one futex waiter (pthread_join). */
 static void clear_child_tid(struct task *t)
 {
@@ -170,6 +181,7 @@ int kernel_thread_end(struct kernel *k, struct task *t, int *status, struct task
 	 * freed by an execve that finds it lingering. */
 	task_drop_thread_state(t);
 	pthread_mutex_lock(&k->lock);
+	send_pdeathsig_locked(k, t);
 	int left = leave_group_locked(t);
 	if (left > 0) {
 		int linger = task_is_leader(t);

@@ -11,7 +11,7 @@ core_libsentry_core_la_SOURCES += \
 	core/sys/sys_fork.c \
 	core/sys/sys_file.c \
 	core/sys/sys_futex.c \
-	core/sys/sys_info.c \
+	core/sys/sys_info.c core/sys/sys_prctl.c \
 	core/sys/sys_ipc.c \
 	core/sys/sys_internal.h \
 	core/sys/sys_mm.c \

@@ -1,6 +1,6 @@
 /*
  * core/sys/sys_info.c: what a process asks about the machine and itself: sysinfo,
- * sched_yield, sched_getaffinity, prctl.
+ * sched_yield, sched_getaffinity (prctl is sys_prctl.c's).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -66,27 +66,4 @@ int64_t sys_sched_getaffinity(struct task *t, const uint64_t a[6])
 		return -ESRCH;
 	size_t n = len < (uint64_t)g_cpus_size ? (size_t)len : (size_t)g_cpus_size;
 	return mm_copy_out(t->mm, a[2], g_cpus, n) ?: (int64_t)n;
-}
-
-int64_t sys_prctl(struct task *t, const uint64_t a[6])
-{
-	char name[sizeof(t->comm)];
-	int64_t n;
-	switch ((int)a[0]) {
-	case PR_SET_NAME:
-		/* Up to 15 bytes are kept; longer names are cut, as Linux does. */
-		memset(name, 0, sizeof(name));
-		n = mm_copy_string(t->mm, a[1], name, sizeof(name));
-		if (n == -EFAULT)
-			return -EFAULT;
-		if (n == -ENAMETOOLONG && mm_copy_in(t->mm, a[1], name, sizeof(name) - 1) < 0)
-			return -EFAULT;
-		name[sizeof(name) - 1] = '\0';
-		memcpy(t->comm, name, sizeof(name));
-		return 0;
-	case PR_GET_NAME:
-		return mm_copy_out(t->mm, a[1], t->comm, sizeof(t->comm));
-	default:
-		return -EINVAL;
-	}
 }
