@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 
 #include "fd/fdtable.h"
+#include "kernel/pidfd.h"
 #include "kernel/process_internal.h"
 #include "kernel/thread.h"
 #include "kernel/wait.h"
@@ -62,8 +63,10 @@ static int clone_check(uint64_t f)
 		return -EINVAL;	/* a thread in another pid or user namespace */
 	if (f & CLONE_NAMESPACES)
 		return -EPERM;	/* the sandbox's namespaces are all it gets */
-	if (f & CLONE_PIDFD)
-		return -EAGAIN;	/* no pidfds yet */
+	/* clone(2) stores the pidfd where PARENT_SETTID would store the TID; a thread has none
+	 * (PIDFD_THREAD is newer than this ABI). */
+	if ((f & CLONE_PIDFD) && (f & (CLONE_PARENT_SETTID | CLONE_THREAD)))
+		return -EINVAL;
 	return 0;
 }
 
@@ -143,6 +146,20 @@ static void vfork_wait(struct task *parent, int pid)
 	kwait_finish(&reg);
 }
 
+/* CLONE_PIDFD: a close-on-exec pidfd of the child for the parent, its number at @addr. The
+ * child exists by now, so a failure here leaves the number -1 rather than undoing it. */
+static void clone_pidfd(struct task *parent, int pid, uint64_t addr)
+{
+	struct vfs_file *f;
+	int fd = -1;
+	if (pidfd_new(parent->k, pid, 0, &f) == 0) {
+		if (fdt_install(parent->fdt, f, 1, 0, &fd) < 0)
+			fd = -1;
+		vfs_file_put(f);
+	}
+	(void)mm_copy_out(parent->mm, addr, &fd, sizeof(fd));
+}
+
 int64_t kernel_clone(struct task *parent, const struct kernel_clone *c)
 {
 	int rc = clone_check(c->flags);
@@ -184,6 +201,8 @@ int64_t kernel_clone(struct task *parent, const struct kernel_clone *c)
 		return rc;
 	if (c->flags & CLONE_PARENT_SETTID)
 		(void)mm_copy_out(parent->mm, c->parent_tid, &j.start.pid, sizeof(int));
+	if (c->flags & CLONE_PIDFD)
+		clone_pidfd(parent, j.start.pid, c->parent_tid);
 	if (c->flags & CLONE_VFORK)
 		vfork_wait(parent, j.start.pid);
 	return j.start.pid;

@@ -99,6 +99,20 @@ int kernel_signal(struct kernel *k, int pid, int sig, int outside, int sender, u
 	return found ? 0 : -ESRCH;
 }
 
+int kernel_process_exists(struct kernel *k, int pid)
+{
+	int rc = -ESRCH;
+	pthread_mutex_lock(&k->lock);
+	for (struct task *t = k->tasks; t && rc == -ESRCH; t = t->next)
+		if (t->tid == pid)
+			rc = task_is_leader(t) ? 0 : -EINVAL;
+	for (struct kernel_exit *e = k->exits; e && rc == -ESRCH; e = e->next)
+		if (e->pid == pid && e->ppid)
+			rc = 0;
+	pthread_mutex_unlock(&k->lock);
+	return rc;
+}
+
 int kernel_release(struct kernel *k, int pid)
 {
 	pthread_mutex_lock(&k->lock);

@@ -71,6 +71,10 @@ void kernel_destroy(struct kernel *k);
  * with one line in @msg ("/bin/nope: No such file or directory"). */
 int kernel_spawn(struct kernel *k, const struct kernel_spawn *req, int *ret_pid, char *msg,
 		 size_t msg_size);
+/* pidfd_open's lookup: 0 when @pid is a process (running, or a zombie), -EINVAL when it is a
+ * thread other than its process's leader, -ESRCH when there is none. */
+int kernel_process_exists(struct kernel *k, int pid);
+
 /* Lets a held process run. -ESRCH if it is not there (killed meanwhile). */
 int kernel_release(struct kernel *k, int pid);
 

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -11,10 +12,13 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "fd/fdtable.h"
+#include "kernel/pidfd.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
+#include "vfs/vfs.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -40,6 +44,26 @@ int64_t sys_clone(struct task *t, const uint64_t a[6])
 	const struct kernel_clone c = { .flags = a[0] & 0xffffffffu, .stack = a[1],
 					.parent_tid = a[2], .child_tid = a[3], .tls = a[4] };
 	return kernel_clone(t, &c);
+}
+
+int64_t sys_pidfd_open(struct task *t, const uint64_t a[6])
+{
+	int pid = (int)a[0];
+	uint32_t flags = (uint32_t)a[1];
+	if (flags & ~(uint32_t)O_NONBLOCK)
+		return -EINVAL;
+	if (pid <= 0)
+		return -EINVAL;
+	int rc = kernel_process_exists(t->k, pid);
+	if (rc < 0)
+		return rc;
+	struct vfs_file *f;
+	if ((rc = pidfd_new(t->k, pid, flags, &f)) < 0)
+		return rc;
+	int fd;
+	rc = fdt_install(t->fdt, f, 1, 0, &fd);	/* always close-on-exec */
+	vfs_file_put(f);
+	return rc < 0 ? rc : fd;
 }
 
 /* Children that may be waited for: which ones, as waitid's idtype and id. */
@@ -123,8 +147,18 @@ int64_t sys_waitid(struct task *t, const uint64_t a[6])
 		if (id == 0)
 			id = task_pgid(t);
 		break;
-	case P_PIDFD:
-		return -EBADF;	/* no pidfds yet */
+	case P_PIDFD: {
+		void *obj;
+		if (fdt_get(t->fdt, id, &obj, NULL) < 0)
+			return -EBADF;
+		int pid = pidfd_pid(obj);
+		vfs_file_put(obj);
+		if (pid < 0)
+			return -EBADF;	/* a descriptor, but no pidfd (pidfd_get_pid) */
+		kind = KWAIT_PID;
+		id = pid;
+		break;
+	}
 	default:
 		return -EINVAL;
 	}

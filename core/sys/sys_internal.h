@@ -174,6 +174,8 @@ SYS_DECL(waitid);
 SYS_DECL(setdomainname);
 SYS_DECL(sigaltstack);
 SYS_DECL(kill);
+SYS_DECL(pidfd_open);
+SYS_DECL(pidfd_send_signal);
 SYS_DECL(tgkill);
 SYS_DECL(tkill);
 

@@ -17,6 +17,8 @@
 
 #include "kernel/process.h"
 #include "kernel/task.h"
+#include "fd/fdtable.h"
+#include "kernel/pidfd.h"
 #include "kernel/wait.h"
 #include "kernel/interrupt.h"
 #include "kernel/thread.h"
@@ -286,6 +288,48 @@ int64_t sys_kill(struct task *t, const uint64_t a[6])
 	if (rc == 0 && self)
 		return send_own_process(t, sig);
 	return rc;
+}
+
+int64_t sys_pidfd_send_signal(struct task *t, const uint64_t a[6])
+{
+	int sig = (int)a[1];
+	/* PIDFD_SIGNAL_THREAD, _THREAD_GROUP, _PROCESS_GROUP: at most one. A pidfd here always
+	 * names a process, so the thread scope is its leader thread. */
+	uint64_t scope = a[3];
+	if ((scope & ~7ull) || (scope & (scope - 1)))
+		return -EINVAL;
+	void *obj;
+	if (fdt_get(t->fdt, (int)a[0], &obj, NULL) < 0)
+		return -EBADF;
+	int pid = pidfd_pid(obj);
+	vfs_file_put(obj);
+	if (pid < 0)
+		return -EBADF;
+	if (sig < 0 || sig > TASK_NSIG)
+		return -EINVAL;
+	if (a[2]) {
+		struct { int32_t signo, errno_, code; } si;
+		if (mm_copy_in(t->mm, a[2], &si, sizeof(si)) < 0)
+			return -EFAULT;
+		if (si.signo != sig)
+			return -EINVAL;
+		/* Only the kernel may claim SI_USER and friends, or SI_TKILL, to another. */
+		if (pid != t->tgid && (si.code >= 0 || si.code == SI_TKILL))
+			return -EPERM;
+	}
+	int self = 0;
+	int64_t rc;
+	if (scope == 1)
+		return sys_tgkill(t, (const uint64_t[6]){ (uint64_t)pid, (uint64_t)pid, (uint64_t)sig });
+	if (scope == 4) {
+		int pgid = kernel_getpgid(t, pid);
+		if (pgid < 0)
+			return pgid;
+		rc = kernel_kill(t, -pgid, sig, &self);
+	} else {
+		rc = pid == t->tgid ? (self = 1, 0) : kernel_kill(t, pid, sig, &self);
+	}
+	return rc == 0 && self ? send_own_process(t, sig) : rc;
 }
 
 int64_t sys_tgkill(struct task *t, const uint64_t a[6])

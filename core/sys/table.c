@@ -143,10 +143,10 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	/* sys_fork.c */
 	PART(SYS_fork, fork, "memory copied at fork", ),
 	PART(SYS_vfork, vfork, "the child runs on a copy", ),
-	PART(SYS_clone, clone, "no CLONE_PIDFD", SA_HEX, SA_PTR, SA_PTR,
+	FULL(SYS_clone, clone, SA_HEX, SA_PTR, SA_PTR,
 	     SA_PTR, SA_PTR),
 	PART(SYS_wait4, wait4, "exits only (no stops)", SA_INT, SA_PTR, SA_HEX, SA_PTR),
-	PART(SYS_waitid, waitid, "exits only (no stops)", SA_INT, SA_INT, SA_PTR, SA_HEX, SA_PTR),
+	FULL(SYS_waitid, waitid, SA_INT, SA_INT, SA_PTR, SA_HEX, SA_PTR),
 	/* sys_exec.c */
 	PART(SYS_execve, execve, "single-threaded processes", SA_PATH, SA_PTR, SA_PTR),
 	PART(SYS_execveat, execveat, "single-threaded processes", SA_FD, SA_PATH, SA_PTR, SA_PTR,
@@ -188,6 +188,8 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_pause, pause, "no stop signals", ),
 	FULL(SYS_sigaltstack, sigaltstack, SA_PTR, SA_PTR),
 	FULL(SYS_kill, kill, SA_INT, SA_INT),
+	FULL(SYS_pidfd_open, pidfd_open, SA_INT, SA_HEX),
+	FULL(SYS_pidfd_send_signal, pidfd_send_signal, SA_INT, SA_INT, SA_PTR, SA_HEX),
 	FULL(SYS_tgkill, tgkill, SA_INT, SA_INT, SA_INT),
 	FULL(SYS_tkill, tkill, SA_INT, SA_INT),
 	/* sys_cred.c */

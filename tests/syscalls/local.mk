@@ -83,3 +83,8 @@ check_PROGRAMS += tests/syscalls/prctl_test_static
 tests_syscalls_prctl_test_static_SOURCES = tests/syscalls/prctl_test.c tests/syscalls/expect.h
 tests_syscalls_prctl_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_prctl_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+check_PROGRAMS += tests/syscalls/pidfd_test_static
+tests_syscalls_pidfd_test_static_SOURCES = tests/syscalls/pidfd_test.c tests/syscalls/expect.h
+tests_syscalls_pidfd_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_pidfd_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
