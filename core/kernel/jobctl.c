@@ -41,8 +41,7 @@ static void notify_parent_locked(struct kernel *k, struct tgroup *g, int code, i
 		kwait_wq_notify(k->exit_wq, ~0u);
 }
 
-/* Drops the pending instances of the signals in @mask from @g and its threads. */
-static void discard_locked(struct tgroup *g, uint64_t mask)
+void tgroup_discard_locked(struct tgroup *g, uint64_t mask)
 {
 	pthread_mutex_lock(&g->lock);
 	__atomic_fetch_and(&g->shared_pending, ~mask, __ATOMIC_RELAXED);
@@ -60,7 +59,7 @@ void jobctl_on_send_locked(struct tgroup *g, int sig)
 {
 	struct kernel *k = g->k;
 	if (sig == SIGCONT) {
-		discard_locked(g, STOP_SIGS);
+		tgroup_discard_locked(g, STOP_SIGS);
 		if (g->stopped) {
 			g->stopped = 0;
 			g->stop_report = TGROUP_REPORT_CONTINUED;
@@ -69,7 +68,7 @@ void jobctl_on_send_locked(struct tgroup *g, int sig)
 				task_kick(o);
 		}
 	} else if (task_sig_stops(sig)) {
-		discard_locked(g, SIGBIT(SIGCONT));
+		tgroup_discard_locked(g, SIGBIT(SIGCONT));
 	}
 }
 

@@ -2,7 +2,8 @@
 core_libsentry_core_la_SOURCES += core/kernel/wait.c core/kernel/wait.h core/kernel/signal.c \
 	core/kernel/process.c core/kernel/process.h core/kernel/process_internal.h core/kernel/fork.c \
 	core/kernel/thread.c core/kernel/thread.h core/kernel/futex.c core/kernel/futex.h \
-	core/kernel/jobctl.c core/kernel/pidfd.c core/kernel/pidfd.h
+	core/kernel/jobctl.c core/kernel/pidfd.c core/kernel/pidfd.h core/kernel/signalfd.c \
+	core/kernel/signalfd.h
 core_libsentry_core_la_SOURCES += core/kernel/interrupt.c core/kernel/interrupt.h
 
 check_PROGRAMS += tests/unit/kernel/test_wait

@@ -85,6 +85,8 @@ void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid
 	if (!(t->sigpending & SIGBIT(sig)))
 		*si = (struct task_siginfo){ .code = code, .addr = addr, .pid = pid, .uid = uid };
 	t->sigpending |= SIGBIT(sig);
+	if (t->tg && t->tg->sig_wq)
+		kwait_wq_notify(t->tg->sig_wq, SENTRY_EV_IN);
 }
 
 void task_siginfo_abi(const struct task *t, int sig, void *out)
@@ -200,6 +202,8 @@ void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si)
 		t->incoming_info[sig - 1] = *si;
 	__atomic_fetch_or(&t->sig_incoming, SIGBIT(sig), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&w->lock);
+	if (t->tg->sig_wq)
+		kwait_wq_notify(t->tg->sig_wq, SENTRY_EV_IN);
 	/* The mask is the task's; a stale read only delays delivery to the task's next return
 	 * to the application, where it takes and rechecks. */
 	uint64_t mask = __atomic_load_n(&t->sigmask, __ATOMIC_RELAXED);
@@ -213,6 +217,31 @@ void task_kick(struct task *t)
 	struct sentry_ctx *ctx = __atomic_load_n(&t->ctx, __ATOMIC_ACQUIRE);
 	if (ctx)	/* none: a leader whose thread ended */
 		t->k->platform->ctx_ops->interrupt(ctx);
+}
+
+int task_dequeue_signal(struct task *t, uint64_t set, struct task_siginfo *ret_si)
+{
+	task_take_signals(t);
+	uint64_t own = t->sigpending & set;
+	if (own) {
+		int sig = __builtin_ctzll(own) + 1;
+		t->sigpending &= ~SIGBIT(sig);
+		*ret_si = t->siginfo[sig - 1];
+		return sig;
+	}
+	struct tgroup *g = t->tg;
+	if (!(__atomic_load_n(&g->shared_pending, __ATOMIC_ACQUIRE) & set))
+		return 0;
+	int sig = 0;
+	pthread_mutex_lock(&g->lock);
+	uint64_t shared = g->shared_pending & set;
+	if (shared) {
+		sig = __builtin_ctzll(shared) + 1;
+		*ret_si = g->shared_info[sig - 1];
+		__atomic_fetch_and(&g->shared_pending, ~SIGBIT(sig), __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return sig;
 }
 
 void task_take_signals(struct task *t)

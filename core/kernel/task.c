@@ -64,17 +64,27 @@ static int tgroup_new(struct kernel *k, int tgid, struct tgroup **ret)
 	g->refs = 1;
 	g->k = k;
 	g->tgid = tgid;
+	if (!(g->sig_wq = kwait_wq_new())) {
+		free(g);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&g->lock, NULL);
 	*ret = g;
 	return 0;
 }
 
-static void tgroup_put(struct tgroup *g)
+void tgroup_ref(struct tgroup *g)
+{
+	__atomic_add_fetch(&g->refs, 1, __ATOMIC_RELAXED);
+}
+
+void tgroup_put(struct tgroup *g)
 {
 	if (!g || __atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	if (g->itimer)
 		g->k->svc->timer_free(g->itimer);	/* cancels: the callback is not running */
+	kwait_wq_free(g->sig_wq);
 	pthread_mutex_destroy(&g->lock);
 	free(g);
 }

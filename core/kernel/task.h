@@ -125,9 +125,16 @@ struct tgroup {
 	int pdeathsig;
 	int creator_tid;
 	int child_subreaper;
+	/* Notified whenever a signal is queued for the process or one of its threads:
+	 * signalfd's readiness queue. */
+	struct sentry_waitq *sig_wq;
 	struct kernel *k;
 	int tgid;
 };
+
+/* References on a thread group beyond its tasks' (a signalfd's). */
+void tgroup_ref(struct tgroup *g);
+void tgroup_put(struct tgroup *g);
 
 enum { TGROUP_REPORT_NONE, TGROUP_REPORT_STOPPED, TGROUP_REPORT_CONTINUED };
 
@@ -311,6 +318,9 @@ void task_take_signals(struct task *t);
 /* Before returning to the application: the first pending unblocked signal gets its action,
  * a handler its frame. */
 void task_deliver_signals(struct task *t);
+/* Takes the lowest pending signal in @set from @t's own pending signals, else its process's,
+ * with its siginfo (signalfd's read). Returns the signal or 0. */
+int task_dequeue_signal(struct task *t, uint64_t set, struct task_siginfo *ret_si);
 /* The 128-byte siginfo_t of pending signal @sig as the application sees it, into @out. */
 void task_siginfo_abi(const struct task *t, int sig, void *out);
 /* rt_sigreturn(2): restores what the frame saved. Returns the rax to resume with. */

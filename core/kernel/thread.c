@@ -46,6 +46,7 @@ void tgroup_signal_locked(struct tgroup *g, int sig, const struct task_siginfo *
 		g->shared_info[sig - 1] = *si;
 	__atomic_fetch_or(&g->shared_pending, SIGBIT(sig), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&g->lock);
+	kwait_wq_notify(g->sig_wq, SENTRY_EV_IN);
 	/* Wake one thread that can take it, the first (the oldest, usually the main thread)
 	 * preferred, as complete_signal does; if all block it, it waits in the group. */
 	struct task *pick = NULL;

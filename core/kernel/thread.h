@@ -45,6 +45,10 @@ int kernel_exec_dethread(struct task *t);
  * thread runs, -EINVAL for a bad signal; *ret_self when it is @t itself (the caller raises). */
 int kernel_tkill(struct task *t, int tgid, int tid, int sig, int *ret_self);
 
+/* Drops the pending instances of the signals in @mask from @g and every one of its threads
+ * (a signal set to be ignored, SIGCONT and the stop signals). kernel.lock held. */
+void tgroup_discard_locked(struct tgroup *g, uint64_t mask);
+
 /* Job control (kernel/jobctl.c). */
 /* SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: their default action stops the process. */
 int task_sig_stops(int sig);

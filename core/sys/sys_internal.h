@@ -175,6 +175,8 @@ SYS_DECL(setdomainname);
 SYS_DECL(sigaltstack);
 SYS_DECL(kill);
 SYS_DECL(pidfd_open);
+SYS_DECL(signalfd);
+SYS_DECL(signalfd4);
 SYS_DECL(pidfd_send_signal);
 SYS_DECL(tgkill);
 SYS_DECL(tkill);

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 #include "kernel/task.h"
 #include "fd/fdtable.h"
 #include "kernel/pidfd.h"
+#include "kernel/signalfd.h"
 #include "kernel/wait.h"
 #include "kernel/interrupt.h"
 #include "kernel/thread.h"
@@ -88,8 +90,12 @@ int64_t sys_rt_sigaction(struct task *t, const uint64_t a[6])
 		t->tg->sigactions[sig - 1] = act;
 		/* Setting a signal to be ignored discards it if pending (POSIX). */
 		if (act.handler == (uint64_t)SIG_IGN ||
-		    (act.handler == (uint64_t)SIG_DFL && task_sig_default_ignored(sig)))
+		    (act.handler == (uint64_t)SIG_DFL && task_sig_default_ignored(sig))) {
 			t->sigpending &= ~SIGBIT(sig);
+			pthread_mutex_lock(&t->k->lock);
+			tgroup_discard_locked(t->tg, SIGBIT(sig));
+			pthread_mutex_unlock(&t->k->lock);
+		}
 	}
 	if (a[2] && mm_copy_out(t->mm, a[2], &old, sizeof(old)) < 0)
 		return -EFAULT;
@@ -263,14 +269,15 @@ static int64_t send(struct task *t, int sig)
 	return 0;
 }
 
-/* kill(2) of the caller's own process. With other threads it is the group's signal, which the
- * caller takes on its way out unless it blocks it. */
+/* kill(2) of the caller's own process: the group's signal (shared pending, taken after the
+ * thread's own ones, as Linux dequeues), which the caller takes on its way out unless it
+ * blocks it. */
 static int64_t send_own_process(struct task *t, int sig)
 {
 	if (sig < 0 || sig > TASK_NSIG)
 		return -EINVAL;
-	if (!sig || __atomic_load_n(&t->tg->live, __ATOMIC_RELAXED) <= 1)
-		return send(t, sig);
+	if (!sig)
+		return 0;
 	const struct task_siginfo si = { .code = SI_USER, .pid = t->tgid, .uid = t->fs->creds.uid };
 	pthread_mutex_lock(&t->k->lock);
 	tgroup_signal_locked(t->tg, sig, &si);
@@ -288,6 +295,42 @@ int64_t sys_kill(struct task *t, const uint64_t a[6])
 	if (rc == 0 && self)
 		return send_own_process(t, sig);
 	return rc;
+}
+
+/* signalfd4(2): a new signalfd (@fd -1) or a new mask for the signalfd @fd. SIGKILL and SIGSTOP
+ * are silently left out of the mask, as Linux does. */
+int64_t sys_signalfd4(struct task *t, const uint64_t a[6])
+{
+	int fd = (int)a[0];
+	uint32_t flags = (uint32_t)a[3];
+	uint64_t mask;
+	if (flags & ~(uint32_t)(O_NONBLOCK | O_CLOEXEC))
+		return -EINVAL;
+	if (a[2] != sizeof(uint64_t))
+		return -EINVAL;
+	if (mm_copy_in(t->mm, a[1], &mask, sizeof(mask)) < 0)
+		return -EFAULT;
+	mask &= ~SIG_UNBLOCKABLE;
+	if (fd != -1) {
+		void *obj;
+		if (fdt_get(t->fdt, fd, &obj, NULL) < 0)
+			return -EBADF;
+		int rc = signalfd_set_mask(obj, mask);
+		vfs_file_put(obj);
+		return rc < 0 ? rc : fd;
+	}
+	struct vfs_file *f;
+	int rc = signalfd_new(t, mask, flags, &f);
+	if (rc < 0)
+		return rc;
+	rc = fdt_install(t->fdt, f, (flags & O_CLOEXEC) != 0, 0, &fd);
+	vfs_file_put(f);
+	return rc < 0 ? rc : fd;
+}
+
+int64_t sys_signalfd(struct task *t, const uint64_t a[6])
+{
+	return sys_signalfd4(t, (const uint64_t[6]){ a[0], a[1], a[2], 0 });
 }
 
 int64_t sys_pidfd_send_signal(struct task *t, const uint64_t a[6])

@@ -189,6 +189,8 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_sigaltstack, sigaltstack, SA_PTR, SA_PTR),
 	FULL(SYS_kill, kill, SA_INT, SA_INT),
 	FULL(SYS_pidfd_open, pidfd_open, SA_INT, SA_HEX),
+	FULL(SYS_signalfd, signalfd, SA_INT, SA_PTR, SA_INT),
+	FULL(SYS_signalfd4, signalfd4, SA_INT, SA_PTR, SA_INT, SA_HEX),
 	FULL(SYS_pidfd_send_signal, pidfd_send_signal, SA_INT, SA_INT, SA_PTR, SA_HEX),
 	FULL(SYS_tgkill, tgkill, SA_INT, SA_INT, SA_INT),
 	FULL(SYS_tkill, tkill, SA_INT, SA_INT),

@@ -88,3 +88,8 @@ check_PROGRAMS += tests/syscalls/pidfd_test_static
 tests_syscalls_pidfd_test_static_SOURCES = tests/syscalls/pidfd_test.c tests/syscalls/expect.h
 tests_syscalls_pidfd_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_pidfd_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+check_PROGRAMS += tests/syscalls/signalfd_test_static
+tests_syscalls_signalfd_test_static_SOURCES = tests/syscalls/signalfd_test.c tests/syscalls/expect.h
+tests_syscalls_signalfd_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_signalfd_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
