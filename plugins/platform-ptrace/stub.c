@@ -361,12 +361,14 @@ static void ctx_unlink(struct stub_thread *st)
 		}
 }
 
-/* Reaps a stub thread that is dying or dead. */
+/* Reaps a stub thread that is dying or dead. A stop on the way is an interrupt's SIGSTOP that
+ * was still pending (sent just as a switch ended): suppressed, and the thread goes on. */
 static void reap(struct stub_thread *st)
 {
 	int status;
 	while (!st->dead && stub_wait(st, &status) == 0)
-		;
+		if (WIFSTOPPED(status))
+			(void)ptrace(PTRACE_CONT, st->tid, 0, 0);
 }
 
 void stub_thread_end(struct stub_thread *st)
@@ -435,6 +437,13 @@ int stub_flush(struct sentry_as *as, struct stub_thread *st)
 		rc = -errno;
 	if (rc == 0)
 		rc = stub_wait(st, &status);
+	/* An interrupt's SIGSTOP still pending from the last switch stops the thread before the
+	 * batch: suppressed (the interrupt flag keeps its meaning for the next switch). */
+	while (rc == 0 && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP) {
+		rc = ptrace(PTRACE_CONT, st->tid, 0, 0) < 0 ? -errno : 0;
+		if (rc == 0)
+			rc = stub_wait(st, &status);
+	}
 	/* The batch ends in int3; anything else means the stub broke (killed, or a bad op). */
 	if (rc == 0 && !(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP))
 		rc = -EIO;
