@@ -9,6 +9,13 @@
  * batch page shared with the stub and runs the whole batch in one round trip before the next
  * switch.
  *
+ * Making stubs: forking the Sentry costs the copy and teardown of its whole page table and a
+ * copy-on-write fault on every Sentry page written afterwards, twice per fork+exec. So the
+ * Sentry forks one stub once, the template, whose spawner forks new stub processes (tiny, like
+ * itself) on request; each maps its own batch and control pages and becomes a spawner of
+ * threads. The template ignores SIGCHLD so its dead stubs reap themselves. If the template is
+ * gone, the Sentry forks stubs itself as before.
+ *
  * Threads: ptrace binds a tracee to one tracer thread, so every Sentry thread that runs in an
  * address space needs a stub thread of its own there (struct stub_thread). The stub's main
  * thread never runs application code: it is the spawner, untraced, sleeping on a futex in the
@@ -63,7 +70,14 @@ struct stub_ctl {
 	uint32_t park;		/* 12: new threads sleep on it until seized (always 0) */
 	int64_t poll_sec;	/* 16: the spawner's futex timeout (struct timespec) */
 	int64_t poll_nsec;	/* 24 */
-	int32_t parent;		/* 32: the Sentry's PID, which getppid() gives while it lives */
+	int32_t parent;		/* 32: what getppid() gives while the maker lives (the Sentry,
+				 * or the template for stubs it forked) */
+	int32_t is_template;	/* 36: the template: it forks stub processes, not threads */
+	int32_t memfd;		/* 40: the template's request: the memory file's descriptor */
+	int32_t pad;
+	uint64_t new_off;	/* 48: and the new stub's batch + control pages */
+	uint64_t ign_action[4];	/* 56: a struct sigaction setting SIGCHLD to SIG_IGN, so the
+				 * template's dead stubs reap themselves */
 };
 
 struct ptrace_platform {
@@ -88,6 +102,8 @@ struct stub_thread {
 struct sentry_as {
 	struct ptrace_platform *pp;
 	pid_t pid;			/* the stub process: its main thread is the spawner */
+	int direct;			/* forked by the Sentry itself (a child it reaps), not by
+					 * the template */
 	uint64_t batch_off;		/* memory file offset of the batch page, then the control
 					 * page */
 	struct stub_batch *batch;	/* the Sentry's view of them */
@@ -111,6 +127,8 @@ struct sentry_ctx {
 
 /* stub.c */
 int stub_reserve(struct ptrace_platform *pp);
+/* Ends the template (plugin fini). */
+void stub_template_stop(struct ptrace_platform *pp);
 /* Starts the stub process of @as (its spawner). */
 int stub_spawn(struct ptrace_platform *pp, struct sentry_as *as);
 /* Kills the stub process and reaps it, with the calling thread's stub threads. */

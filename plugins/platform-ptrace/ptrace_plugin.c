@@ -53,6 +53,7 @@ static int pp_init(const struct sentry_services *svc, size_t svc_size, const cha
 static void pp_fini(void *state)
 {
 	struct ptrace_platform *pp = state;
+	stub_template_stop(pp);
 	munmap((void *)pp->stub_base, STUB_PAGES * STUB_PAGE);
 	free(pp);
 }

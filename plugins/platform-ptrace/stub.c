@@ -57,8 +57,12 @@ __asm__(
 	"	movabs $0x7ffffffff000, %rsi\n"
 	"	sub %rdi, %rsi\n"
 	"	syscall\n"
-	/* The spawner: rbx is the control page (struct stub_ctl). */
+	/* rbx is the control page (struct stub_ctl); the template goes its own way. */
 	"	lea stub_blob_start+0x2000(%rip), %rbx\n"
+	"	cmpl $0, 36(%rbx)\n"
+	"	jne stub_template\n"
+	/* The spawner of threads. */
+	"stub_spawner:\n"
 	"1:	mov (%rbx), %r12d\n"
 	"	cmp 4(%rbx), %r12d\n"
 	"	jne 3f\n"
@@ -104,6 +108,63 @@ __asm__(
 	"	xor %r10d, %r10d\n"
 	"	syscall\n"
 	"	jmp 5b\n"
+	/* The template: SIGCHLD ignored, then a spawner of processes. */
+	"stub_template:\n"
+	"	mov $13, %eax\n"
+	"	mov $17, %edi\n"
+	"	lea 56(%rbx), %rsi\n"
+	"	xor %edx, %edx\n"
+	"	mov $8, %r10d\n"
+	"	syscall\n"
+	"6:	mov (%rbx), %r12d\n"
+	"	cmp 4(%rbx), %r12d\n"
+	"	jne 8f\n"
+	"	mov $202, %eax\n"
+	"	mov %rbx, %rdi\n"
+	"	xor %esi, %esi\n"
+	"	mov %r12d, %edx\n"
+	"	lea 16(%rbx), %r10\n"
+	"	syscall\n"
+	"	mov $110, %eax\n"
+	"	syscall\n"
+	"	cmp 32(%rbx), %eax\n"
+	"	je 6b\n"
+	"	mov $231, %eax\n"
+	"	mov $1, %edi\n"
+	"	syscall\n"
+	/* clone(SIGCHLD): a copy of this tiny process. */
+	"8:	mov $56, %eax\n"
+	"	mov $17, %edi\n"
+	"	xor %esi, %esi\n"
+	"	xor %edx, %edx\n"
+	"	xor %r10d, %r10d\n"
+	"	xor %r8d, %r8d\n"
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jz 9f\n"
+	"	mov %eax, 8(%rbx)\n"
+	"	mov %r12d, 4(%rbx)\n"
+	"	mov $202, %eax\n"
+	"	lea 4(%rbx), %rdi\n"
+	"	mov $1, %esi\n"
+	"	mov $1, %edx\n"
+	"	syscall\n"
+	"	jmp 6b\n"
+	/* The new stub: its own batch and control pages over the template's, then a spawner.
+	 * mmap(base + 0x1000, 0x2000, RW, MAP_SHARED | MAP_FIXED, memfd, new_off). */
+	"9:	mov $9, %eax\n"
+	"	lea stub_blob_start+0x1000(%rip), %rdi\n"
+	"	mov $0x2000, %esi\n"
+	"	mov $3, %edx\n"
+	"	mov $0x11, %r10d\n"
+	"	movslq 40(%rbx), %r8\n"
+	"	mov 48(%rbx), %r9\n"
+	"	syscall\n"
+	"	cmp %rdi, %rax\n"
+	"	je stub_spawner\n"
+	"	mov $231, %eax\n"
+	"	mov $127, %edi\n"
+	"	syscall\n"
 	/* exit(0): a stub thread's end, the rest of the stub going on. */
 	"stub_exit:\n"
 	"	mov $60, %eax\n"
@@ -136,7 +197,11 @@ __asm__(
 _Static_assert(offsetof(struct stub_ctl, served) == 4 && offsetof(struct stub_ctl, tid) == 8 &&
 		       offsetof(struct stub_ctl, park) == 12 &&
 		       offsetof(struct stub_ctl, poll_sec) == 16 &&
-		       offsetof(struct stub_ctl, parent) == 32,
+		       offsetof(struct stub_ctl, parent) == 32 &&
+		       offsetof(struct stub_ctl, is_template) == 36 &&
+		       offsetof(struct stub_ctl, memfd) == 40 &&
+		       offsetof(struct stub_ctl, new_off) == 48 &&
+		       offsetof(struct stub_ctl, ign_action) == 56,
 	       "the spawner's assembly knows struct stub_ctl's layout");
 
 /* Candidate bases for the stub region, highest first: the top of the user range keeps it out
@@ -227,32 +292,133 @@ int stub_wait(struct stub_thread *st, int *ret_status)
 	}
 }
 
-int stub_spawn(struct ptrace_platform *pp, struct sentry_as *as)
+/* Forks the Sentry into a stub whose pages are at @batch_off. Returns the PID or -errno. */
+static long fork_stub(struct ptrace_platform *pp, int memfd, uint64_t batch_off)
 {
-	const struct sentry_services *svc = pp->svc;
-	int memfd = svc->mf_fd();
-	if (memfd < 0)
-		return -EBADF;
-	/* The first thread is asked for at once: the creator nearly always runs in it next. */
-	*as->ctl = (struct stub_ctl){ .req = 1, .poll_sec = 1, .parent = getpid() };
 	/* A raw clone: glibc's fork would run atfork handlers and take its locks in the child. */
 	long pid = syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		child_setup(pp->stub_base, memfd, as->batch_off);
+		child_setup(pp->stub_base, memfd, batch_off);
+	return pid;
+}
+
+/* The template (see ptrace.h), made on first use; under g_template.lock. */
+static struct {
+	pthread_mutex_t lock;
+	pid_t pid;			/* 0: not made, -1: failed or gone */
+	uint64_t off;			/* its batch + control pages */
+	struct stub_ctl *ctl;
+} g_template = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int template_start(struct ptrace_platform *pp, int memfd)
+{
+	const struct sentry_services *svc = pp->svc;
+	if (svc->mf_alloc(2 * STUB_PAGE, &g_template.off) < 0)
+		return -ENOMEM;
+	g_template.ctl = svc->mf_ptr(g_template.off + STUB_PAGE);
+	*g_template.ctl = (struct stub_ctl){ .poll_sec = 1, .parent = getpid(), .is_template = 1,
+					     .ign_action = { (uint64_t)(uintptr_t)SIG_IGN } };
+	long pid = fork_stub(pp, memfd, g_template.off);
+	if (pid < 0) {
+		svc->mf_free(g_template.off, 2 * STUB_PAGE);
+		return (int)pid;
+	}
+	g_template.pid = (pid_t)pid;
+	/* It serves every Sentry thread: any CPU will do. */
+	cpu_set_t all;
+	memset(&all, 0xff, sizeof(all));
+	(void)sched_setaffinity(g_template.pid, sizeof(all), &all);
+	return 0;
+}
+
+/* Asks the template for the stub of @as. Returns its PID, or -errno (the caller forks one
+ * itself). */
+static long template_fork(struct ptrace_platform *pp, int memfd, struct sentry_as *as)
+{
+	pthread_mutex_lock(&g_template.lock);
+	long rc = g_template.pid < 0 ? -ECHILD : 0;
+	if (rc == 0 && g_template.pid == 0 && (rc = template_start(pp, memfd)) < 0)
+		g_template.pid = -1;
+	if (rc == 0) {
+		as->ctl->parent = g_template.pid;	/* before the stub can look */
+		struct stub_ctl *c = g_template.ctl;
+		c->memfd = memfd;
+		c->new_off = as->batch_off;
+		uint32_t want = __atomic_load_n(&c->served, __ATOMIC_ACQUIRE) + 1;
+		__atomic_store_n(&c->req, want, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &c->req, FUTEX_WAKE, 1, NULL, NULL, 0);
+		rc = -EAGAIN;
+		for (int tries = 0; tries < 50; tries++) {
+			uint32_t got = __atomic_load_n(&c->served, __ATOMIC_ACQUIRE);
+			if (got == want) {
+				rc = __atomic_load_n(&c->tid, __ATOMIC_ACQUIRE);
+				break;
+			}
+			struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+			syscall(SYS_futex, &c->served, FUTEX_WAIT, got, &ts, NULL, 0);
+			if (kill(g_template.pid, 0) < 0) {
+				rc = -ECHILD;
+				break;
+			}
+		}
+		if (rc < 0 && rc != -EAGAIN) {
+			pp->svc->log(pp->svc, SENTRY_LOG_WARN, "stub template gone: %s",
+				     strerror((int)-rc));
+			g_template.pid = -1;
+		}
+	}
+	pthread_mutex_unlock(&g_template.lock);
+	return rc;
+}
+
+void stub_template_stop(struct ptrace_platform *pp)
+{
+	pthread_mutex_lock(&g_template.lock);
+	if (g_template.pid > 0) {
+		kill(g_template.pid, SIGKILL);
+		while (waitpid(g_template.pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+		pp->svc->mf_free(g_template.off, 2 * STUB_PAGE);
+	}
+	g_template.pid = 0;
+	pthread_mutex_unlock(&g_template.lock);
+}
+
+int stub_spawn(struct ptrace_platform *pp, struct sentry_as *as)
+{
+	int memfd = pp->svc->mf_fd();
+	if (memfd < 0)
+		return -EBADF;
+	/* The first thread is asked for at once: the creator nearly always runs in it next. */
+	*as->ctl = (struct stub_ctl){ .req = 1, .poll_sec = 1 };
+	long pid = template_fork(pp, memfd, as);
+	if (pid > 0) {
+		as->pid = (pid_t)pid;
+		return 0;
+	}
+	as->ctl->parent = getpid();
+	pid = fork_stub(pp, memfd, as->batch_off);
+	if (pid < 0)
+		return (int)pid;
 	as->pid = (pid_t)pid;
+	as->direct = 1;
 	return 0;
 }
 
 /* Whether the stub process has died (a failed setup exits 127). Reaps it then. */
 static int stub_gone(struct sentry_as *as)
 {
-	int status;
+	int status = 0;
 	if (as->dead)
 		return 1;
-	if (waitpid(as->pid, &status, WNOHANG | __WALL) == as->pid &&
-	    (WIFEXITED(status) || WIFSIGNALED(status))) {
+	/* The template's stubs are not our children: they are gone when they cannot be
+	 * signalled (the template reaps them). */
+	int gone = as->direct ? waitpid(as->pid, &status, WNOHANG | __WALL) == as->pid &&
+					(WIFEXITED(status) || WIFSIGNALED(status))
+			      : kill(as->pid, 0) < 0 && errno == ESRCH;
+	if (gone) {
 		as->dead = 1;
 		as->pid = 0;
 		as->pp->svc->log(as->pp->svc, SENTRY_LOG_ERR, "stub died at start (status %#x)",
@@ -418,7 +584,7 @@ void stub_kill(struct sentry_as *as)
 	/* The main thread can be reaped once every thread is; one another tracer still has to
 	 * reap would block this wait, so the main thread is left to that tracer's exit. */
 	int status;
-	if (!foreign)
+	if (!foreign && as->direct)
 		while (waitpid(as->pid, &status, __WALL) < 0 && errno == EINTR)
 			;
 	as->dead = 1;
