@@ -326,10 +326,6 @@ static int template_start(struct ptrace_platform *pp, int memfd)
 		return (int)pid;
 	}
 	g_template.pid = (pid_t)pid;
-	/* It serves every Sentry thread: any CPU will do. */
-	cpu_set_t all;
-	memset(&all, 0xff, sizeof(all));
-	(void)sched_setaffinity(g_template.pid, sizeof(all), &all);
 	return 0;
 }
 
@@ -343,6 +339,12 @@ static long template_fork(struct ptrace_platform *pp, int memfd, struct sentry_a
 		g_template.pid = -1;
 	if (rc == 0) {
 		as->ctl->parent = g_template.pid;	/* before the stub can look */
+		/* The template, and the stub it forks (which inherits it), run on the asking
+		 * thread's CPU: a wakeup across CPUs costs ~10x one on the same CPU here, and
+		 * the other CPU may be busy for a whole time slice. */
+		cpu_set_t mine;
+		if (sched_getaffinity(0, sizeof(mine), &mine) == 0)
+			(void)sched_setaffinity(g_template.pid, sizeof(mine), &mine);
 		struct stub_ctl *c = g_template.ctl;
 		c->memfd = memfd;
 		c->new_off = as->batch_off;
