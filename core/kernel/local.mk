@@ -2,6 +2,8 @@
 core_libsentry_core_la_SOURCES += core/kernel/wait.c core/kernel/wait.h core/kernel/signal.c \
 	core/kernel/process.c core/kernel/process.h core/kernel/process_internal.h core/kernel/fork.c
 core_libsentry_core_la_SOURCES += core/kernel/interrupt.c core/kernel/interrupt.h
+# What /proc reads of the processes: the one reader of struct task outside core/kernel.
+core_libsentry_core_la_SOURCES += core/kernel/proc_view.c core/kernel/proc_view.h
 
 check_PROGRAMS += tests/unit/kernel/test_wait
 tests_unit_kernel_test_wait_SOURCES = tests/unit/kernel/test_wait.c

@@ -137,8 +137,12 @@ int task_fork(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt, struct m
 	t->rlimits_set = parent->rlimits_set;
 	t->ppid = parent->tgid;
 	t->exe_path = parent->exe_path ? strdup(parent->exe_path) : NULL;
+	if ((t->exe_file = parent->exe_file) != NULL)
+		vfs_file_get(t->exe_file);
 	t->cmdline = dup_bytes(parent->cmdline, parent->cmdline_len);
 	t->cmdline_len = t->cmdline ? parent->cmdline_len : 0;
+	t->environ = dup_bytes(parent->environ, parent->environ_len);
+	t->environ_len = t->environ ? parent->environ_len : 0;
 	*ret_task = t;
 	return 0;
 }
@@ -155,7 +159,9 @@ void task_free(struct task *t)
 	if (!t)
 		return;
 	free(t->exe_path);
+	vfs_file_put(t->exe_file);
 	free(t->cmdline);
+	free(t->environ);
 	if (t->itimer)
 		t->k->svc->timer_free(t->itimer);	/* cancels: the callback is not running */
 	kwait_destroy(&t->wait);
