@@ -10,7 +10,9 @@
  * mm lock and fd table lock, nothing else.
  *
  * IDs are the sandbox's (there is one PID namespace). Until thread groups exist every process
- * has one thread, whose TID is its PID.
+ * has one thread, whose TID is its PID: with CLONE_THREAD, find_locked, proc_view_next_tid and
+ * nthreads (proc_view.c) are what learns about the group (TODO(#7)); /proc needs no change.
+ * Zombies are not shown: an exit record keeps no name (TODO(#7)).
  */
 #pragma once
 
