@@ -205,11 +205,11 @@ static void test_child(void)
 	snprintf(want, sizeof(want), "pipe:[%llu]",
 		 fstat(in, &st) == 0 ? (unsigned long long)st.st_ino : 0ull);
 	expect_true("fd/0 of the child: our pipe", !strcmp(theirs, want));
-	expect_eq("lstat fd/0 of the child: read-only link",
-		  lstat(path, &st) == 0 ? (long)(st.st_mode & 07777) : -1, 0500);
+	expect_mode("lstat fd/0 of the child: read-only link",
+		    lstat(path, &st) == 0 ? st.st_mode : 0, S_IFLNK | 0500);
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, CHILD_READY_FD);
-	expect_eq("lstat fd/3 of the child: write-only link",
-		  lstat(path, &st) == 0 ? (long)(st.st_mode & 07777) : -1, 0300);
+	expect_mode("lstat fd/3 of the child: write-only link",
+		    lstat(path, &st) == 0 ? st.st_mode : 0, S_IFLNK | 0300);
 	snprintf(path, sizeof(path), "/proc/%d/fd/99", pid);
 	errno = 0;
 	expect_errno("readlink of a closed fd", readlink(path, theirs, sizeof(theirs)), ENOENT);
