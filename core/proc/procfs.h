@@ -5,8 +5,9 @@
  * (kernel/proc_view.h), generated when a file is read, the way Linux's seq_files are, so a read
  * sees one consistent snapshot. Served: /proc/PID (every live process of the sandbox) and
  * /proc/PID/task/TID with {cmdline, comm, cwd, environ, exe, fd/, limits, maps, mounts,
- * mountinfo, root, stat, statm, status, cgroup}; /proc/self, /proc/thread-self; /proc/{cpuinfo, meminfo,
- * stat, uptime, loadavg, version, filesystems, mounts}; /proc/sys/kernel/{hostname,
+ * mountinfo, root, stat, statm, status, cgroup}; /proc/self, /proc/thread-self;
+ * /proc/{cpuinfo, meminfo, stat, uptime, loadavg, version, filesystems, mounts};
+ * /proc/sys/kernel/{hostname,
  * domainname, ostype, osrelease, version, pid_max, ngroups_max, cap_last_cap} and
  * /proc/sys/fs/{nr_open, pipe-max-size}. /sys holds devices/system/cpu/{online, possible,
  * present, cpuN/}, what glibc and nproc count CPUs by. The machine's numbers (memory, CPU

@@ -278,8 +278,8 @@ struct vfs_anon_ops {
 /* Gives anonymous file @f (made by vfs_anon_file; shared with vfs_anon_file_share's files) its
  * /proc ops (@ops borrowed for the inode's life: a static table). No-op for other files. */
 void vfs_anon_set_ops(struct vfs_file *f, const struct vfs_anon_ops *ops);
-/* The /proc/PID/fd text of anonymous file @f into @buf (not NUL-terminated if it fills it).
- * Returns its length, -EINVAL (not anonymous), -ENAMETOOLONG. */
+/* The /proc/PID/fd text of anonymous file @f into @buf, NUL-terminated. Returns its length,
+ * -EINVAL (not anonymous), -ENAMETOOLONG (@size too small). */
 int64_t vfs_anon_name(struct vfs_file *f, char *buf, size_t size);
 
 /* What /proc/PID/fd/N reads for @f as seen from @ctx's root, NUL-terminated: a directory's
