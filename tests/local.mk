@@ -104,8 +104,5 @@ EXTRA_DIST += tests/e2e/lifecycle.sh
 # traps and job control, coreutils, python3 threads, subprocess, multiprocessing, signals and
 # select, ps. Validated against gVisor's runsc. debian_rootfs.sh builds the rootfs once per
 # machine (debootstrap, cached in /var/cache/cvisor); without root or a rootfs it skips.
-# A known-failing acceptance test: cvisor's sandbox has no fork, pipes or threads yet, so it is
-# expected to fail until they land; then remove it from XFAIL_TESTS (an XPASS fails make check).
 TESTS += tests/e2e/debian.sh
-XFAIL_TESTS = tests/e2e/debian.sh
 EXTRA_DIST += tests/e2e/debian.sh tests/e2e/debian_rootfs.sh

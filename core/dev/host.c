@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -161,19 +162,55 @@ static const struct sentry_file_ops g_host_ops = {
 	.release = host_release,
 };
 
+/* A file over host descriptor @fd (kept: closed on release), or NULL (errno set). */
+static struct host_file *host_new(int fd, struct stat *hs)
+{
+	struct host_file *f = fstat(fd, hs) == 0 ? calloc(1, sizeof(*f)) : NULL;
+	if (!f)
+		return NULL;
+	f->base.ops = &g_host_ops;
+	f->base.ops_size = sizeof(g_host_ops);
+	f->fd = fd;
+	f->waits = S_ISFIFO(hs->st_mode) || S_ISSOCK(hs->st_mode) || S_ISCHR(hs->st_mode);
+	return f;
+}
+
+/* open(2) of /proc/PID/fd/N naming a host file: the host opens its own /proc/self/fd link, so
+ * a pipe gets a new end and a file a new description with its own offset, as on Linux. Opened
+ * non-blocking (a named FIFO must not block the task's thread), then made blocking as every
+ * host descriptor here is (host_ready waits). */
+static int host_reopen(struct vfs_file *vf, uint32_t flags, struct sentry_file **ret_sf)
+{
+	if (!vf->sf || vf->sf->ops != &g_host_ops)
+		return -ENXIO;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", host_fd(vf->sf));
+	uint32_t keep = O_ACCMODE | O_APPEND | O_TRUNC | O_DIRECT | O_SYNC | O_DSYNC;
+	int fd = open(path, (int)(flags & keep) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENXIO : -errno;
+	struct stat hs;
+	struct host_file *f = fcntl(fd, F_SETFL, (int)(flags & (O_APPEND | O_DIRECT))) == 0
+				      ? host_new(fd, &hs) : NULL;
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	*ret_sf = &f->base;
+	return 0;
+}
+
+static const struct vfs_anon_ops g_host_anon_ops = { .reopen = host_reopen };
+
 int dev_host_file(int fd, uint32_t flags, struct vfs_file **ret_file)
 {
 	struct stat hs;
-	struct host_file *f = fstat(fd, &hs) == 0 ? calloc(1, sizeof(*f)) : NULL;
+	struct host_file *f = host_new(fd, &hs);
 	if (!f) {
 		int rc = errno == ENOMEM ? -ENOMEM : -EBADF;
 		close(fd);	/* taken on every path, as documented */
 		return rc;
 	}
-	f->base.ops = &g_host_ops;
-	f->base.ops_size = sizeof(g_host_ops);
-	f->fd = fd;
-	f->waits = S_ISFIFO(hs.st_mode) || S_ISSOCK(hs.st_mode) || S_ISCHR(hs.st_mode);
 	/* fstat shows the type and permissions; the host's owner, inode and times stay out. */
 	struct sentry_statx st = {
 		.mask = SENTRY_STATX_TYPE | SENTRY_STATX_MODE | SENTRY_STATX_UID | SENTRY_STATX_GID,
@@ -181,7 +218,9 @@ int dev_host_file(int fd, uint32_t flags, struct vfs_file **ret_file)
 		.blksize = 4096,
 	};
 	int rc = vfs_anon_file(&f->base, &st, flags, ret_file);
-	if (rc == 0)
+	if (rc == 0) {
 		(*ret_file)->stream = 1;
+		vfs_anon_set_ops(*ret_file, &g_host_anon_ops);
+	}
 	return rc;
 }

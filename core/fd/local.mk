@@ -4,6 +4,8 @@ core_libsentry_core_la_SOURCES += core/fd/fdtable.c core/fd/fdtable.h
 core_libsentry_core_la_SOURCES += core/dev/host.c
 # /proc, a core filesystem generated from the kernel's objects.
 core_libsentry_core_la_SOURCES += core/proc/procfs.c core/proc/procfs.h
+# Their files: a process's (proc_pid.c) and the machine's (proc_sys.c).
+core_libsentry_core_la_SOURCES += core/proc/proc_internal.h core/proc/proc_pid.c core/proc/proc_sys.c
 
 check_PROGRAMS += tests/unit/fd/test_fdtable
 tests_unit_fd_test_fdtable_SOURCES = tests/unit/fd/test_fdtable.c

@@ -213,6 +213,9 @@ static const struct sentry_file_ops g_efd_ops = {
 	.release = efd_release,
 };
 
+/* Linux's anon_inode name; it cannot be opened anew (ENXIO). */
+static const struct vfs_anon_ops g_efd_anon_ops = { .name = "anon_inode:[eventfd]" };
+
 int eventfd_new(uint32_t initval, uint32_t flags, struct vfs_file **ret_file)
 {
 	struct efd *e = calloc(1, sizeof(*e));
@@ -235,7 +238,9 @@ int eventfd_new(uint32_t initval, uint32_t flags, struct vfs_file **ret_file)
 		.blksize = 4096,
 	};
 	int rc = vfs_anon_file(&e->base, &st, O_RDWR | (flags & O_NONBLOCK), ret_file);
-	if (rc == 0)
+	if (rc == 0) {
 		(*ret_file)->stream = 1;
+		vfs_anon_set_ops(*ret_file, &g_efd_anon_ops);
+	}
 	return rc;
 }

@@ -436,6 +436,34 @@ static struct pipe *pipe_alloc(void)
 	return p;
 }
 
+/* open(2) of /proc/PID/fd/N naming an end: a new end of the same pipe for the access mode
+ * asked, whichever end @f is (fifo_open on the pipe's inode; no wait for a partner, as for any
+ * pipe that is not a named FIFO). */
+static int pipe_reopen(struct vfs_file *f, uint32_t flags, struct sentry_file **ret_sf)
+{
+	if (!pipe_is_end(f))
+		return -ENXIO;	/* an O_PATH descriptor of the pipe: no end to find it by */
+	struct pipe *p = ((struct pipe_end *)f->sf)->p;
+	uint32_t acc = flags & O_ACCMODE;
+	uint32_t mode = acc == O_RDONLY ? END_READ : acc == O_WRONLY ? END_WRITE
+				     : END_READ | END_WRITE;
+	struct pipe_end *e = end_new(p, mode);
+	if (!e)
+		return -ENOMEM;
+	pthread_mutex_lock(&p->lock);
+	if (mode & END_READ)
+		p->readers++;
+	if (mode & END_WRITE)
+		p->writers++;
+	pthread_mutex_unlock(&p->lock);
+	/* A reader's HUP or a writer's ERR may have ended. */
+	kwait_wq_notify(p->wq, PIPE_EV_ALL);
+	*ret_sf = &e->base;
+	return 0;
+}
+
+static const struct vfs_anon_ops g_pipe_anon_ops = { .reopen = pipe_reopen };
+
 int pipe_new(uint32_t flags, const struct sentry_creds *creds, struct vfs_file **ret_read,
 	     struct vfs_file **ret_write)
 {
@@ -475,6 +503,7 @@ int pipe_new(uint32_t flags, const struct sentry_creds *creds, struct vfs_file *
 	}
 	rf->stream = 1;
 	wf->stream = 1;
+	vfs_anon_set_ops(rf, &g_pipe_anon_ops);	/* both ends: they share the inode */
 	*ret_read = rf;
 	*ret_write = wf;
 	return 0;

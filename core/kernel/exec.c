@@ -144,13 +144,28 @@ static uint64_t cpu_hwcap(void)
 	return __get_cpuid(1, &a, &b, &c, &d) ? d : 0;
 }
 
-/* What /proc shows of the new image: its path and argv. Best effort: on ENOMEM /proc shows
- * the old values, which is all a failed allocation can cost here. */
-static void record_identity(struct task *t, const char *execfn, char *const argv[])
+/* @v's strings, each NUL-terminated, in one new block; *ret_len its size. NULL: -ENOMEM. */
+static char *join_strings(char *const v[], size_t *ret_len)
 {
 	size_t len = 0;
-	for (size_t i = 0; argv[i]; i++)
-		len += strlen(argv[i]) + 1;
+	for (size_t i = 0; v && v[i]; i++)
+		len += strlen(v[i]) + 1;
+	char *s = malloc(len ? len : 1);
+	for (size_t i = 0, off = 0; s && v && v[i]; i++) {
+		size_t n = strlen(v[i]) + 1;
+		memcpy(s + off, v[i], n);
+		off += n;
+	}
+	*ret_len = len;
+	return s;
+}
+
+/* What /proc shows of the new image: its path, argv and envp. Best effort: on ENOMEM /proc
+ * shows the old values, which is all a failed allocation can cost here. Swapped in under the
+ * kernel's lock, under which /proc reads other processes' (kernel/proc_view.h). */
+static void record_identity(struct task *t, struct vfs_file *file, const char *execfn,
+			    char *const argv[], char *const envp[])
+{
 	/* /proc/self/exe must be absolute (static glibc asserts it starts with "/"): a relative
 	 * name is taken from the cwd. The VFS cannot name a file from its dentry (only
 	 * directories, through ".."), so symlinks and ".." in the name stay as given. */
@@ -164,23 +179,29 @@ static void record_identity(struct task *t, const char *execfn, char *const argv
 		snprintf(abs + n, sizeof(abs) - n, "%s%s", n > 1 ? "/" : "", rel);
 		name = abs;
 	}
-	char *cmd = malloc(len ? len : 1), *path = strdup(name);
-	if (!cmd || !path) {
+	size_t len, env_len;
+	char *cmd = join_strings(argv, &len), *env = join_strings(envp, &env_len);
+	char *path = strdup(name);
+	if (!cmd || !env || !path) {
 		free(cmd);
+		free(env);
 		free(path);
 		return;
 	}
-	size_t off = 0;
-	for (size_t i = 0; argv[i]; i++) {
-		size_t n = strlen(argv[i]) + 1;
-		memcpy(cmd + off, argv[i], n);
-		off += n;
-	}
-	free(t->cmdline);
-	free(t->exe_path);
+	vfs_file_get(file);
+	pthread_mutex_lock(&t->k->lock);
+	struct vfs_file *old_file = t->exe_file;
+	t->exe_file = file;
+	char *old[3] = { t->cmdline, t->environ, t->exe_path };
 	t->cmdline = cmd;
 	t->cmdline_len = len;
+	t->environ = env;
+	t->environ_len = env_len;
 	t->exe_path = path;
+	pthread_mutex_unlock(&t->k->lock);
+	for (int i = 0; i < 3; i++)
+		free(old[i]);
+	vfs_file_put(old_file);
 }
 
 int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *const argv[],
@@ -227,10 +248,13 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 		mm_free(mm);
 		return rc;
 	}
-	record_identity(t, execfn, argv);
+	record_identity(t, file, execfn, argv, envp);
 	mm_set_brk_start(mm, (exe.end + MM_PAGE_MASK) & ~MM_PAGE_MASK);
-	mm_free(t->mm);
+	struct mm *old_mm = t->mm;
+	pthread_mutex_lock(&t->k->lock);	/* /proc reads other processes' mm under it */
 	t->mm = mm;
+	pthread_mutex_unlock(&t->k->lock);
+	mm_free(old_mm);
 	task_reset_regs(t, interp.segment_count ? interp.entry : exe.entry, sp);
 	task_exec_signals(t);
 	/* The name ps shows and PR_GET_NAME returns: the file name's last component (Linux's

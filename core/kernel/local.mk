@@ -5,6 +5,8 @@ core_libsentry_core_la_SOURCES += core/kernel/wait.c core/kernel/wait.h core/ker
 	core/kernel/jobctl.c core/kernel/pidfd.c core/kernel/pidfd.h core/kernel/signalfd.c \
 	core/kernel/signalfd.h
 core_libsentry_core_la_SOURCES += core/kernel/interrupt.c core/kernel/interrupt.h
+# What /proc reads of the processes: the one reader of struct task outside core/kernel.
+core_libsentry_core_la_SOURCES += core/kernel/proc_view.c core/kernel/proc_view.h
 
 check_PROGRAMS += tests/unit/kernel/test_wait
 tests_unit_kernel_test_wait_SOURCES = tests/unit/kernel/test_wait.c

@@ -174,8 +174,12 @@ static void inherit(struct task *t, const struct task *parent)
 	t->capbset = parent->capbset;
 	memcpy(t->comm, parent->comm, sizeof(t->comm));
 	t->exe_path = parent->exe_path ? strdup(parent->exe_path) : NULL;
+	if ((t->exe_file = parent->exe_file) != NULL)
+		vfs_file_get(t->exe_file);
 	t->cmdline = dup_bytes(parent->cmdline, parent->cmdline_len);
 	t->cmdline_len = t->cmdline ? parent->cmdline_len : 0;
+	t->environ = dup_bytes(parent->environ, parent->environ_len);
+	t->environ_len = t->environ ? parent->environ_len : 0;
 }
 
 int task_fork(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt, struct mm *mm,
@@ -245,7 +249,9 @@ void task_free(struct task *t)
 	if (!t)
 		return;
 	free(t->exe_path);
+	vfs_file_put(t->exe_file);
 	free(t->cmdline);
+	free(t->environ);
 	kwait_destroy(&t->wait);
 	task_drop_thread_state(t);
 	tgroup_put(t->tg);

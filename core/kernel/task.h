@@ -160,8 +160,11 @@ struct task {
 	uint64_t robust_list;		/* set_robust_list(2) head */
 	uint64_t robust_len;
 	char *exe_path;			/* the executable's path at execve (/proc/self/exe) */
+	struct vfs_file *exe_file;	/* the executable exec'd, referenced (/proc/PID/exe) */
 	char *cmdline;			/* argv strings, each NUL-terminated (/proc/self/cmdline) */
 	size_t cmdline_len;
+	char *environ;			/* envp strings at execve, the same way (/proc/PID/environ) */
+	size_t environ_len;
 	struct kwait wait;		/* where the task blocks (kernel/wait.h) */
 	uint64_t sigmask;		/* blocked signals; bit n-1 is signal n */
 	/* rt_sigsuspend's caller's mask, back in force once the handler it waited for has a

@@ -156,7 +156,8 @@ static int make_dev(const struct sentry_composition *c, struct vfs_ctx *ctx)
 	return rc;
 }
 
-/* /proc, and the mount table it shows (the mounts boot made, in order). */
+/* /proc and /sys, and the mount table /proc shows (the mounts boot made, in order). /sys only
+ * where the rootfs has room for it: a read-only root without the directory goes without. */
 static int make_proc(const struct boot_config *cfg, struct vfs_ctx *ctx)
 {
 	int rc = make_target(ctx, "/proc", 0);
@@ -165,6 +166,9 @@ static int make_proc(const struct boot_config *cfg, struct vfs_ctx *ctx)
 			       MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	if (rc < 0)
 		return rc;
+	int sys = make_target(ctx, "/sys", 0) == 0 &&
+		  vfs_mount(ctx, sysfs_plugin(), "sysfs", "/sys",
+			    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0;
 	char text[8192];
 	size_t n = 0;
 	for (size_t i = 0; i <= cfg->mount_count && n < sizeof(text); i++) {
@@ -175,9 +179,12 @@ static int make_proc(const struct boot_config *cfg, struct vfs_ctx *ctx)
 				      (m->flags & MS_RDONLY) ? "ro" : "rw");
 	}
 	if (n < sizeof(text))
-		snprintf(text + n, sizeof(text) - n,
-			 "tmpfs /dev tmpfs rw,nosuid 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n"
-			 "shm /dev/shm tmpfs rw,nosuid,nodev,noexec 0 0\n");
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "tmpfs /dev tmpfs rw,nosuid 0 0\n"
+				      "proc /proc proc rw,nosuid,nodev,noexec 0 0\n"
+				      "shm /dev/shm tmpfs rw,nosuid,nodev,noexec 0 0\n");
+	if (sys && n < sizeof(text))
+		snprintf(text + n, sizeof(text) - n, "sysfs /sys sysfs ro,nosuid,nodev,noexec 0 0\n");
 	procfs_set_mounts(text);
 	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+struct rlimit;
 struct task;
 
 /* A handler: @a holds the six argument registers (rdi, rsi, rdx, r10, r8, r9). */
@@ -57,3 +58,7 @@ void sys_set_strace(int on);
  * container's config gives it. Returns 0, -EINVAL (unknown resource, soft > hard), -EPERM
  * (NOFILE past fs.nr_open). */
 int sys_task_rlimit(struct task *t, int res, uint64_t soft, uint64_t hard);
+
+/* The limit @res a process has until it sets one (getrlimit's defaults), for /proc/PID/limits.
+ * Returns 0 or -EINVAL (unknown resource). */
+int sys_default_rlimit(int res, struct rlimit *ret);

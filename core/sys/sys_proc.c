@@ -151,6 +151,11 @@ static int default_rlimit(int res, struct rlimit *r)
 	return 0;
 }
 
+int sys_default_rlimit(int res, struct rlimit *ret)
+{
+	return default_rlimit(res, ret);
+}
+
 /* The task's limit @res, from the defaults until first set. */
 static struct rlimit *task_rlimit(struct task *t, int res)
 {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@ struct anon_dentry {
 	struct sentry_dentry base;
 	atomic_long refs;
 	struct sentry_statx st;
+	const struct vfs_anon_ops *ops;	/* NULL until vfs_anon_set_ops */
 };
 
 static struct anon_dentry g_anon_root = {
@@ -54,23 +56,38 @@ static void anon_dentry_put(struct sentry_fs *fs, struct sentry_dentry *d)
 }
 
 /* The only walks that reach the filesystem start at one of its files with an empty path
- * (fstat as newfstatat(fd, "", AT_EMPTY_PATH), /proc/self/fd reopen later): nothing can be
- * looked up below a file, and nothing is mounted where a path could lead here. */
+ * (fstat as newfstatat(fd, "", AT_EMPTY_PATH)) or land on one through a magic link
+ * (/proc/self/fd/N): nothing can be looked up below a file, and nothing is mounted where a
+ * path could lead here. */
 static int anon_get_dentry_at(struct sentry_fs *fs, struct sentry_rp *rp,
 			      struct sentry_dentry **ret_d)
 {
-	if (!g_vfs_rp_ops.done(rp))
+	if (!g_vfs_rp_ops.done(rp) || g_vfs_rp_ops.must_be_dir(rp))
 		return -ENOTDIR;
 	anon_dentry_get(fs, rp->start);
 	*ret_d = rp->start;
 	return 0;
 }
 
-/* Reopening a pipe or a host file by path comes with /proc (#7). */
+/* open(2) through /proc/PID/fd/N: a new file over the same object where the file's maker
+ * says how (a pipe, as Linux's fifo_open), else -ENXIO, as Linux gives for an eventfd or a
+ * socket. */
 static int anon_open_at(struct sentry_fs *fs, struct sentry_rp *rp, uint32_t flags, uint32_t mode,
 			struct sentry_file **ret_file)
 {
-	return g_vfs_rp_ops.done(rp) ? -ENXIO : -ENOTDIR;
+	if (!g_vfs_rp_ops.done(rp) || g_vfs_rp_ops.must_be_dir(rp))
+		return -ENOTDIR;
+	struct anon_dentry *d = (struct anon_dentry *)rp->start;
+	struct vfs_file *f = vfs_rp_jumped_file(rp);
+	if (!f || !d->ops || !d->ops->reopen)
+		return -ENXIO;
+	struct sentry_file *sf = NULL;
+	int rc = d->ops->reopen(f, flags, &sf);
+	if (rc < 0)
+		return rc;
+	sf->dentry = &d->base;	/* referenced by @f for the walk, then by the new file */
+	*ret_file = sf;
+	return 0;
 }
 
 static int anon_dentry_stat(struct sentry_fs *fs, struct sentry_dentry *d, uint32_t mask,
@@ -159,4 +176,31 @@ int vfs_anon_file_share(struct vfs_file *like, struct sentry_file *sf, uint32_t 
 	sf->dentry = like->path.d;
 	*ret_file = vfs_file_wrap(&like->path, sf, flags);	/* takes its own path references */
 	return *ret_file ? 0 : -ENOMEM;
+}
+
+void vfs_anon_set_ops(struct vfs_file *f, const struct vfs_anon_ops *ops)
+{
+	if (f->path.mnt == g_anon_mnt)
+		((struct anon_dentry *)f->path.d)->ops = ops;
+}
+
+int vfs_mount_is_anon(const struct vfs_mount *m)
+{
+	return m && m == g_anon_mnt;
+}
+
+int64_t vfs_anon_name(struct vfs_file *f, char *buf, size_t size)
+{
+	if (!vfs_mount_is_anon(f->path.mnt))
+		return -EINVAL;
+	const struct anon_dentry *d = (const struct anon_dentry *)f->path.d;
+	int n;
+	if (d->ops && d->ops->name)
+		n = snprintf(buf, size, "%s", d->ops->name);
+	else
+		n = snprintf(buf, size, "%s:[%llu]",
+			     S_ISFIFO(d->st.mode) ? "pipe" : S_ISSOCK(d->st.mode) ? "socket"
+							     : "anon_inode",
+			     (unsigned long long)d->st.ino);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
 }

@@ -62,6 +62,8 @@ void vfs_file_put(struct vfs_file *f)
 	if (f->sf && (f->flags & O_ACCMODE) != O_RDONLY)
 		atomic_fetch_sub(&f->path.mnt->writers, 1);
 	vfs_path_put(&f->path);
+	vfs_path_put(&f->name_dir);
+	free(f->name);
 	pthread_mutex_destroy(&f->pos_lock);
 	free(f);
 	atomic_fetch_sub(&g_vfs_nr_files, 1);

@@ -501,14 +501,35 @@ static int resolve_dir(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *p
 	return rc;
 }
 
+/* Guards the cwd and root of every context while they change, for readers on other threads
+ * (vfs_ctx_dir: /proc/PID/cwd); the owner's own thread reads them without it. A leaf. */
+static pthread_mutex_t g_ctx_dirs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Makes @p (taken) @ctx's directory @slot and drops the old one, outside the lock. */
+static void ctx_set_dir(struct vfs_path *slot, struct vfs_path p)
+{
+	pthread_mutex_lock(&g_ctx_dirs_lock);
+	struct vfs_path old = *slot;
+	*slot = p;
+	pthread_mutex_unlock(&g_ctx_dirs_lock);
+	vfs_path_put(&old);
+}
+
+void vfs_ctx_dir(const struct vfs_ctx *ctx, int root, struct vfs_path *ret)
+{
+	pthread_mutex_lock(&g_ctx_dirs_lock);
+	*ret = root ? ctx->root : ctx->cwd;
+	vfs_path_get(ret);
+	pthread_mutex_unlock(&g_ctx_dirs_lock);
+}
+
 int vfs_chdir(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path)
 {
 	struct vfs_path p = { 0 };
 	int rc = resolve_dir(ctx, dirf, path ? path : "", &p);
 	if (rc < 0)
 		return rc;
-	vfs_path_put(&ctx->cwd);
-	ctx->cwd = p;
+	ctx_set_dir(&ctx->cwd, p);
 	return 0;
 }
 
@@ -520,8 +541,7 @@ int vfs_chroot(struct vfs_ctx *ctx, const char *path)
 	int rc = resolve_dir(ctx, NULL, path, &p);
 	if (rc < 0)
 		return rc;
-	vfs_path_put(&ctx->root);
-	ctx->root = p;
+	ctx_set_dir(&ctx->root, p);
 	return 0;
 }
 
@@ -643,8 +663,10 @@ int vfs_ctx_unshare_ns(struct vfs_ctx *ctx)
 		return rc;
 	pthread_rwlock_rdlock(&ctx->ns->lock);
 	pthread_rwlock_rdlock(&ns->lock);
+	pthread_mutex_lock(&g_ctx_dirs_lock);
 	path_move(ns, &ctx->root);
 	path_move(ns, &ctx->cwd);
+	pthread_mutex_unlock(&g_ctx_dirs_lock);
 	pthread_rwlock_unlock(&ns->lock);
 	pthread_rwlock_unlock(&ctx->ns->lock);
 	vfs_mntns_put(ctx->ns);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -34,6 +35,7 @@ struct open_arg {
 	uint32_t mode;
 	struct vfs_path path;
 	struct sentry_file *sf;
+	struct vfs_file *via;	/* the open file a magic link led to, whose name this takes */
 };
 
 static int open_fn(struct vfs_fs *fs, struct sentry_rp *rp, void *arg)
@@ -55,6 +57,8 @@ static int open_fn(struct vfs_fs *fs, struct sentry_rp *rp, void *arg)
 	}
 	a->path.mnt = rp->mnt;
 	vfs_mount_get(rp->mnt);
+	if ((a->via = vfs_rp_jumped_file(rp)) != NULL)
+		vfs_file_get(a->via);
 	return 0;
 }
 
@@ -130,6 +134,25 @@ static int open_special(struct open_arg *a, uint32_t flags, struct vfs_file **re
 	return rc < 0 ? rc : *ret_file ? 0 : -ENOMEM;
 }
 
+/* Records the name @f was opened by (vfs_file_name): @path folded, relative to @dirf or the
+ * cwd unless absolute; a reopen ("" from @dirf) keeps @dirf's. Best effort: without memory
+ * the file has no name, which only /proc shows. */
+static void open_name(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path,
+		      struct vfs_file *f)
+{
+	if (!path[0]) {
+		if (dirf && dirf->name && (f->name = strdup(dirf->name)) && dirf->name_dir.mnt) {
+			f->name_dir = dirf->name_dir;
+			vfs_path_get(&f->name_dir);
+		}
+		return;
+	}
+	if (!(f->name = vfs_name_fold(path)) || path[0] == '/')
+		return;
+	f->name_dir = dirf ? dirf->path : ctx->cwd;
+	vfs_path_get(&f->name_dir);
+}
+
 /* @rp_extra: VFS_RP_* flags beyond what the open flags imply. */
 static int open_common(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path,
 		       const struct vfs_open_how *how, int strict, uint32_t rp_extra,
@@ -147,11 +170,19 @@ static int open_common(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *p
 	rc = vfs_walk(ctx, dirf, path, open_rp_flags(flags, how->resolve) | rp_extra, open_fn, &a);
 	if (rc < 0)
 		return rc;
-	if (a.sf && a.sf->special)
-		return open_special(&a, flags, ret_file);
-	*ret_file = vfs_file_wrap(&a.path, a.sf, flags);
-	vfs_path_put(&a.path);
-	return *ret_file ? 0 : -ENOMEM;
+	if (a.sf && a.sf->special) {
+		rc = open_special(&a, flags, ret_file);	/* consumes a.sf and a.path */
+	} else {
+		*ret_file = vfs_file_wrap(&a.path, a.sf, flags);
+		vfs_path_put(&a.path);
+		rc = *ret_file ? 0 : -ENOMEM;
+	}
+	if (rc == 0 && vfs_mount_is_anon((*ret_file)->path.mnt))
+		(*ret_file)->stream = 1;	/* a pipe opened anew through /proc: no offset */
+	else if (rc == 0)
+		open_name(ctx, a.via ? a.via : dirf, a.via ? "" : path, *ret_file);
+	vfs_file_put(a.via);
+	return rc;
 }
 
 int vfs_openat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, uint32_t flags,
@@ -510,6 +541,7 @@ int vfs_linkat(struct vfs_ctx *ctx, struct vfs_file *olddirf, const char *oldpat
 struct readlink_arg {
 	char *buf;
 	size_t size;
+	struct vfs_rp_jump magic;	/* what a magic link names (references owned) */
 };
 
 static int readlink_fn(struct vfs_fs *fs, struct sentry_rp *rp, void *arg)
@@ -518,7 +550,31 @@ static int readlink_fn(struct vfs_fs *fs, struct sentry_rp *rp, void *arg)
 	if (!SENTRY_OPS_HAS(fs->ops, fs->ops_size, readlink_at))
 		return -EINVAL;
 	int64_t n = vfs_rc(fs, fs->ops->readlink_at(fs->fs, rp, a->buf, a->size));
+	if (n == -VFS_EMAGIC && rp->njumps) {
+		a->magic = rp->jumps[rp->njumps - 1];
+		vfs_path_get(&a->magic.path);
+		if (a->magic.file)
+			vfs_file_get(a->magic.file);
+	}
 	return (int)n;
+}
+
+/* The text of a magic link, named from the reader's root: the file's name (or what kind of
+ * anonymous file it is), or the directory's path. */
+static int64_t readlink_magic(struct vfs_ctx *ctx, struct vfs_rp_jump *m, char *buf, size_t size)
+{
+	char *tmp = malloc(SENTRY_PATH_MAX);
+	if (!tmp)
+		return -ENOMEM;
+	int64_t n = m->file ? vfs_file_name(ctx, m->file, tmp, SENTRY_PATH_MAX)
+			    : vfs_path_string(ctx, &m->path, tmp, SENTRY_PATH_MAX);
+	if (n >= 0) {
+		if ((size_t)n > size)
+			n = (int64_t)size;	/* readlink(2) truncates */
+		memcpy(buf, tmp, (size_t)n);
+	}
+	free(tmp);
+	return n;
 }
 
 int64_t vfs_readlinkat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path, char *buf,
@@ -529,10 +585,16 @@ int64_t vfs_readlinkat(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *p
 	int rc = dirf_ok(dirf);
 	if (rc < 0)
 		return rc;
-	struct readlink_arg a = { buf, size };
+	struct readlink_arg a = { buf, size, { { 0 }, NULL } };
 	/* An empty path reads a symlink opened with O_PATH|O_NOFOLLOW (readlinkat(2)). */
 	uint32_t f = VFS_RP_NOFOLLOW | (dirf ? VFS_RP_EMPTY_PATH : 0);
-	return vfs_walk(ctx, dirf, path, f, readlink_fn, &a);
+	int64_t n = vfs_walk(ctx, dirf, path, f, readlink_fn, &a);
+	if (n == -VFS_EMAGIC) {
+		n = a.magic.path.mnt ? readlink_magic(ctx, &a.magic, buf, size) : -EIO;
+		vfs_path_put(&a.magic.path);
+		vfs_file_put(a.magic.file);
+	}
+	return n;
 }
 
 static int statfs_fn(struct vfs_fs *fs, struct sentry_rp *rp, void *arg)

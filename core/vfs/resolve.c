@@ -73,6 +73,7 @@ int vfs_rp_init(struct sentry_rp *rp, const struct vfs_ctx *ctx, struct vfs_file
 		const char *path, uint32_t flags)
 {
 	rp->nlinks = 0;
+	rp->njumps = 0;
 	size_t len = strnlen(path, SENTRY_PATH_MAX);
 	if (len >= SENTRY_PATH_MAX)
 		return -ENAMETOOLONG;
@@ -111,6 +112,59 @@ void vfs_rp_fini(struct sentry_rp *rp)
 	for (int i = 0; i < rp->nlinks && i <= SENTRY_SYMLOOP_MAX; i++)
 		free(rp->links[i]);
 	rp->nlinks = 0;
+	for (int i = 0; i < rp->njumps; i++) {
+		vfs_path_put(&rp->jumps[i].path);
+		vfs_file_put(rp->jumps[i].file);
+	}
+	rp->njumps = 0;
+}
+
+/* Keeps @to and @file referenced until the walk's end. */
+static int rp_keep(struct sentry_rp *rp, const struct vfs_path *to, struct vfs_file *file)
+{
+	if (rp->njumps == VFS_RP_MAX_JUMPS)
+		return -ELOOP;
+	struct vfs_rp_jump *j = &rp->jumps[rp->njumps++];
+	j->path = *to;
+	vfs_path_get(&j->path);
+	j->file = file;
+	if (file)
+		vfs_file_get(file);
+	return 0;
+}
+
+int vfs_rp_jump(struct sentry_rp *rp, const struct vfs_path *to, struct vfs_file *file)
+{
+	if (rp->flags & (VFS_RP_NO_MAGICLINKS | VFS_RP_NO_SYMLINKS))
+		return -ELOOP;
+	if (rp->flags & (VFS_RP_BENEATH | VFS_RP_IN_ROOT))
+		return -EXDEV;
+	if ((rp->flags & VFS_RP_NO_XDEV) && to->mnt != rp->mnt)
+		return -EXDEV;
+	if (rp->nlinks >= SENTRY_SYMLOOP_MAX)
+		return -ELOOP;
+	int rc = rp_keep(rp, to, file);
+	if (rc < 0)
+		return rc;
+	rp->links[rp->nlinks++] = NULL;	/* counts toward the symlink limit, as on Linux */
+	rp->mnt = to->mnt;
+	rp->start = to->d;
+	rp->pending = 1;
+	return -SENTRY_ERESOLVE;
+}
+
+int vfs_rp_magic(struct sentry_rp *rp, const struct vfs_path *to, struct vfs_file *file)
+{
+	int rc = rp_keep(rp, to, file);
+	return rc < 0 ? -ENOMEM : -VFS_EMAGIC;
+}
+
+struct vfs_file *vfs_rp_jumped_file(struct sentry_rp *rp)
+{
+	if (!rp->njumps || rp->comp)
+		return NULL;
+	const struct vfs_rp_jump *j = &rp->jumps[rp->njumps - 1];
+	return j->file && j->path.mnt == rp->mnt && j->path.d == rp->start ? j->file : NULL;
 }
 
 static int rp_done(struct sentry_rp *rp)
@@ -170,6 +224,8 @@ static int rp_check_mount(struct sentry_rp *rp, struct sentry_dentry *d)
 {
 	if (__builtin_expect(d->mount_count == 0, 1) || (rp->flags & VFS_RP_NO_MOUNTS))
 		return 0;
+	if (!rp->mnt->ns)
+		return 0;	/* a detached mount (reached through a cwd or a magic link) */
 	struct vfs_mount *m = vfs_mnt_lookup(rp->mnt->ns, rp->mnt, d);
 	if (!m)
 		return 0;

@@ -103,6 +103,11 @@ struct vfs_file {
 	struct sentry_file *node_sf;
 	struct vfs_lock_inode *lk;	/* lock state of the inode (lock.c), under its mutex; NULL
 					 * until this description first locks */
+	/* The name it was opened by, for /proc/PID/fd and maps (vfs_file_name): the core keeps
+	 * no dentry names, so the path as given, with "." and ".." folded; relative to
+	 * @name_dir (referenced) unless it starts with "/". NULL for files made by the core. */
+	char *name;
+	struct vfs_path name_dir;
 };
 
 /* Debug counters of live objects, for leak checks in tests. */
@@ -167,6 +172,10 @@ int vfs_mount(struct vfs_ctx *ctx, struct plg_plugin *p, const char *source, con
 /* umount2(2) with MNT_DETACH/UMOUNT_NOFOLLOW. Returns 0, -EPERM, -EINVAL (not a mount root),
  * -EBUSY (in use without MNT_DETACH, or the namespace root). */
 int vfs_umount(struct vfs_ctx *ctx, const char *target, int flags);
+
+/* @ctx's cwd (@root 0) or root (@root 1) with references (vfs_path_put), safe against the
+ * owner changing it on its own thread meanwhile: /proc/PID/cwd and root of another process. */
+void vfs_ctx_dir(const struct vfs_ctx *ctx, int root, struct vfs_path *ret);
 
 /* chdir(2)/fchdir(2) and chroot(2). Return 0, -ENOENT, -ENOTDIR, -EACCES, -EPERM (chroot). */
 int vfs_chdir(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *path);
@@ -256,6 +265,32 @@ int vfs_anon_file(struct sentry_file *sf, const struct sentry_statx *st, uint32_
  * as one inode. Returns 0, -ENOMEM, or -EINVAL when @like is not anonymous. */
 int vfs_anon_file_share(struct vfs_file *like, struct sentry_file *sf, uint32_t flags,
 			struct vfs_file **ret_file);
+
+/* What a core-made anonymous file shows and allows through /proc/PID/fd (vfs_anon_set_ops). */
+struct vfs_anon_ops {
+	/* Optional. The link's text, "anon_inode:[eventfd]" (Linux's anon_inode names). NULL:
+	 * by file type, "pipe:[INO]", "socket:[INO]", else "anon_inode:[INO]". */
+	const char *name;
+	/* Optional. open(2) of /proc/PID/fd/N naming @f (borrowed): a new file over the same
+	 * object for open(2) @flags (the access mode, O_NONBLOCK...), which the core wraps in a
+	 * new open file description on @f's inode, as Linux's fifo_open gives a pipe a new end.
+	 * Returns 0 with *ret_sf, or -errno (-ENOMEM, -EACCES). NULL: -ENXIO, as for an eventfd. */
+	int (*reopen)(struct vfs_file *f, uint32_t flags, struct sentry_file **ret_sf);
+};
+
+/* Gives anonymous file @f (made by vfs_anon_file; shared with vfs_anon_file_share's files) its
+ * /proc ops (@ops borrowed for the inode's life: a static table). No-op for other files. */
+void vfs_anon_set_ops(struct vfs_file *f, const struct vfs_anon_ops *ops);
+/* The /proc/PID/fd text of anonymous file @f into @buf, NUL-terminated. Returns its length,
+ * -EINVAL (not anonymous), -ENAMETOOLONG (@size too small). */
+int64_t vfs_anon_name(struct vfs_file *f, char *buf, size_t size);
+
+/* What /proc/PID/fd/N reads for @f as seen from @ctx's root, NUL-terminated: a directory's
+ * path (vfs_path_string), an anonymous file's kind (vfs_anon_name), or the name the file was
+ * opened by, checked to still lead to it (else, when it was unlinked, that name and
+ * " (deleted)", as Linux). Returns the length, -ENAMETOOLONG, -ENOMEM, -ERANGE (@size). Walks
+ * paths: call outside any walk. */
+int64_t vfs_file_name(struct vfs_ctx *ctx, struct vfs_file *f, char *buf, size_t size);
 
 void vfs_file_get(struct vfs_file *f);
 void vfs_file_put(struct vfs_file *f);

@@ -19,6 +19,17 @@ enum {
 	VFS_RP_NO_MOUNTS = 1u << 8,	/* stay in the start mount: ".." walks of the core */
 };
 
+/* Magic links one walk may follow: Linux bounds them by the symlink limit; nothing chains
+ * more than a couple (/dev/stdin -> /proc/self/fd/0 -> the file). */
+#define VFS_RP_MAX_JUMPS 8
+
+/* One magic link of a walk: where it leads, and the open file it names (NULL for a task's cwd
+ * or root), both referenced. */
+struct vfs_rp_jump {
+	struct vfs_path path;
+	struct vfs_file *file;
+};
+
 /* Remaining text of the path or of a symlink target spliced into it. */
 struct vfs_rp_seg {
 	const char *p;
@@ -48,6 +59,10 @@ struct sentry_rp {
 	int link_trailing;		/* a final symlink had one: its target's final inherits it */
 	struct vfs_rp_seg seg[SENTRY_SYMLOOP_MAX + 2];
 	char *links[SENTRY_SYMLOOP_MAX + 1];	/* copies of symlink targets */
+	/* Magic links followed (vfs_rp_jump) or read (vfs_rp_magic), newest last: each holds
+	 * references until vfs_rp_fini, since the walk goes on from what it names. */
+	int njumps;
+	struct vfs_rp_jump jumps[VFS_RP_MAX_JUMPS];
 };
 
 /* Sets up @rp for @path from @dirf (NULL: cwd) with VFS_RP_* @flags. Returns 0, -ENOENT (empty
@@ -56,8 +71,31 @@ struct sentry_rp {
  * filesystem). Call with the namespace read lock held. */
 int vfs_rp_init(struct sentry_rp *rp, const struct vfs_ctx *ctx, struct vfs_file *dirf,
 		const char *path, uint32_t flags);
-/* Frees symlink copies. */
+/* Frees symlink copies and drops the magic links' references. Call without the namespace
+ * lock (a file's last reference may go here). */
 void vfs_rp_fini(struct sentry_rp *rp);
+
+/*
+ * Magic links (Linux's nd_jump_link), for /proc/PID/fd/N, cwd and root: the walk continues at
+ * @to itself (an open file's @file, NULL for a directory), not at a path text, so an unlinked
+ * file, a pipe or a directory outside the caller's root is reached all the same. Called by a
+ * core filesystem instead of handle_symlink, after consuming the link's component. Takes
+ * references on both. Returns -SENTRY_ERESOLVE (the walk goes on at @to), -ELOOP (symlink
+ * limit, RESOLVE_NO_MAGICLINKS or RESOLVE_NO_SYMLINKS), -EXDEV (RESOLVE_BENEATH, IN_ROOT: as
+ * Linux, a scoped walk takes no magic link).
+ */
+int vfs_rp_jump(struct sentry_rp *rp, const struct vfs_path *to, struct vfs_file *file);
+
+/* Returned by a core filesystem's readlink_at when the link is magic: it recorded what the link
+ * names with vfs_rp_magic, and the core names it once the walk is over (vfs_readlinkat), since
+ * naming walks paths and no walk may start inside another. */
+#define VFS_EMAGIC 4001
+/* Records @to (and @file, may be NULL) for the VFS_EMAGIC a readlink_at returns next. Returns
+ * -VFS_EMAGIC, or -ENOMEM when the walk holds too many links already. */
+int vfs_rp_magic(struct sentry_rp *rp, const struct vfs_path *to, struct vfs_file *file);
+/* The open file of the magic link the walk ended on, when it ended exactly there (borrowed),
+ * else NULL: what an anonymous file's open_at reopens. */
+struct vfs_file *vfs_rp_jumped_file(struct sentry_rp *rp);
 
 /* The filesystem of the rp's current mount. */
 static inline struct vfs_fs *vfs_rp_fs(struct sentry_rp *rp)
@@ -104,6 +142,14 @@ static inline void vfs_dput(struct vfs_fs *fs, struct sentry_dentry *d)
 
 /* The services the vfs hands to plugins, filled once (rp ops). */
 extern const struct sentry_rp_ops g_vfs_rp_ops;
+
+/* @path with empty and "." components dropped and ".." folded into the component before it
+ * (lexically: names, not symlinks; a leading ".." of a relative path stays, one above "/" goes),
+ * in a new string the caller frees; "." for an empty result. NULL: -ENOMEM. */
+char *vfs_name_fold(const char *path);
+
+/* Is @m the anonymous files' mount (anon.c)? */
+int vfs_mount_is_anon(const struct vfs_mount *m);
 
 /* Counters (atomic), see vfs_counters. */
 extern atomic_long g_vfs_nr_mounts, g_vfs_nr_files, g_vfs_nr_fss, g_vfs_nr_ns;

@@ -26,8 +26,7 @@
 # Validated with gVisor (DEBIAN_RUNTIME=/usr/bin/runsc DEBIAN_RUNTIME_FLAGS=--network=none),
 # runsc 0.0~20221219 on its default platform (ptrace): every scenario passes but ls -la / and
 # stat, which hit a bug of that gVisor's (statx and AT_NO_AUTOMOUNT) and are reported as
-# KNOWN for gVisor only. It fails with cvisor until the sandbox has fork, pipes and threads:
-# tests/local.mk lists it in XFAIL_TESTS until then.
+# KNOWN for gVisor only. Every scenario passes with cvisor.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${abs_top_builddir:-$here/../..}
@@ -334,6 +333,9 @@ scenario "bash: subshells and command substitution" fixed \
 		(v=42; echo "sub $v") | cat'
 scenario "bash: process substitution (/dev/fd)" fixed $'same\n3' \
 	bash -c 'diff <(seq 3) <(seq 1 3) && echo same; wc -l < <(seq 3)'
+# /dev/fd/N, /dev/stdin and /proc/self/fd/N of a pipe open a new end of that pipe.
+scenario "bash: cat <(echo hi), /dev/stdin and /proc/self/fd of a pipe" fixed $'hi\nthere\nfd' \
+	bash -c 'cat <(echo hi); echo there | cat /dev/stdin; echo fd | cat /proc/self/fd/0'
 scenario "bash: trap on a signal the script sends itself" fixed $'got USR1\nafter\nbye' \
 	bash -c 'trap "echo got USR1" USR1; trap "echo bye" EXIT; kill -USR1 $$; echo after'
 scenario "bash: trap on TERM from a child interrupts wait" fixed \
@@ -465,20 +467,63 @@ os.close(w)
 select.select([r], [], [], 1)
 print("eof", os.read(r, 1))'
 
-# ps aux from a shell with a child: the shell is PID 1, ps and sleep are listed too.
+# ps aux from a shell with a child: the shell is PID 1, ps and sleep are listed too, each with
+# its memory (VSZ, RSS) and state (the shell a sleeping session leader, ps running).
 ps_check() {
 	head -n 1 "$tmp/out" | grep -q '^USER  *PID  *%CPU  *%MEM ' || bad "no ps aux header" ||
 		return 1
-	awk '$2 == 1 && / bash -c / { f = 1 } END { exit !f }' "$tmp/out" ||
+	awk '$2 == 1 && $1 == "root" && / bash -c / { f = 1 } END { exit !f }' "$tmp/out" ||
 		bad "no bash as PID 1" || return 1
 	awk '$2 != 1 && / ps aux$/ { f = 1 } END { exit !f }' "$tmp/out" ||
 		bad "ps does not list itself" || return 1
 	awk '$2 != 1 && / sleep 30$/ { f = 1 } END { exit !f }' "$tmp/out" ||
 		bad "ps does not list the shell's sleep" || return 1
+	awk 'NR > 1 && ($5 <= 0 || $6 <= 0) { f = 1 } END { exit f }' "$tmp/out" ||
+		bad "a process without VSZ or RSS" || return 1
+	awk '$2 == 1 && $8 == "Ss" { a = 1 } / ps aux$/ && $8 ~ /^R/ { b = 1 }
+		/ sleep 30$/ && $8 ~ /^S/ { c = 1 } END { exit !(a && b && c) }' "$tmp/out" ||
+		bad "STAT is not Ss for the shell, R for ps, S for sleep" || return 1
 	echo "  $(($(wc -l <"$tmp/out") - 1)) processes"
 }
 scenario "ps aux lists PID 1, itself and a sibling" check ps_check \
 	bash -c 'sleep 30 & ps aux; kill $!'
+# top's batch mode: the summary from /proc/{uptime,loadavg,stat,meminfo}, and a line for each
+# process (PID 1 the shell, top itself).
+top_check() {
+	grep -q '^top - .* load average: ' "$tmp/out" || bad "no top summary line" || return 1
+	grep -q '^Tasks: *[0-9]* total, *[0-9]* running' "$tmp/out" || bad "no Tasks line" ||
+		return 1
+	grep -q '^MiB Mem : *[0-9.]* total' "$tmp/out" || bad "no memory line" || return 1
+	awk '$1 == 1 && $NF == "bash" { a = 1 } $NF == "top" && $8 == "R" { b = 1 }
+		END { exit !(a && b) }' "$tmp/out" || bad "no bash as PID 1 or no running top" ||
+		return 1
+}
+scenario "top -bn1 lists the shell and itself" check top_check bash -c 'top -bn1; true'
+# /proc of a child, from python: its cmdline, parent, exe, fd links and place in /proc. Read
+# once it sleeps: natively, Popen returns before exec has set the new image's arguments.
+scenario "python3: /proc/PID of a child" fixed \
+	$'S\nlisted True\ncmdline [\'sleep\', \'5\']\nppid True\nexe /usr/bin/sleep\nstdin pipe True' \
+	python3 -c '
+import os, subprocess, time
+p = subprocess.Popen(["sleep", "5"], stdin=subprocess.PIPE)
+d = "/proc/%d" % p.pid
+for _ in range(500):
+    state = open(d + "/stat").read().rsplit(")", 1)[1].split()[0]
+    if state == "S" and open(d + "/cmdline").read():
+        break
+    time.sleep(0.01)
+print(state)
+print("listed", str(p.pid) in os.listdir("/proc"))
+print("cmdline", open(d + "/cmdline").read().split("\0")[:-1])
+st = dict(l.split(":\t", 1) for l in open(d + "/status").read().splitlines())
+print("ppid", int(st["PPid"]) == os.getpid())
+print("exe", os.readlink(d + "/exe"))
+print("stdin pipe", os.readlink(d + "/fd/0") == "pipe:[%d]" % os.fstat(p.stdin.fileno()).st_ino)
+p.kill()
+p.wait()'
+# The CPU count as glibc (/sys/devices/system/cpu/online) and nproc (affinity) see it.
+scenario "getconf _NPROCESSORS_ONLN is nproc" fixed "same" \
+	bash -c '[ "$(getconf _NPROCESSORS_ONLN)" = "$(nproc)" ] && echo same'
 # grep as the container's process: PID 1, its parent outside.
 status_check() {
 	printf '%s\n' $'Name:\tgrep' $'State:\tR (running)' $'Pid:\t1' $'PPid:\t0' \

@@ -93,3 +93,8 @@ check_PROGRAMS += tests/syscalls/signalfd_test_static
 tests_syscalls_signalfd_test_static_SOURCES = tests/syscalls/signalfd_test.c tests/syscalls/expect.h
 tests_syscalls_signalfd_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_signalfd_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+# /proc of other processes, magic links and the global files (issue #7).
+check_PROGRAMS += tests/syscalls/procpid_test_static
+tests_syscalls_procpid_test_static_SOURCES = tests/syscalls/procpid_test.c tests/syscalls/expect.h
+tests_syscalls_procpid_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_procpid_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
