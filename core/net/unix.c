@@ -457,8 +457,10 @@ static int unix_listen(struct sock *s, struct task *t, int backlog)
 
 /* --- connect, accept --- */
 
-/* Queues @embryo (its creation reference moves to the queue) on listener @l for client @c.
- * Returns 0, -ECONNREFUSED (not listening), -EAGAIN (full; waited if allowed), -EINTR. */
+/* Queues @embryo (its creation reference moves to the queue) on listener @l for client @c,
+ * checking in unix_stream_connect's order: the listener, its backlog (waiting if allowed),
+ * then the client's own state. Returns 0, -ECONNREFUSED (not listening), -EAGAIN (full),
+ * -EINTR, -EISCONN, -EINVAL (the client listens). */
 static int queue_embryo(struct unix_sock *l, struct unix_sock *c, struct unix_sock *embryo,
 			struct task *t, int nonblock, int64_t deadline)
 {
@@ -476,8 +478,14 @@ static int queue_embryo(struct unix_sock *l, struct unix_sock *c, struct unix_so
 		if (rc < 0)
 			break;
 	}
+	/* The client's state is its own thread's to change (c->connecting excludes others), so
+	 * it is read here without its lock, which is never taken under another socket's. */
+	int cstate = __atomic_load_n(&c->state, __ATOMIC_RELAXED);
+	if (rc == 0 && cstate != UNIX_UNCONNECTED)
+		rc = cstate == UNIX_CONNECTED ? -EISCONN : -EINVAL;
+	if (rc == 0 && c->dead)
+		rc = -EBADF;
 	if (rc == 0) {
-		link_pair(c, embryo);
 		embryo->addr = NULL;
 		if (l->addr) {
 			struct unix_addr *a = malloc(sizeof(*a));
@@ -487,12 +495,16 @@ static int queue_embryo(struct unix_sock *l, struct unix_sock *c, struct unix_so
 		}
 		embryo->peercred = embryo->cred;	/* the client's, from unix_new */
 		embryo->has_peercred = 1;
-		c->peercred = l->cred;
-		c->has_peercred = 1;
+		embryo->passcred = l->passcred;		/* unix_sock_inherit_flags */
 		embryo->aq_next = NULL;
 		*l->aq_tail = embryo;
 		l->aq_tail = &embryo->aq_next;
 		l->aq_count++;
+		pthread_mutex_lock(&c->lock);
+		link_pair(c, embryo);
+		c->peercred = l->cred;
+		c->has_peercred = 1;
+		pthread_mutex_unlock(&c->lock);
 	}
 	pthread_mutex_unlock(&l->lock);
 	if (rc == 0)
@@ -503,18 +515,10 @@ static int queue_embryo(struct unix_sock *l, struct unix_sock *c, struct unix_so
 static int stream_connect(struct unix_sock *u, struct task *t, const void *sa, uint32_t len,
 			  int nonblock)
 {
-	int rc = 0;
-	pthread_mutex_lock(&u->lock);
-	if (u->state == UNIX_CONNECTED)
-		rc = -EISCONN;
-	else if (u->state == UNIX_LISTEN || u->connecting)
-		rc = u->connecting ? -EALREADY : -EINVAL;
-	else
-		u->connecting = 1;
-	pthread_mutex_unlock(&u->lock);
-	if (rc < 0)
-		return rc;
+	if (__atomic_exchange_n(&u->connecting, 1, __ATOMIC_ACQUIRE))
+		return -EALREADY;	/* another thread's connect is under way */
 	struct unix_sock *l = NULL, *embryo = NULL;
+	int rc = 0;
 	if (__atomic_load_n(&u->passcred, __ATOMIC_RELAXED))
 		rc = unix_autobind(u);
 	if (rc == 0)
@@ -523,20 +527,12 @@ static int stream_connect(struct unix_sock *u, struct task *t, const void *sa, u
 		embryo = unix_new(t, u->base.type);
 		rc = embryo ? 0 : -ENOMEM;
 	}
-	if (rc == 0) {
-		/* The client's peer (the embryo) and the embryo's peer (the client) link there. */
-		pthread_mutex_lock(&u->lock);
-		rc = u->dead ? -EBADF : 0;
-		pthread_mutex_unlock(&u->lock);
-	}
 	if (rc == 0)
 		rc = queue_embryo(l, u, embryo, t, nonblock, unix_deadline(u->sndtimeo));
 	if (rc < 0)
 		unix_put(embryo);
 	unix_put(l);
-	pthread_mutex_lock(&u->lock);
-	u->connecting = 0;
-	pthread_mutex_unlock(&u->lock);
+	__atomic_store_n(&u->connecting, 0, __ATOMIC_RELEASE);
 	if (rc == 0)
 		kwait_wq_notify(u->wq, SENTRY_EV_OUT | POLLWRNORM);
 	return rc;

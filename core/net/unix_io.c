@@ -52,12 +52,13 @@ static struct unix_msg *msg_new(struct unix_sock *u, struct ipc_io *io, size_t l
 		*ret_err = -ENOMEM;
 		return NULL;
 	}
+	/* The header first: its tail padding may overlap the first bytes of data. */
+	*m = (struct unix_msg){ .from = u, .len = len, .charge = len + UNIX_MSG_COST };
 	if (ipc_io_move(io, m->data, len, 1) < 0) {
 		free(m);
 		*ret_err = -EFAULT;
 		return NULL;
 	}
-	*m = (struct unix_msg){ .from = u, .len = len, .charge = len + UNIX_MSG_COST };
 	unix_get(u);
 	atomic_fetch_add_explicit(&u->wmem, (long)m->charge, memory_order_relaxed);
 	atomic_fetch_add_explicit(&u->wbytes, (long)len, memory_order_relaxed);
@@ -181,8 +182,10 @@ static int64_t stream_send(struct unix_sock *u, struct task *t, struct sock_msg 
 		rc = -ENOTCONN;
 	else if (u->shut & UNIX_SHUT_WR)
 		rc = -EPIPE;
-	else
+	if (rc == 0)
 		unix_get(peer);
+	else
+		peer = NULL;
 	pthread_mutex_unlock(&u->lock);
 	/* The descriptors travel with the first message; a zero-length send with some still
 	 * makes one. */
@@ -244,16 +247,14 @@ static int scm_dup_files(struct net_scm *scm, const struct unix_msg *m)
 }
 
 /* Reports @m's sender as the source (unix_copy_addr: no name, no address). */
-static void copy_source(struct sock_msg *sm, const struct unix_msg *m)
+static void copy_source(struct sock_msg *sm, const struct unix_msg *m, uint32_t room)
 {
 	if (!sm->name)
 		return;
 	const struct unix_addr *a = __atomic_load_n(&m->from->addr, __ATOMIC_ACQUIRE);
-	if (!a) {
-		sm->name_len = 0;
+	if (!a)
 		return;
-	}
-	memcpy(sm->name, &a->sa, sm->name_len < a->len ? sm->name_len : a->len);
+	memcpy(sm->name, &a->sa, room < a->len ? room : a->len);
 	sm->name_len = a->len;
 }
 
@@ -267,8 +268,8 @@ static int cred_eq(const struct unix_cred *a, const struct unix_cred *b)
  * taken); *ret_stop when the read must end here (descriptors came). Messages used up go on
  * *@done for the caller to free without the lock. */
 static int64_t stream_take(struct unix_sock *u, struct sock_msg *sm, int flags, size_t before,
-			   int *have_cred, struct unix_cred *cred, struct unix_msg **done,
-			   int *ret_stop)
+			   uint32_t room, int *have_cred, struct unix_cred *cred,
+			   struct unix_msg **done, int *ret_stop)
 {
 	int64_t copied = 0;
 	int passcred = __atomic_load_n(&u->passcred, __ATOMIC_RELAXED);
@@ -288,7 +289,7 @@ static int64_t stream_take(struct unix_sock *u, struct sock_msg *sm, int flags, 
 			*have_cred = 1;
 		}
 		if (!before && !copied)
-			copy_source(sm, m);
+			copy_source(sm, m, room);
 		size_t n = m->len - off < sm->io.left ? m->len - off : sm->io.left;
 		if (ipc_io_move(&sm->io, m->data + off, n, 0) < 0)
 			return copied ? copied : -EFAULT;
@@ -321,8 +322,10 @@ static int64_t stream_take(struct unix_sock *u, struct sock_msg *sm, int flags, 
 
 static int64_t stream_recv(struct unix_sock *u, struct task *t, struct sock_msg *sm, int flags)
 {
+	/* No urgent data is ever queued (sending it is refused): unix_stream_recv_urg's answer
+	 * when there is none. */
 	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
+		return -EINVAL;
 	int nonblock = (flags & MSG_DONTWAIT) != 0;
 	int64_t deadline = unix_deadline(u->rcvtimeo);
 	size_t target = (flags & MSG_WAITALL) ? sm->io.left : 1;
@@ -330,13 +333,14 @@ static int64_t stream_recv(struct unix_sock *u, struct task *t, struct sock_msg 
 	struct unix_cred cred = { 0 };
 	int have_cred = 0, stop = 0, rc = 0;
 	int64_t copied = 0;
+	uint32_t room = sm->name_len;
 	sm->name_len = 0;
 	pthread_mutex_lock(&u->lock);
 	if (u->state != UNIX_CONNECTED)
 		rc = -EINVAL;
 	while (rc == 0) {
-		int64_t n = stream_take(u, sm, flags, (size_t)copied, &have_cred, &cred, &done,
-					&stop);
+		int64_t n = stream_take(u, sm, flags, (size_t)copied, room, &have_cred, &cred,
+					&done, &stop);
 		if (n < 0) {
 			rc = (int)n;
 			break;
@@ -492,6 +496,7 @@ static int64_t dgram_recv(struct unix_sock *u, struct task *t, struct sock_msg *
 		}
 	}
 	int64_t ret = rc;
+	uint32_t room = sm->name_len;
 	sm->name_len = 0;
 	if (m) {
 		size_t n = m->len < sm->io.left ? m->len : sm->io.left;
@@ -501,10 +506,8 @@ static int64_t dgram_recv(struct unix_sock *u, struct task *t, struct sock_msg *
 		} else {
 			if (n < m->len)
 				sm->flags |= MSG_TRUNC;
-			if (u->base.type == SOCK_SEQPACKET)
-				sm->flags |= MSG_EOR;
 			ret = (flags & MSG_TRUNC) ? (int64_t)m->len : (int64_t)n;
-			copy_source(sm, m);
+			copy_source(sm, m, room);
 			if (__atomic_load_n(&u->passcred, __ATOMIC_RELAXED)) {
 				sm->scm.has_creds = 1;
 				sm->scm.pid = m->cred.pid;

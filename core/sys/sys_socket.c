@@ -144,13 +144,17 @@ int64_t sys_listen(struct task *t, const uint64_t a[6])
  * drops the connection when that copy fails. */
 static int64_t do_accept(struct task *t, int64_t fd, uint64_t addr, uint64_t lenp, int flags)
 {
-	if (flags & ~SOCK_FLAGS)
-		return -EINVAL;
+	/* __sys_accept4: the descriptor, the flags, then whether it is a socket. */
 	struct vfs_file *f;
-	struct sock *s;
-	int rc = sys_get_sock(t, fd, &f, &s);
+	int rc = sys_get_file(t, fd, &f);
 	if (rc < 0)
 		return rc;
+	struct sock *s = sock_of(f);
+	rc = flags & ~SOCK_FLAGS ? -EINVAL : s ? 0 : -ENOTSOCK;
+	if (rc < 0) {
+		vfs_file_put(f);
+		return rc;
+	}
 	struct sock *ns;
 	rc = s->ops->accept(s, t, (f->flags & O_NONBLOCK) != 0, &ns);
 	vfs_file_put(f);
