@@ -20,6 +20,8 @@ core_libsentry_core_la_SOURCES += \
 	core/sys/sys_path.c \
 	core/sys/sys_proc.c \
 	core/sys/sys_signal.c \
+	core/sys/sys_socket.c \
+	core/sys/sys_sockmsg.c \
 	core/sys/sys_stat.c \
 	core/sys/sys_time.c \
 	core/sys/sys_timer.c \

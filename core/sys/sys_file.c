@@ -20,6 +20,7 @@
 #include "ipc/ipc_io.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
+#include "net/socket.h"
 #include "sys/sys_internal.h"
 #include "vfs/vfs.h"
 
@@ -96,9 +97,11 @@ static int64_t do_iov(struct task *t, int64_t fd, const struct iovec *iov, size_
 	int rc = sys_get_file(t, fd, &f);
 	if (rc < 0)
 		return rc;
-	/* Pipes and eventfds move data straight between the application and themselves. */
+	/* Pipes, eventfds and sockets move data straight between the application and
+	 * themselves. */
 	int64_t direct;
-	if (ipc_user_io(t, f, iov, count, off, write, &direct)) {
+	if (ipc_user_io(t, f, iov, count, off, write, &direct) ||
+	    sock_user_io(t, f, iov, count, off, write, &direct)) {
 		vfs_file_put(f);
 		return direct;
 	}

@@ -245,3 +245,37 @@ int sys_sleep_for(struct task *t, const struct timespec *req);
 
 /* The name of system call @nr, NULL for a number Linux never assigned (sys_names.c). */
 const char *sys_name(uint64_t nr);
+
+/* sys_socket.c */
+SYS_DECL(socket);
+SYS_DECL(socketpair);
+SYS_DECL(bind);
+SYS_DECL(listen);
+SYS_DECL(accept);
+SYS_DECL(accept4);
+SYS_DECL(connect);
+SYS_DECL(getsockname);
+SYS_DECL(getpeername);
+SYS_DECL(shutdown);
+SYS_DECL(getsockopt);
+SYS_DECL(setsockopt);
+
+/* sys_sockmsg.c */
+SYS_DECL(sendto);
+SYS_DECL(recvfrom);
+SYS_DECL(sendmsg);
+SYS_DECL(recvmsg);
+SYS_DECL(sendmmsg);
+SYS_DECL(recvmmsg);
+
+struct sock;
+struct sockaddr_storage;
+/* The socket behind @fd, with a reference on its file (*ret_f): -EBADF, -ENOTSOCK. */
+int sys_get_sock(struct task *t, int64_t fd, struct vfs_file **ret_f, struct sock **ret_s);
+/* move_addr_to_kernel: @len bytes at @addr into @ret (zeroed). Returns 0, -EINVAL (@len
+ * negative or above sizeof(struct sockaddr_storage)), -EFAULT. */
+int sys_sockaddr_in(struct task *t, uint64_t addr, int64_t len, struct sockaddr_storage *ret);
+/* move_addr_to_user: @sa (@klen bytes) to @addr, cut to the int at @lenp, which then gets
+ * @klen. Returns 0, -EFAULT, -EINVAL (a negative length). */
+int sys_sockaddr_out(struct task *t, const void *sa, uint32_t klen, uint64_t addr,
+		     uint64_t lenp);

@@ -224,6 +224,29 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_futex, futex, "no priority-inheritance operations", SA_PTR, SA_INT,
 	     SA_INT, SA_PTR, SA_PTR, SA_HEX),
 	NOSYS(SYS_rseq, "rseq", "restartable sequences are not offered; glibc falls back"),
+	/* sys_socket.c, sys_sockmsg.c */
+	PART(SYS_socket, socket, "AF_UNIX; AF_INET/AF_INET6 through the network plugin; no netlink",
+	     SA_INT, SA_HEX, SA_INT),
+	FULL(SYS_socketpair, socketpair, SA_INT, SA_HEX, SA_INT, SA_PTR),
+	FULL(SYS_bind, bind, SA_FD, SA_PTR, SA_INT),
+	FULL(SYS_listen, listen, SA_FD, SA_INT),
+	FULL(SYS_accept, accept, SA_FD, SA_PTR, SA_PTR),
+	FULL(SYS_accept4, accept4, SA_FD, SA_PTR, SA_PTR, SA_HEX),
+	FULL(SYS_connect, connect, SA_FD, SA_PTR, SA_INT),
+	FULL(SYS_getsockname, getsockname, SA_FD, SA_PTR, SA_PTR),
+	FULL(SYS_getpeername, getpeername, SA_FD, SA_PTR, SA_PTR),
+	FULL(SYS_shutdown, shutdown, SA_FD, SA_INT),
+	FULL(SYS_getsockopt, getsockopt, SA_FD, SA_INT, SA_INT, SA_PTR, SA_PTR),
+	FULL(SYS_setsockopt, setsockopt, SA_FD, SA_INT, SA_INT, SA_PTR, SA_INT),
+	PART(SYS_sendto, sendto, "AF_UNIX: no MSG_OOB", SA_FD, SA_BUF, SA_INT, SA_HEX, SA_PTR,
+	     SA_INT),
+	PART(SYS_recvfrom, recvfrom, "AF_UNIX: no MSG_OOB", SA_FD, SA_PTR, SA_INT, SA_HEX, SA_PTR,
+	     SA_PTR),
+	PART(SYS_sendmsg, sendmsg, "AF_UNIX: no MSG_OOB, no garbage collection of descriptor "
+	     "cycles", SA_FD, SA_PTR, SA_HEX),
+	PART(SYS_recvmsg, recvmsg, "AF_UNIX: no MSG_OOB", SA_FD, SA_PTR, SA_HEX),
+	FULL(SYS_sendmmsg, sendmmsg, SA_FD, SA_PTR, SA_INT, SA_HEX),
+	FULL(SYS_recvmmsg, recvmmsg, SA_FD, SA_PTR, SA_INT, SA_HEX, SA_PTR),
 };
 
 static int g_strace;

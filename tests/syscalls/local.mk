@@ -98,3 +98,8 @@ check_PROGRAMS += tests/syscalls/procpid_test_static
 tests_syscalls_procpid_test_static_SOURCES = tests/syscalls/procpid_test.c tests/syscalls/expect.h
 tests_syscalls_procpid_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_procpid_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+# AF_UNIX sockets: the core's socket layer (core/net), fork for the two-process cases.
+check_PROGRAMS += tests/syscalls/unix_test_static
+tests_syscalls_unix_test_static_SOURCES = tests/syscalls/unix_test.c tests/syscalls/expect.h
+tests_syscalls_unix_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_unix_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
