@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "kernel/ptimer.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
 
@@ -49,6 +50,7 @@ struct k_siginfo {
 		struct { int32_t pid; uint32_t uid; } kill;
 		struct { uint64_t addr; } fault;
 		struct { int32_t pid; uint32_t uid; int32_t status; int64_t utime, stime; } chld;
+		struct { int32_t tid; int32_t overrun; uint64_t value; } timer;
 		char raw[112];
 	} u;
 };
@@ -121,6 +123,10 @@ static int setup_frame(struct task *t, int sig, const struct task_sigaction *act
 		f.info.u.chld.pid = si->pid;
 		f.info.u.chld.uid = si->uid;
 		f.info.u.chld.status = si->status;
+	} else if (si->code == SI_TIMER) {
+		f.info.u.timer.tid = si->timer_id;
+		f.info.u.timer.overrun = si->overrun;
+		f.info.u.timer.value = si->value;
 	} else {
 		f.info.u.kill.pid = si->pid;
 		f.info.u.kill.uid = si->uid;
@@ -199,6 +205,14 @@ void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si)
 	}
 }
 
+int task_sig_queued(struct task *t, int sig)
+{
+	pthread_mutex_lock(&t->wait.lock);
+	uint64_t q = t->sig_incoming | __atomic_load_n(&t->sigpending, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&t->wait.lock);
+	return (q & SIGBIT(sig)) != 0;
+}
+
 void task_take_signals(struct task *t)
 {
 	struct kwait *w = &t->wait;
@@ -240,6 +254,10 @@ void task_deliver_signals(struct task *t)
 	while (!t->exited && (ready = t->sigpending & ~t->sigmask)) {
 		int sig = __builtin_ctzll(ready) + 1;
 		t->sigpending &= ~SIGBIT(sig);
+		/* A timer's signal from an arming it no longer has is dropped, as on Linux. */
+		struct task_siginfo *si = &t->siginfo[sig - 1];
+		if (si->code == SI_TIMER && !ptimer_signal_taken(t, si))
+			continue;
 		struct task_sigaction act = t->sigactions[sig - 1];
 		if (act.handler == (uint64_t)SIG_IGN)
 			continue;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "fd/fdtable.h"
+#include "kernel/ptimer.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
 #include "sys/sys.h"
@@ -158,6 +159,7 @@ void task_free(struct task *t)
 	free(t->cmdline);
 	if (t->itimer)
 		t->k->svc->timer_free(t->itimer);	/* cancels: the callback is not running */
+	ptimer_exit(t);
 	kwait_destroy(&t->wait);
 	if (t->ctx)
 		t->k->platform->ctx_ops->release(t->ctx);

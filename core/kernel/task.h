@@ -63,6 +63,12 @@ struct task_siginfo {
 	int pid;		/* sender, for kill(2); the child, for SIGCHLD */
 	uint32_t uid;
 	int status;		/* SIGCHLD: the exit code or signal (si_status) */
+	/* SI_TIMER (kernel/ptimer.h): si_timerid, si_overrun, si_value, and the timer's arming
+	 * that queued it (0: not a timer's), which delivery checks is still current. */
+	int timer_id;
+	int overrun;
+	uint64_t value;
+	uint64_t timer_seq;
 };
 
 /* The alternate signal stack of sigaltstack(2); size 0: none (reported as SS_DISABLE). */
@@ -83,6 +89,7 @@ struct task_creds {
 };
 
 struct kernel_exit;
+struct ptimer_set;
 
 struct task {
 	struct kernel *k;
@@ -137,6 +144,7 @@ struct task {
 	int64_t itimer_deadline;	/* absolute MONOTONIC ns, 0: disarmed */
 	int64_t itimer_interval;	/* ns, 0: one shot */
 	struct { int64_t value, interval; } itimer_other[2];	/* VIRTUAL, PROF as set */
+	struct ptimer_set *ptimers;	/* timer_create(2)'s (kernel/ptimer.h); NULL: none */
 	int exited;			/* the task ended: exit_status is final */
 	int exit_status;		/* wait(2) status: code << 8, or the terminating signal */
 };
@@ -229,6 +237,8 @@ void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid
 void task_send_signal(struct task *t, int sig, int code, int pid, uint32_t uid);
 /* The same with a whole siginfo (SIGCHLD's status). */
 void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si);
+/* Whether @sig is pending for @t, sent or queued and not yet delivered, from any thread. */
+int task_sig_queued(struct task *t, int sig);
 /* The task's own thread: moves signals sent by others into its pending set. */
 void task_take_signals(struct task *t);
 /* Before returning to the application: the first pending unblocked signal gets its action,

@@ -21,6 +21,7 @@
 
 #include "sentry/fs.h"
 
+struct eventpoll_item;
 struct plg_plugin;
 struct vfs_lock_inode;
 struct vfs_mount;
@@ -102,6 +103,9 @@ struct vfs_file {
 	struct sentry_file *node_sf;
 	struct vfs_lock_inode *lk;	/* lock state of the inode (lock.c), under its mutex; NULL
 					 * until this description first locks */
+	/* The epoll items watching this description (ipc/epoll.h), changed under epoll's lock;
+	 * vfs_file_put reads it unlocked only to see whether there are any to drop. */
+	struct eventpoll_item *_Atomic epolls;
 };
 
 /* Debug counters of live objects, for leak checks in tests. */
@@ -256,6 +260,12 @@ int vfs_anon_file_share(struct vfs_file *like, struct sentry_file *sf, uint32_t 
 
 void vfs_file_get(struct vfs_file *f);
 void vfs_file_put(struct vfs_file *f);
+
+/* Installs the epoll code's cleanup (ipc/epoll.h's eventpoll_file_closing), which vfs_file_put
+ * calls as the last reference of a description with epoll items goes, before its file is
+ * released. The epoll code installs it before it makes its first instance, so the VFS does not
+ * depend on it. */
+void vfs_set_epoll_closing(void (*fn)(struct vfs_file *f));
 
 ssize_t vfs_read(struct vfs_file *f, void *buf, size_t len);
 ssize_t vfs_write(struct vfs_file *f, const void *buf, size_t len);
