@@ -10,19 +10,22 @@
 #include "ipc/eventfd.h"
 #include "ipc/ipc_io.h"
 #include "ipc/pipe.h"
+#include "ipc/timerfd.h"
 #include "mm/mm.h"
 
 int ipc_user_io(struct task *t, struct vfs_file *f, const struct iovec *iov, size_t count,
 		int64_t off, int write, int64_t *ret_n)
 {
-	int pipe = pipe_is_end(f);
-	if (!pipe && !eventfd_is(f))
+	int pipe = pipe_is_end(f), tfd = !pipe && tfd_is(f);
+	if (!pipe && !tfd && !eventfd_is(f))
 		return 0;
-	/* No FMODE_PREAD/FMODE_PWRITE on either: a position is refused before anything else. */
+	/* No FMODE_PREAD/FMODE_PWRITE on any: a position is refused before anything else. */
 	if (off >= 0)
 		*ret_n = -ESPIPE;
 	else if (pipe)
 		*ret_n = pipe_user_io(t, f, iov, count, write);
+	else if (tfd)
+		*ret_n = write ? -EINVAL : tfd_user_read(t, f, iov, count);	/* no write op */
 	else
 		*ret_n = eventfd_user_io(t, f, iov, count, write);
 	return 1;

@@ -1,6 +1,6 @@
 /*
- * core/ipc/ipc_io.h: I/O of the core's IPC files (pipes, eventfds) straight on the caller's
- * memory, and the cursor over the segments of one read or write that they share.
+ * core/ipc/ipc_io.h: I/O of the core's IPC files (pipes, eventfds, timerfds) straight on the
+ * caller's memory, and the cursor over the segments of one read or write that they share.
  *
  * The system calls hand these files the application's iovecs instead of a Sentry bounce
  * buffer: a pipe copies between the application's pages and its own with no copy in between,
@@ -20,9 +20,9 @@ struct task;
 struct vfs_file;
 
 /* The read(2)/write(2) family on @f (borrowed) for @t over application segments
- * @iov[0..@count) at @off (-1: the stream; a pipe or eventfd has no position: >= 0 is
- * -ESPIPE). Returns 0 when @f is not a pipe or an eventfd; otherwise 1, with *ret_n what the
- * file's I/O returned (bytes or -errno). */
+ * @iov[0..@count) at @off (-1: the stream; a pipe, eventfd or timerfd has no position: >= 0
+ * is -ESPIPE; a timerfd cannot be written: -EINVAL). Returns 0 when @f is none of those;
+ * otherwise 1, with *ret_n what the file's I/O returned (bytes or -errno). */
 int ipc_user_io(struct task *t, struct vfs_file *f, const struct iovec *iov, size_t count,
 		int64_t off, int write, int64_t *ret_n);
 

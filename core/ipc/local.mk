@@ -6,6 +6,8 @@ core_libsentry_core_la_SOURCES += \
 	core/ipc/ipc_io.h \
 	core/ipc/pipe.c \
 	core/ipc/pipe.h
+core_libsentry_core_la_SOURCES += core/ipc/epoll.c core/ipc/epoll.h core/ipc/timerfd.c \
+	core/ipc/timerfd.h
 
 check_PROGRAMS += tests/unit/ipc/test_pipe
 tests_unit_ipc_test_pipe_SOURCES = tests/unit/ipc/test_pipe.c

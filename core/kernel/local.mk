@@ -15,3 +15,4 @@ tests_unit_kernel_test_wait_CFLAGS = $(UNIT_CCOPTS)
 tests_unit_kernel_test_wait_LDFLAGS = $(CORE_LDOPTS)
 tests_unit_kernel_test_wait_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/kernel/test_wait
+core_libsentry_core_la_SOURCES += core/kernel/ptimer.c core/kernel/ptimer.h

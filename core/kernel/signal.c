@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "kernel/ptimer.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 #include "mm/mm.h"
@@ -50,6 +51,7 @@ struct k_siginfo {
 		struct { int32_t pid; uint32_t uid; } kill;
 		struct { uint64_t addr; } fault;
 		struct { int32_t pid; uint32_t uid; int32_t status; int64_t utime, stime; } chld;
+		struct { int32_t tid; int32_t overrun; uint64_t value; } timer;
 		char raw[112];
 	} u;
 };
@@ -102,6 +104,10 @@ void task_siginfo_abi(const struct task *t, int sig, void *out)
 		i->u.chld.pid = si->pid;
 		i->u.chld.uid = si->uid;
 		i->u.chld.status = si->status;
+	} else if (si->code == SI_TIMER) {
+		i->u.timer.tid = si->timer_id;
+		i->u.timer.overrun = si->overrun;
+		i->u.timer.value = si->value;
 	} else {
 		i->u.kill.pid = si->pid;
 		i->u.kill.uid = si->uid;
@@ -244,6 +250,14 @@ int task_dequeue_signal(struct task *t, uint64_t set, struct task_siginfo *ret_s
 	return sig;
 }
 
+int task_sig_queued(struct task *t, int sig)
+{
+	pthread_mutex_lock(&t->wait.lock);
+	uint64_t q = t->sig_incoming | __atomic_load_n(&t->sigpending, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&t->wait.lock);
+	return (q & SIGBIT(sig)) != 0;
+}
+
 void task_take_signals(struct task *t)
 {
 	struct kwait *w = &t->wait;
@@ -300,6 +314,10 @@ void task_deliver_signals(struct task *t)
 	while (!t->exited && (ready = t->sigpending & ~t->sigmask)) {
 		int sig = __builtin_ctzll(ready) + 1;
 		t->sigpending &= ~SIGBIT(sig);
+		/* A timer's signal from an arming it no longer has is dropped, as on Linux. */
+		struct task_siginfo *si = &t->siginfo[sig - 1];
+		if (si->code == SI_TIMER && !ptimer_signal_taken(t, si))
+			continue;
 		struct task_sigaction act = t->tg->sigactions[sig - 1];
 		if (act.handler == (uint64_t)SIG_IGN)
 			continue;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "fd/fdtable.h"
+#include "kernel/ptimer.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 #include "mm/mm.h"
@@ -252,6 +253,7 @@ void task_free(struct task *t)
 	vfs_file_put(t->exe_file);
 	free(t->cmdline);
 	free(t->environ);
+	ptimer_exit(t);
 	kwait_destroy(&t->wait);
 	task_drop_thread_state(t);
 	tgroup_put(t->tg);

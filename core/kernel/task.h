@@ -63,6 +63,12 @@ struct task_siginfo {
 	int pid;		/* sender, for kill(2); the child, for SIGCHLD */
 	uint32_t uid;
 	int status;		/* SIGCHLD: the exit code or signal (si_status) */
+	/* SI_TIMER (kernel/ptimer.h): si_timerid, si_overrun, si_value, and the timer's arming
+	 * that queued it (0: not a timer's), which delivery checks is still current. */
+	int timer_id;
+	int overrun;
+	uint64_t value;
+	uint64_t timer_seq;
 };
 
 /* The alternate signal stack of sigaltstack(2); size 0: none (reported as SS_DISABLE). */
@@ -137,6 +143,7 @@ void tgroup_ref(struct tgroup *g);
 void tgroup_put(struct tgroup *g);
 
 enum { TGROUP_REPORT_NONE, TGROUP_REPORT_STOPPED, TGROUP_REPORT_CONTINUED };
+struct ptimer_set;
 
 struct task {
 	struct kernel *k;
@@ -198,6 +205,16 @@ struct task {
 	uint64_t timerslack_ns;		/* PR_SET_TIMERSLACK; 0: the default 50 us */
 	uint64_t capbset;		/* the bounding set, all ones until dropped */
 	char comm[16];			/* prctl(PR_SET_NAME) name, NUL-terminated; set by exec */
+	struct rlimit rlimits[RLIM_NLIMITS];	/* getrlimit(2) values, once rlimits_set */
+	int rlimits_set;
+	/* setitimer(ITIMER_REAL) and alarm(2): SIGALRM from the core's timer thread. Under
+	 * wait.lock; the timer is made on first use and freed (cancelled) with the task. The
+	 * virtual and profiling timers are recorded for getitimer but never fire (#7). */
+	struct sentry_timer *itimer;
+	int64_t itimer_deadline;	/* absolute MONOTONIC ns, 0: disarmed */
+	int64_t itimer_interval;	/* ns, 0: one shot */
+	struct { int64_t value, interval; } itimer_other[2];	/* VIRTUAL, PROF as set */
+	struct ptimer_set *ptimers;	/* timer_create(2)'s (kernel/ptimer.h); NULL: none */
 	int exited;			/* the task ended: exit_status is final */
 	int exit_status;		/* wait(2) status: code << 8, or the terminating signal */
 };
@@ -316,6 +333,8 @@ void task_send_signal(struct task *t, int sig, int code, int pid, uint32_t uid);
 void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si);
 /* Interrupts @t's blocking wait and its run in the application, so it looks at its signals. */
 void task_kick(struct task *t);
+/* Whether @sig is pending for @t, sent or queued and not yet delivered, from any thread. */
+int task_sig_queued(struct task *t, int sig);
 /* The task's own thread: moves signals sent by others into its pending set. */
 void task_take_signals(struct task *t);
 /* Before returning to the application: the first pending unblocked signal gets its action,

@@ -128,7 +128,9 @@ void kwait_wq_notify(struct sentry_waitq *wq, uint32_t events)
 {
 	pthread_mutex_lock(&wq->lock);
 	for (struct kwait_reg *r = wq->head.next; r != &wq->head; r = r->next)
-		if (r->events & events)
+		if ((r->events & events) && r->wake)
+			r->wake(r, events);
+		else if (r->events & events)
 			slot_wake(r->slot, 0);
 	pthread_mutex_unlock(&wq->lock);
 }
@@ -206,6 +208,18 @@ void kwait_finish(struct kwait_reg *reg)
 	reg->next->prev = reg->prev;
 	pthread_mutex_unlock(&wq->lock);
 	reg->wq = NULL;
+}
+
+void kwait_attach(struct sentry_waitq *wq, uint32_t events, kwait_wake_fn wake,
+		  struct kwait_reg *reg)
+{
+	*reg = (struct kwait_reg){ .events = events, .wq = wq, .wake = wake };
+	pthread_mutex_lock(&wq->lock);
+	reg->next = &wq->head;
+	reg->prev = wq->head.prev;
+	wq->head.prev->next = reg;
+	wq->head.prev = reg;
+	pthread_mutex_unlock(&wq->lock);
 }
 
 /* The services' block cannot register before its caller checked the condition, so a notify

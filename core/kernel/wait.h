@@ -41,13 +41,21 @@ void kwait_clear_interrupt_locked(struct kwait *w);
  * -EINTR, or -ENOMEM when no eventfd can be made. */
 int kwait_host_fd(struct task *task, int fd, short events);
 
-/* A registration on a waiter queue, on the waiter's stack. */
+struct kwait_reg;
+
+/* A registration's wake function, for waiters that are objects rather than tasks (an epoll
+ * instance watching a file): called by kwait_wq_notify with the queue's lock held and the
+ * @events notified, in place of waking a slot. It must not sleep, nor touch @reg's queue. */
+typedef void (*kwait_wake_fn)(struct kwait_reg *reg, uint32_t events);
+
+/* A registration on a waiter queue, on the waiter's stack (or in the object, with wake). */
 struct kwait_reg {
 	struct kwait_reg *next, *prev;
-	struct kwait *slot;
+	struct kwait *slot;	/* NULL with wake */
 	uint32_t events;
 	struct sentry_waitq *wq;
 	unsigned long seen;	/* slot wakeups when registered or last woken */
+	kwait_wake_fn wake;	/* NULL: wake slot */
 };
 
 /* The exact wait, for the core: register, check the condition, sleep, repeat, finish.
@@ -61,6 +69,12 @@ void kwait_prepare(struct task *task, struct sentry_waitq *wq, uint32_t events,
 		   struct kwait_reg *reg);
 int kwait_sleep(struct kwait_reg *reg, int clock, int64_t deadline_ns);
 void kwait_finish(struct kwait_reg *reg);
+
+/* Registers @reg (owned by the caller, kept in place until kwait_finish) on @wq so that every
+ * notify with one of @events calls @wake. kwait_finish removes it; once it returns, @wake is
+ * not running for @reg and will not be called again. */
+void kwait_attach(struct sentry_waitq *wq, uint32_t events, kwait_wake_fn wake,
+		  struct kwait_reg *reg);
 
 /* Blocks @task until @wq has one of @events, @deadline_ns (absolute, on @clock; -1 none)
  * passes, or the task is interrupted. Returns 0, -ETIMEDOUT, -EINTR, -EINVAL (clock). @wq may

@@ -27,6 +27,8 @@ core_libsentry_core_la_SOURCES += \
 	core/sys/sys_timer.c \
 	core/sys/sys_xattr.c \
 	core/sys/table.c
+core_libsentry_core_la_SOURCES += core/sys/sys_epoll.c core/sys/sys_timerfd.c \
+	core/sys/sys_ptimer.c
 
 # The first program the Sentry runs: static, unsanitized (it is the application, not us).
 check_PROGRAMS += tests/syscalls/hello_static

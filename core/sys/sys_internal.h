@@ -279,3 +279,30 @@ int sys_sockaddr_in(struct task *t, uint64_t addr, int64_t len, struct sockaddr_
  * @klen. Returns 0, -EFAULT, -EINVAL (a negative length). */
 int sys_sockaddr_out(struct task *t, const void *sa, uint32_t klen, uint64_t addr,
 		     uint64_t lenp);
+/* set_user_sigmask for ppoll, pselect6 and the epoll_pwait calls (sys_poll.c): the mask at
+ * @addr (8 bytes, @size must say so; 0: none) is in force until the call returns. Returns 0,
+ * -EINVAL (size), -EFAULT. */
+int sys_set_call_mask(struct task *t, uint64_t addr, uint64_t size);
+/* restore_saved_sigmask_unless: at the end of such a call with result @rc, the old mask comes
+ * back unless @rc is -EINTR (the handler's frame records it for sigreturn). */
+void sys_restore_call_mask(struct task *t, int64_t rc);
+
+/* sys_epoll.c */
+SYS_DECL(epoll_create);
+SYS_DECL(epoll_create1);
+SYS_DECL(epoll_ctl);
+SYS_DECL(epoll_wait);
+SYS_DECL(epoll_pwait);
+SYS_DECL(epoll_pwait2);
+
+/* sys_timerfd.c */
+SYS_DECL(timerfd_create);
+SYS_DECL(timerfd_settime);
+SYS_DECL(timerfd_gettime);
+
+/* sys_ptimer.c */
+SYS_DECL(timer_create);
+SYS_DECL(timer_settime);
+SYS_DECL(timer_gettime);
+SYS_DECL(timer_getoverrun);
+SYS_DECL(timer_delete);

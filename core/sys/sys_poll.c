@@ -180,9 +180,7 @@ static int64_t do_poll(struct task *t, uint64_t addr, uint64_t nfds, int64_t end
 	return rc;
 }
 
-/* set_user_sigmask: the mask in force until the call returns. Returns 0, -EINVAL (size),
- * -EFAULT. */
-static int set_call_mask(struct task *t, uint64_t addr, uint64_t size)
+int sys_set_call_mask(struct task *t, uint64_t addr, uint64_t size)
 {
 	if (!addr)
 		return 0;
@@ -197,14 +195,19 @@ static int set_call_mask(struct task *t, uint64_t addr, uint64_t size)
 	return 0;
 }
 
-/* poll_select_finish: the old mask back unless a handler is about to run (it restores it on
- * sigreturn), and the time left written to the timeout at @addr (@timeval: struct timeval). */
-static int64_t finish(struct task *t, int64_t rc, uint64_t addr, int64_t end, int timeval)
+void sys_restore_call_mask(struct task *t, int64_t rc)
 {
 	if (rc != -EINTR && t->has_saved_sigmask) {
 		__atomic_store_n(&t->sigmask, t->saved_sigmask, __ATOMIC_SEQ_CST);
 		t->has_saved_sigmask = 0;
 	}
+}
+
+/* poll_select_finish: the old mask back unless a handler is about to run (it restores it on
+ * sigreturn), and the time left written to the timeout at @addr (@timeval: struct timeval). */
+static int64_t finish(struct task *t, int64_t rc, uint64_t addr, int64_t end, int timeval)
+{
+	sys_restore_call_mask(t, rc);
 	if (!addr || end <= 0)
 		return rc;
 	int64_t left = end - mono_now();
@@ -244,7 +247,7 @@ int64_t sys_ppoll(struct task *t, const uint64_t a[6])
 	int64_t end = -1;
 	int rc = a[2] ? get_timespec_end(t, a[2], &end) : 0;
 	if (rc == 0)
-		rc = set_call_mask(t, a[3], a[4]);
+		rc = sys_set_call_mask(t, a[3], a[4]);
 	if (rc < 0)
 		return rc;
 	return finish(t, do_poll(t, a[0], (uint32_t)a[1], end), a[2], end, 0);
@@ -378,7 +381,7 @@ int64_t sys_pselect6(struct task *t, const uint64_t a[6])
 	int64_t end = -1;
 	int rc = a[4] ? get_timespec_end(t, a[4], &end) : 0;
 	if (rc == 0)
-		rc = set_call_mask(t, pack[0], pack[1]);
+		rc = sys_set_call_mask(t, pack[0], pack[1]);
 	if (rc < 0)
 		return rc;
 	const uint64_t sets[3] = { a[1], a[2], a[3] };

@@ -247,6 +247,27 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_recvmsg, recvmsg, "AF_UNIX: no MSG_OOB", SA_FD, SA_PTR, SA_HEX),
 	FULL(SYS_sendmmsg, sendmmsg, SA_FD, SA_PTR, SA_INT, SA_HEX),
 	FULL(SYS_recvmmsg, recvmmsg, SA_FD, SA_PTR, SA_INT, SA_HEX, SA_PTR),
+	/* sys_epoll.c */
+	FULL(SYS_epoll_create, epoll_create, SA_INT),
+	FULL(SYS_epoll_create1, epoll_create1, SA_HEX),
+	PART(SYS_epoll_ctl, epoll_ctl, "EPOLLEXCLUSIVE wakes every waiter; no wakeup-path limits",
+	     SA_FD, SA_INT, SA_FD, SA_PTR),
+	FULL(SYS_epoll_wait, epoll_wait, SA_FD, SA_PTR, SA_INT, SA_INT),
+	FULL(SYS_epoll_pwait, epoll_pwait, SA_FD, SA_PTR, SA_INT, SA_INT, SA_PTR, SA_INT),
+	FULL(SYS_epoll_pwait2, epoll_pwait2, SA_FD, SA_PTR, SA_INT, SA_PTR, SA_PTR, SA_INT),
+	/* sys_timerfd.c */
+	PART(SYS_timerfd_create, timerfd_create, "alarm clocks as their clocks (no suspend)",
+	     SA_INT, SA_HEX),
+	PART(SYS_timerfd_settime, timerfd_settime, "TFD_TIMER_CANCEL_ON_SET never cancels "
+	     "(the sandbox's clock is never set)", SA_FD, SA_HEX, SA_PTR, SA_PTR),
+	FULL(SYS_timerfd_gettime, timerfd_gettime, SA_FD, SA_PTR),
+	/* sys_ptimer.c */
+	PART(SYS_timer_create, timer_create, "no CPU-time clocks (EOPNOTSUPP); SIGEV_THREAD_ID to "
+	     "the calling thread only", SA_INT, SA_PTR, SA_PTR),
+	FULL(SYS_timer_settime, timer_settime, SA_INT, SA_HEX, SA_PTR, SA_PTR),
+	FULL(SYS_timer_gettime, timer_gettime, SA_INT, SA_PTR),
+	FULL(SYS_timer_getoverrun, timer_getoverrun, SA_INT),
+	FULL(SYS_timer_delete, timer_delete, SA_INT),
 };
 
 static int g_strace;

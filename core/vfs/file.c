@@ -40,6 +40,14 @@ struct vfs_file *vfs_file_wrap(const struct vfs_path *path, struct sentry_file *
 	return f;
 }
 
+/* Set before any description can have an epoll item (vfs_set_epoll_closing). */
+static void (*_Atomic g_epoll_closing)(struct vfs_file *f);
+
+void vfs_set_epoll_closing(void (*fn)(struct vfs_file *f))
+{
+	atomic_store_explicit(&g_epoll_closing, fn, memory_order_release);
+}
+
 void vfs_file_get(struct vfs_file *f)
 {
 	atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
@@ -54,6 +62,9 @@ void vfs_file_put(struct vfs_file *f)
 		return;
 	if (old < 1)
 		abort();
+	/* Epoll interests go with the description's last reference, before its file does. */
+	if (atomic_load_explicit(&f->epolls, memory_order_acquire))
+		atomic_load_explicit(&g_epoll_closing, memory_order_acquire)(f);
 	vfs_lock_file_release(f);
 	if (f->sf && SENTRY_OPS_HAS(f->sf->ops, f->sf->ops_size, release))
 		f->sf->ops->release(f->sf);

@@ -21,6 +21,7 @@
 
 #include "sentry/fs.h"
 
+struct eventpoll_item;
 struct plg_plugin;
 struct vfs_lock_inode;
 struct vfs_mount;
@@ -108,6 +109,9 @@ struct vfs_file {
 	 * @name_dir (referenced) unless it starts with "/". NULL for files made by the core. */
 	char *name;
 	struct vfs_path name_dir;
+	/* The epoll items watching this description (ipc/epoll.h), changed under epoll's lock;
+	 * vfs_file_put reads it unlocked only to see whether there are any to drop. */
+	struct eventpoll_item *_Atomic epolls;
 };
 
 /* Debug counters of live objects, for leak checks in tests. */
@@ -294,6 +298,12 @@ int64_t vfs_file_name(struct vfs_ctx *ctx, struct vfs_file *f, char *buf, size_t
 
 void vfs_file_get(struct vfs_file *f);
 void vfs_file_put(struct vfs_file *f);
+
+/* Installs the epoll code's cleanup (ipc/epoll.h's eventpoll_file_closing), which vfs_file_put
+ * calls as the last reference of a description with epoll items goes, before its file is
+ * released. The epoll code installs it before it makes its first instance, so the VFS does not
+ * depend on it. */
+void vfs_set_epoll_closing(void (*fn)(struct vfs_file *f));
 
 ssize_t vfs_read(struct vfs_file *f, void *buf, size_t len);
 ssize_t vfs_write(struct vfs_file *f, const void *buf, size_t len);

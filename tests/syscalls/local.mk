@@ -103,3 +103,11 @@ check_PROGRAMS += tests/syscalls/unix_test_static
 tests_syscalls_unix_test_static_SOURCES = tests/syscalls/unix_test.c tests/syscalls/expect.h
 tests_syscalls_unix_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_unix_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+# epoll instances, and timerfds with the POSIX timers (timer_create and its family).
+check_PROGRAMS += tests/syscalls/epoll_test_static tests/syscalls/timerfd_test_static
+tests_syscalls_epoll_test_static_SOURCES = tests/syscalls/epoll_test.c tests/syscalls/expect.h
+tests_syscalls_epoll_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_epoll_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+tests_syscalls_timerfd_test_static_SOURCES = tests/syscalls/timerfd_test.c tests/syscalls/expect.h
+tests_syscalls_timerfd_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_timerfd_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
