@@ -59,7 +59,7 @@ static void catch_chld(int flags)
 static void test_stop_continue(void)
 {
 	catch_chld(SA_RESTART);
-	pid_t c = idler(600, 0);
+	pid_t c = idler(20000, 0);	/* long: a loaded machine must not end it early */
 	int st = 0;
 	kill(c, SIGSTOP);
 	expect_true("wait4 WUNTRACED reports the stop", waitpid(c, &st, WUNTRACED) == c);
@@ -81,8 +81,9 @@ static void test_stop_continue(void)
 	expect_ok("waitid WCONTINUED", waitid(P_PID, c, &si, WCONTINUED));
 	expect_eq("  si_code CLD_CONTINUED", si.si_code, CLD_CONTINUED);
 	expect_eq("  si_status SIGCONT", si.si_status, SIGCONT);
-	expect_true("the child then exits", waitpid(c, &st, 0) == c);
-	expect_eq("  with its code", WEXITSTATUS(st), 5);
+	kill(c, SIGKILL);
+	expect_true("the child then dies", waitpid(c, &st, 0) == c);
+	expect_true("  of SIGKILL", WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	/* Standard signals do not queue: how many of the five SIGCHLDs merge varies. */
 	expect_true("SIGCHLD for the stops, continues and exit", g_chld >= 1);
 }
@@ -90,13 +91,14 @@ static void test_stop_continue(void)
 static void test_nocldstop(void)
 {
 	catch_chld(SA_NOCLDSTOP | SA_RESTART);
-	pid_t c = idler(400, 0);
+	pid_t c = idler(20000, 0);
 	int st;
 	kill(c, SIGSTOP);
 	waitpid(c, &st, WUNTRACED);
 	kill(c, SIGCONT);
 	waitpid(c, &st, WCONTINUED);
 	expect_eq("SA_NOCLDSTOP: no SIGCHLD for stop and continue", g_chld, 0);
+	kill(c, SIGKILL);
 	waitpid(c, &st, 0);
 	expect_eq("  one for the exit", g_chld, 1);
 }
