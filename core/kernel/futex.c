@@ -1,11 +1,13 @@
 /*
  * core/kernel/futex.c: the futex table (see futex.h).
  *
- * Waiters hash by key into buckets. A key is (mm, address) for a private mapping and the
- * memory-file offset of the word for a shared one, so processes sharing a file or shm page meet
- * on the same word whatever address they map it at. Each waiter sleeps on a waiter queue of its
- * own, so a wake reaches exactly the waiters it picks, also after a requeue moved them to
- * another bucket. A waiter's bucket changes only under both buckets' locks.
+ * Waiters hash by key into buckets. Keys are Linux's (get_futex_key): FUTEX_PRIVATE_FLAG's is
+ * (mm, address) whatever the mapping; the shared form's is the memory-file offset of the word in
+ * a shared mapping, so processes sharing a file or shm page meet on the same word whatever
+ * address they map it at, and (mm, address) tagged as the shared form in a private one. So the
+ * two forms never meet, not even on private memory, as on Linux. Each waiter sleeps on a waiter
+ * queue of its own, so a wake reaches exactly the waiters it picks, also after a requeue moved
+ * them to another bucket. A waiter's bucket changes only under both buckets' locks.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,10 +19,14 @@
 #include "mm/mm.h"
 
 #define FUTEX_BUCKETS 256
+/* x86-64's TASK_SIZE_MAX: a private key needs no access to the word, only a user address. */
+#define FUTEX_USER_TOP 0x7ffffffff000ull
+/* Tags a shared-form key of private memory apart from the private form's (mm is aligned). */
+#define FUTEX_KEY_SHARED_FORM 1u
 
 struct futex_key {
-	uintptr_t space;	/* the mm for a private word; 0 for a shared one */
-	uint64_t off;		/* its address, or memory-file offset */
+	uintptr_t space;	/* the mm (tagged for the shared form); 0 for a shared mapping */
+	uint64_t off;		/* the word's address, or its memory-file offset */
 };
 
 struct futex_bucket;
@@ -60,18 +66,37 @@ static int key_eq(const struct futex_key *a, const struct futex_key *b)
 	return a->space == b->space && a->off == b->off;
 }
 
-/* The word at @addr and its key. */
-static int futex_lookup(struct task *t, uint64_t addr, int write, uint32_t **ret_word,
+/* The key of the word at @addr for the form @private says and, when @ret_word is given, the word
+ * (populated for writing with @write). The private form touches the memory only for the word;
+ * the shared form needs the mapping for its key. */
+static int futex_lookup(struct task *t, uint64_t addr, int private, int write, uint32_t **ret_word,
 			struct futex_key *key)
 {
 	pthread_once(&g_once, buckets_init);
 	if (addr & 3)
 		return -EINVAL;
-	int shared;
-	int rc = mm_futex_word(t->mm, addr, write, ret_word, &key->off, &shared);
-	if (rc < 0)
-		return rc;
-	key->space = shared ? 0 : (uintptr_t)t->mm;
+	if (addr > FUTEX_USER_TOP - sizeof(uint32_t))
+		return -EFAULT;
+	uint32_t *word = NULL;
+	uint64_t off = addr;
+	int shared = 0;
+	if (!private || ret_word) {
+		int rc = mm_futex_word(t->mm, addr, write, &word, &off, &shared);
+		if (rc < 0)
+			return rc;
+	}
+	if (private) {
+		key->space = (uintptr_t)t->mm;
+		key->off = addr;
+	} else if (shared) {
+		key->space = 0;
+		key->off = off;
+	} else {
+		key->space = (uintptr_t)t->mm | FUTEX_KEY_SHARED_FORM;
+		key->off = addr;
+	}
+	if (ret_word)
+		*ret_word = word;
 	return 0;
 }
 
@@ -96,14 +121,14 @@ static void dequeue_locked(struct futex_bucket *b, struct futex_waiter *w)
 		}
 }
 
-int futex_wait(struct task *t, uint64_t addr, uint32_t val, uint32_t bitset, int clock,
-	       int64_t deadline_ns)
+int futex_wait(struct task *t, uint64_t addr, uint32_t val, uint32_t bitset, int private,
+	       int clock, int64_t deadline_ns)
 {
 	if (!bitset)
 		return -EINVAL;
 	uint32_t *word;
 	struct futex_waiter w = { .bitset = bitset };
-	int rc = futex_lookup(t, addr, 0, &word, &w.key);
+	int rc = futex_lookup(t, addr, private, 0, &word, &w.key);
 	if (rc < 0)
 		return rc;
 	if (!(w.wq = kwait_wq_new()))
@@ -159,17 +184,15 @@ static int wake_locked(struct futex_bucket *b, const struct futex_key *key, int 
 
 int futex_wake(struct task *t, uint64_t addr, int n, uint32_t bitset, int private)
 {
-	(void)private;
 	if (!bitset)
 		return -EINVAL;
-	uint32_t *word;
 	struct futex_key key;
-	int rc = futex_lookup(t, addr, 0, &word, &key);
+	int rc = futex_lookup(t, addr, private, 0, NULL, &key);
 	if (rc < 0)
 		return rc;
 	struct futex_bucket *b = bucket_of(&key);
 	pthread_mutex_lock(&b->lock);
-	rc = wake_locked(b, &key, n, bitset);
+	rc = wake_locked(b, &key, n < 1 ? 1 : n, bitset);
 	pthread_mutex_unlock(&b->lock);
 	return rc;
 }
@@ -196,15 +219,18 @@ static void unlock_two(struct futex_bucket *a, struct futex_bucket *b)
 }
 
 int futex_requeue(struct task *t, uint64_t addr, int n_wake, int n_requeue, uint64_t addr2,
-		  int cmp, uint32_t val)
+		  int cmp, uint32_t val, int private)
 {
 	if (n_wake < 0 || n_requeue < 0)
 		return -EINVAL;
-	uint32_t *word, *word2;
+	uint32_t *word = NULL;
 	struct futex_key k1, k2;
-	int rc = futex_lookup(t, addr, 0, &word, &k1);
+	int rc = futex_lookup(t, addr, private, 0, NULL, &k1);
 	if (rc == 0)
-		rc = futex_lookup(t, addr2, 0, &word2, &k2);
+		rc = futex_lookup(t, addr2, private, 0, NULL, &k2);
+	/* Only the compare reads the first word, after both keys (as Linux orders it). */
+	if (rc == 0 && cmp)
+		rc = futex_lookup(t, addr, private, 0, &word, &k1);
 	if (rc < 0)
 		return rc;
 	struct futex_bucket *b1 = bucket_of(&k1), *b2 = bucket_of(&k2);
@@ -241,8 +267,9 @@ static int wake_op_apply(uint32_t encoded, uint32_t *word, int *ret_cmp)
 {
 	uint32_t op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
 	uint32_t oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff;
-	if (encoded & (8u << 28))	/* FUTEX_OP_OPARG_SHIFT */
-		oparg = oparg < 32 ? 1u << oparg : 0;
+	/* FUTEX_OP_OPARG_SHIFT: Linux takes a shift outside 0..31 modulo 32 (with a warning). */
+	if (encoded & (8u << 28))
+		oparg = 1u << (oparg & 31);
 	/* Sign-extend the 12-bit arguments, as the kernel does. */
 	int32_t soparg = (int32_t)(oparg << 20) >> 20;
 	if (encoded & (8u << 28))
@@ -273,13 +300,14 @@ static int wake_op_apply(uint32_t encoded, uint32_t *word, int *ret_cmp)
 	return 0;
 }
 
-int futex_wake_op(struct task *t, uint64_t addr, int n, uint64_t addr2, int n2, uint32_t op)
+int futex_wake_op(struct task *t, uint64_t addr, int n, uint64_t addr2, int n2, uint32_t op,
+		  int private)
 {
-	uint32_t *word, *word2;
+	uint32_t *word2;
 	struct futex_key k1, k2;
-	int rc = futex_lookup(t, addr, 0, &word, &k1);
+	int rc = futex_lookup(t, addr, private, 0, NULL, &k1);
 	if (rc == 0)
-		rc = futex_lookup(t, addr2, 1, &word2, &k2);
+		rc = futex_lookup(t, addr2, private, 1, &word2, &k2);
 	if (rc < 0)
 		return rc;
 	struct futex_bucket *b1 = bucket_of(&k1), *b2 = bucket_of(&k2);
@@ -287,9 +315,10 @@ int futex_wake_op(struct task *t, uint64_t addr, int n, uint64_t addr2, int n2, 
 	int cmp = 0;
 	rc = wake_op_apply(op, word2, &cmp);
 	if (rc == 0) {
-		rc = wake_locked(b1, &k1, n, FUTEX_BITSET_ANY);
+		/* Counts below 1 wake one, as FUTEX_WAKE's do. */
+		rc = wake_locked(b1, &k1, n < 1 ? 1 : n, FUTEX_BITSET_ANY);
 		if (cmp)
-			rc += wake_locked(b2, &k2, n2, FUTEX_BITSET_ANY);
+			rc += wake_locked(b2, &k2, n2 < 1 ? 1 : n2, FUTEX_BITSET_ANY);
 	}
 	unlock_two(b1, b2);
 	return rc;

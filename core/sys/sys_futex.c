@@ -61,8 +61,10 @@ int64_t sys_futex(struct task *t, const uint64_t a[6])
 		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec > 999999999)
 			return -EINVAL;
 	}
-	if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET &&
-	    cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
+	/* FUTEX_WAIT took FUTEX_CLOCK_REALTIME from Linux 4.5 until 5.13 reverted it (futex(2) still
+	 * lists it): now only the absolute forms do. */
+	if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT_REQUEUE_PI &&
+	    cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS;
 	/* The "timeout" argument of the requeue and wake-op forms is a count. */
 	int val2 = (int)(uint32_t)a[3];
@@ -75,7 +77,7 @@ int64_t sys_futex(struct task *t, const uint64_t a[6])
 		if (!bitset)
 			return -EINVAL;
 		deadline_of(timed ? &ts : NULL, cmd, realtime, &clock, &deadline);
-		return futex_wait(t, a[0], (uint32_t)a[2], bitset, clock, deadline);
+		return futex_wait(t, a[0], (uint32_t)a[2], bitset, private, clock, deadline);
 	}
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET: {
@@ -87,9 +89,9 @@ int64_t sys_futex(struct task *t, const uint64_t a[6])
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
 		return futex_requeue(t, a[0], (int)a[2], val2, a[4], cmd == FUTEX_CMP_REQUEUE,
-				     (uint32_t)a[5]);
+				     (uint32_t)a[5], private);
 	case FUTEX_WAKE_OP:
-		return futex_wake_op(t, a[0], (int)a[2], a[4], val2, (uint32_t)a[5]);
+		return futex_wake_op(t, a[0], (int)a[2], a[4], val2, (uint32_t)a[5], private);
 	default:
 		return -ENOSYS;
 	}

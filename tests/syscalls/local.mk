@@ -111,3 +111,11 @@ tests_syscalls_epoll_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
 tests_syscalls_timerfd_test_static_SOURCES = tests/syscalls/timerfd_test.c tests/syscalls/expect.h
 tests_syscalls_timerfd_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_timerfd_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+# Threads and futexes (issue #7): the programs use pthreads, so they link with -pthread.
+check_PROGRAMS += tests/syscalls/thread_test_static tests/syscalls/futex_test_static
+tests_syscalls_thread_test_static_SOURCES = tests/syscalls/thread_test.c tests/syscalls/expect.h
+tests_syscalls_thread_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
+tests_syscalls_thread_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
+tests_syscalls_futex_test_static_SOURCES = tests/syscalls/futex_test.c tests/syscalls/expect.h
+tests_syscalls_futex_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
+tests_syscalls_futex_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
