@@ -585,14 +585,7 @@ int eventpoll_new(struct vfs_file **ret_file)
 	ep->rdlist.next = ep->rdlist.prev = &ep->rdlist;
 	pthread_mutex_init(&ep->mtx, NULL);
 	pthread_mutex_init(&ep->lock, NULL);
-	/* An anon_inode ("[eventpoll]"): mode 0600 with no file type, as fstat shows on Linux. */
-	struct sentry_statx st = {
-		.mask = SENTRY_STATX_TYPE | SENTRY_STATX_MODE | SENTRY_STATX_UID |
-			SENTRY_STATX_GID | SENTRY_STATX_SIZE | SENTRY_STATX_BLOCKS,
-		.mode = 0600,
-		.blksize = 4096,
-	};
-	int rc = vfs_anon_file(&ep->base, &st, O_RDWR, ret_file);
+	int rc = vfs_anon_inode_file(&ep->base, O_RDWR, 0, ret_file);
 	if (rc == 0)
 		ep->file = *ret_file;
 	return rc;

@@ -230,17 +230,8 @@ int eventfd_new(uint32_t initval, uint32_t flags, struct vfs_file **ret_file)
 	e->count = initval;
 	e->semaphore = (flags & EVENTFD_SEMAPHORE) != 0;
 	pthread_mutex_init(&e->lock, NULL);
-	/* An anon_inode: mode 0600 with no file type, owned by root, as fstat shows on Linux. */
-	struct sentry_statx st = {
-		.mask = SENTRY_STATX_TYPE | SENTRY_STATX_MODE | SENTRY_STATX_UID | SENTRY_STATX_GID |
-			SENTRY_STATX_SIZE | SENTRY_STATX_BLOCKS,
-		.mode = 0600,
-		.blksize = 4096,
-	};
-	int rc = vfs_anon_file(&e->base, &st, O_RDWR | (flags & O_NONBLOCK), ret_file);
-	if (rc == 0) {
-		(*ret_file)->stream = 1;
+	int rc = vfs_anon_inode_file(&e->base, O_RDWR | (flags & O_NONBLOCK), 1, ret_file);
+	if (rc == 0)
 		vfs_anon_set_ops(*ret_file, &g_efd_anon_ops);
-	}
 	return rc;
 }

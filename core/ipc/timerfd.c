@@ -229,15 +229,5 @@ int tfd_new(const struct sentry_services *svc, clockid_t clock, uint32_t flags,
 	d->clock = clock;
 	d->wq = wq;
 	pthread_mutex_init(&d->lock, NULL);
-	/* An anon_inode ("[timerfd]"): mode 0600 with no file type, as fstat shows on Linux. */
-	struct sentry_statx st = {
-		.mask = SENTRY_STATX_TYPE | SENTRY_STATX_MODE | SENTRY_STATX_UID |
-			SENTRY_STATX_GID | SENTRY_STATX_SIZE | SENTRY_STATX_BLOCKS,
-		.mode = 0600,
-		.blksize = 4096,
-	};
-	int rc = vfs_anon_file(&d->base, &st, O_RDWR | (flags & O_NONBLOCK), ret_file);
-	if (rc == 0)
-		(*ret_file)->stream = 1;
-	return rc;
+	return vfs_anon_inode_file(&d->base, O_RDWR | (flags & O_NONBLOCK), 1, ret_file);
 }

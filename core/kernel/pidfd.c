@@ -63,17 +63,7 @@ int pidfd_new(struct kernel *k, int pid, uint32_t flags, struct vfs_file **ret_f
 	p->base.ops_size = sizeof(g_pidfd_ops);
 	p->k = k;
 	p->pid = pid;
-	/* anon_inode:[pidfd]: mode 0600 without a type, as fstat shows on Linux. */
-	struct sentry_statx st = {
-		.mask = SENTRY_STATX_TYPE | SENTRY_STATX_MODE | SENTRY_STATX_UID | SENTRY_STATX_GID |
-			SENTRY_STATX_SIZE | SENTRY_STATX_BLOCKS,
-		.mode = 0600,
-		.blksize = 4096,
-	};
-	int rc = vfs_anon_file(&p->base, &st, O_RDWR | (flags & O_NONBLOCK), ret_file);
-	if (rc == 0)
-		(*ret_file)->stream = 1;
-	return rc;
+	return vfs_anon_inode_file(&p->base, O_RDWR | (flags & O_NONBLOCK), 1, ret_file);
 }
 
 int pidfd_pid(const struct vfs_file *f)

@@ -154,16 +154,7 @@ int signalfd_new(struct task *t, uint64_t mask, uint32_t flags, struct vfs_file 
 	s->mask = mask;
 	tgroup_ref(t->tg);
 	s->tg = t->tg;
-	struct sentry_statx st = {
-		.mask = SENTRY_STATX_TYPE | SENTRY_STATX_MODE | SENTRY_STATX_UID | SENTRY_STATX_GID |
-			SENTRY_STATX_SIZE | SENTRY_STATX_BLOCKS,
-		.mode = 0600,
-		.blksize = 4096,
-	};
-	int rc = vfs_anon_file(&s->base, &st, O_RDWR | (flags & O_NONBLOCK), ret_file);
-	if (rc == 0)
-		(*ret_file)->stream = 1;
-	return rc;
+	return vfs_anon_inode_file(&s->base, O_RDWR | (flags & O_NONBLOCK), 1, ret_file);
 }
 
 int signalfd_set_mask(struct vfs_file *f, uint64_t mask)

@@ -140,6 +140,21 @@ static void anon_setup(void)
 	}
 }
 
+int vfs_anon_inode_file(struct sentry_file *sf, uint32_t flags, int stream,
+			struct vfs_file **ret_file)
+{
+	static const struct sentry_statx st = {
+		.mask = SENTRY_STATX_TYPE | SENTRY_STATX_MODE | SENTRY_STATX_UID | SENTRY_STATX_GID |
+			SENTRY_STATX_SIZE | SENTRY_STATX_BLOCKS,
+		.mode = 0600,
+		.blksize = 4096,
+	};
+	int rc = vfs_anon_file(sf, &st, flags, ret_file);
+	if (rc == 0)
+		(*ret_file)->stream = stream;
+	return rc;
+}
+
 int vfs_anon_file(struct sentry_file *sf, const struct sentry_statx *st, uint32_t flags,
 		  struct vfs_file **ret_file)
 {

@@ -264,6 +264,10 @@ int vfs_bound_endpoint(struct vfs_ctx *ctx, struct vfs_file *dirf, const char *p
  * with an inode number of its own. Returns 0 or -ENOMEM. */
 int vfs_anon_file(struct sentry_file *sf, const struct sentry_statx *st, uint32_t flags,
 		  struct vfs_file **ret_file);
+/* vfs_anon_file for Linux's anon_inode files (eventfd, timerfd, signalfd, pidfd, epoll): fstat
+ * shows mode 0600 with no file type, owned by root; @stream: the file has no position. */
+int vfs_anon_inode_file(struct sentry_file *sf, uint32_t flags, int stream,
+			struct vfs_file **ret_file);
 /* Another open file description over @sf (taken; released on failure) on the same anonymous
  * inode as @like (borrowed, made by vfs_anon_file): the two ends of a pipe, which fstat shows
  * as one inode. Returns 0, -ENOMEM, or -EINVAL when @like is not anonymous. */
