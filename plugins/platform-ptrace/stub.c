@@ -66,21 +66,8 @@ __asm__(
 	"1:	mov (%rbx), %r12d\n"
 	"	cmp 4(%rbx), %r12d\n"
 	"	jne 3f\n"
-	/* futex(&req, FUTEX_WAIT, req, &poll): shared, the Sentry wakes it through its view. */
-	"	mov $202, %eax\n"
-	"	mov %rbx, %rdi\n"
-	"	xor %esi, %esi\n"
-	"	mov %r12d, %edx\n"
-	"	lea 16(%rbx), %r10\n"
-	"	syscall\n"
-	/* getppid() changed: the Sentry is gone, and so are we. */
-	"	mov $110, %eax\n"
-	"	syscall\n"
-	"	cmp 32(%rbx), %eax\n"
-	"	je 1b\n"
-	"	mov $231, %eax\n"
-	"	mov $1, %edi\n"
-	"	syscall\n"
+	"	call stub_wait_req\n"
+	"	jmp 1b\n"
 	/* clone(thread flags, stack 0): the new thread uses no stack. */
 	"3:	mov $56, %eax\n"
 	"	mov $" STUB_THREAD_FLAGS ", %edi\n"
@@ -91,14 +78,7 @@ __asm__(
 	"	syscall\n"
 	"	test %rax, %rax\n"
 	"	jz 5f\n"
-	"	mov %eax, 8(%rbx)\n"
-	"	mov %r12d, 4(%rbx)\n"
-	/* futex(&served, FUTEX_WAKE, 1) */
-	"	mov $202, %eax\n"
-	"	lea 4(%rbx), %rdi\n"
-	"	mov $1, %esi\n"
-	"	mov $1, %edx\n"
-	"	syscall\n"
+	"	call stub_answer\n"
 	"	jmp 1b\n"
 	/* A new thread parks (futex on the always-zero word) until a Sentry thread seizes it. */
 	"5:	mov $202, %eax\n"
@@ -119,19 +99,8 @@ __asm__(
 	"6:	mov (%rbx), %r12d\n"
 	"	cmp 4(%rbx), %r12d\n"
 	"	jne 8f\n"
-	"	mov $202, %eax\n"
-	"	mov %rbx, %rdi\n"
-	"	xor %esi, %esi\n"
-	"	mov %r12d, %edx\n"
-	"	lea 16(%rbx), %r10\n"
-	"	syscall\n"
-	"	mov $110, %eax\n"
-	"	syscall\n"
-	"	cmp 32(%rbx), %eax\n"
-	"	je 6b\n"
-	"	mov $231, %eax\n"
-	"	mov $1, %edi\n"
-	"	syscall\n"
+	"	call stub_wait_req\n"
+	"	jmp 6b\n"
 	/* clone(SIGCHLD): a copy of this tiny process. */
 	"8:	mov $56, %eax\n"
 	"	mov $17, %edi\n"
@@ -142,13 +111,7 @@ __asm__(
 	"	syscall\n"
 	"	test %rax, %rax\n"
 	"	jz 9f\n"
-	"	mov %eax, 8(%rbx)\n"
-	"	mov %r12d, 4(%rbx)\n"
-	"	mov $202, %eax\n"
-	"	lea 4(%rbx), %rdi\n"
-	"	mov $1, %esi\n"
-	"	mov $1, %edx\n"
-	"	syscall\n"
+	"	call stub_answer\n"
 	"	jmp 6b\n"
 	/* The new stub: its own batch and control pages over the template's, then a spawner.
 	 * mmap(base + 0x1000, 0x2000, RW, MAP_SHARED | MAP_FIXED, memfd, new_off). */
@@ -165,6 +128,35 @@ __asm__(
 	"	mov $231, %eax\n"
 	"	mov $127, %edi\n"
 	"	syscall\n"
+	/* Both spawners' wait for a request: futex(&req, FUTEX_WAIT, req, &poll), shared, the
+	 * Sentry waking it through its view; then, if getppid() changed, the maker is gone and
+	 * so is this stub. The only stack use of the stub: no thread is cloned inside a call. */
+	"stub_wait_req:\n"
+	"	mov $202, %eax\n"
+	"	mov %rbx, %rdi\n"
+	"	xor %esi, %esi\n"
+	"	mov %r12d, %edx\n"
+	"	lea 16(%rbx), %r10\n"
+	"	syscall\n"
+	"	mov $110, %eax\n"
+	"	syscall\n"
+	"	cmp 32(%rbx), %eax\n"
+	"	jne 7f\n"
+	"	ret\n"
+	"7:	mov $231, %eax\n"
+	"	mov $1, %edi\n"
+	"	syscall\n"
+	/* Both spawners' answer: tid = eax (the new TID or PID, or -errno), served = req, and
+	 * futex(&served, FUTEX_WAKE, 1). */
+	"stub_answer:\n"
+	"	mov %eax, 8(%rbx)\n"
+	"	mov %r12d, 4(%rbx)\n"
+	"	mov $202, %eax\n"
+	"	lea 4(%rbx), %rdi\n"
+	"	mov $1, %esi\n"
+	"	mov $1, %edx\n"
+	"	syscall\n"
+	"	ret\n"
 	/* exit(0): a stub thread's end, the rest of the stub going on. */
 	"stub_exit:\n"
 	"	mov $60, %eax\n"
@@ -329,6 +321,35 @@ static int template_start(struct ptrace_platform *pp, int memfd)
 	return 0;
 }
 
+/* One request to a spawner (a stub's, or the template's) through control page @c: bumps req
+ * unless one is already pending (a stub's first thread is asked for at its start), wakes it, and
+ * waits for the answer: the new TID or PID, or -errno. -ECHILD when @gone(@arg) says the spawner
+ * died; -EAGAIN when it never answered (a started spawner answers within microseconds). */
+static long ctl_request(struct stub_ctl *c, int (*gone)(void *arg), void *arg)
+{
+	uint32_t want = __atomic_load_n(&c->req, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&c->served, __ATOMIC_ACQUIRE) == want) {
+		__atomic_store_n(&c->req, ++want, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &c->req, FUTEX_WAKE, 1, NULL, NULL, 0);
+	}
+	for (int tries = 0; tries < 50; tries++) {
+		uint32_t got = __atomic_load_n(&c->served, __ATOMIC_ACQUIRE);
+		if (got == want)
+			return __atomic_load_n(&c->tid, __ATOMIC_ACQUIRE);
+		struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+		syscall(SYS_futex, &c->served, FUTEX_WAIT, got, &ts, NULL, 0);
+		if (gone(arg))
+			return -ECHILD;
+	}
+	return -EAGAIN;
+}
+
+static int template_gone(void *arg)
+{
+	(void)arg;
+	return kill(g_template.pid, 0) < 0;
+}
+
 /* Asks the template for the stub of @as. Returns its PID, or -errno (the caller forks one
  * itself). */
 static long template_fork(struct ptrace_platform *pp, int memfd, struct sentry_as *as)
@@ -348,23 +369,7 @@ static long template_fork(struct ptrace_platform *pp, int memfd, struct sentry_a
 		struct stub_ctl *c = g_template.ctl;
 		c->memfd = memfd;
 		c->new_off = as->batch_off;
-		uint32_t want = __atomic_load_n(&c->served, __ATOMIC_ACQUIRE) + 1;
-		__atomic_store_n(&c->req, want, __ATOMIC_RELEASE);
-		syscall(SYS_futex, &c->req, FUTEX_WAKE, 1, NULL, NULL, 0);
-		rc = -EAGAIN;
-		for (int tries = 0; tries < 50; tries++) {
-			uint32_t got = __atomic_load_n(&c->served, __ATOMIC_ACQUIRE);
-			if (got == want) {
-				rc = __atomic_load_n(&c->tid, __ATOMIC_ACQUIRE);
-				break;
-			}
-			struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
-			syscall(SYS_futex, &c->served, FUTEX_WAIT, got, &ts, NULL, 0);
-			if (kill(g_template.pid, 0) < 0) {
-				rc = -ECHILD;
-				break;
-			}
-		}
+		rc = ctl_request(c, template_gone, NULL);
 		if (rc < 0 && rc != -EAGAIN) {
 			pp->svc->log(pp->svc, SENTRY_LOG_WARN, "stub template gone: %s",
 				     strerror((int)-rc));
@@ -430,25 +435,14 @@ static int stub_gone(struct sentry_as *as)
 }
 
 /* Asks the spawner for a thread; returns its TID or -errno. as->lock held. */
+static int as_gone(void *arg)
+{
+	return stub_gone(arg);
+}
+
 static int spawn_thread(struct sentry_as *as)
 {
-	struct stub_ctl *c = as->ctl;
-	uint32_t want = __atomic_load_n(&c->req, __ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&c->served, __ATOMIC_ACQUIRE) == want) {
-		__atomic_store_n(&c->req, ++want, __ATOMIC_RELEASE);
-		syscall(SYS_futex, &c->req, FUTEX_WAKE, 1, NULL, NULL, 0);
-	}
-	/* A started stub answers within microseconds; 5 s means it never will. */
-	for (int tries = 0; tries < 50; tries++) {
-		uint32_t got = __atomic_load_n(&c->served, __ATOMIC_ACQUIRE);
-		if (got == want)
-			return __atomic_load_n(&c->tid, __ATOMIC_ACQUIRE);
-		struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
-		syscall(SYS_futex, &c->served, FUTEX_WAIT, got, &ts, NULL, 0);
-		if (stub_gone(as))
-			return -ECHILD;
-	}
-	return -EAGAIN;
+	return (int)ctl_request(as->ctl, as_gone, as);
 }
 
 /* Seizes the parked thread @tid and waits for its stop; its tracer is the calling thread from
