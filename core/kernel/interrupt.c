@@ -12,9 +12,7 @@ int task_signal_pending(struct task *t)
 	task_take_signals(t);
 	for (uint64_t s = t->sigpending & ~t->sigmask; s; s &= s - 1) {
 		int sig = __builtin_ctzll(s) + 1;
-		uint64_t h = t->tg->sigactions[sig - 1].handler;
-		if (h == (uint64_t)(uintptr_t)SIG_IGN ||
-		    (h == (uint64_t)(uintptr_t)SIG_DFL && task_sig_default_ignored(sig)))
+		if (task_handler_ignores(t->tg->sigactions[sig - 1].handler, sig))
 			continue;
 		return 1;
 	}

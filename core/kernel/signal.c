@@ -193,9 +193,8 @@ static int dropped_on_arrival(const struct task *t, int sig)
 	if ((__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) |
 	     __atomic_load_n(&t->sigwait_set, __ATOMIC_RELAXED)) & SIGBIT(sig))
 		return 0;
-	uint64_t h = __atomic_load_n(&t->tg->sigactions[sig - 1].handler, __ATOMIC_RELAXED);
-	return sig != SIGKILL && (h == (uint64_t)SIG_IGN ||
-				  (h == (uint64_t)SIG_DFL && task_sig_default_ignored(sig)));
+	return task_handler_ignores(
+		__atomic_load_n(&t->tg->sigactions[sig - 1].handler, __ATOMIC_RELAXED), sig);
 }
 
 void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si)

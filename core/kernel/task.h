@@ -10,6 +10,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/resource.h>
 
@@ -320,6 +321,14 @@ enum {
 #define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 /* Whether @sig's default action is to do nothing (stops are not modelled yet: ignored). */
 int task_sig_default_ignored(int sig);
+/* Whether handler @h (SIG_DFL, SIG_IGN or an address) makes @sig do nothing: SIG_IGN, or the
+ * default of a signal whose default is to be ignored. SIGKILL never is. */
+static inline int task_handler_ignores(uint64_t h, int sig)
+{
+	return sig != SIGKILL &&
+	       (h == (uint64_t)(uintptr_t)SIG_IGN ||
+		(h == (uint64_t)(uintptr_t)SIG_DFL && task_sig_default_ignored(sig)));
+}
 /* Is @sp on the task's alternate signal stack (sigaltstack's SS_ONSTACK)? */
 int task_on_altstack(const struct task *t, uint64_t sp);
 /* Marks @sig pending with its siginfo (kernel/signal.c). */

@@ -22,10 +22,8 @@
  * its action and blocked by no thread that could take it later. */
 static int group_ignores(const struct tgroup *g, int sig)
 {
-	if (sig == SIGKILL)
-		return 0;
 	uint64_t h = __atomic_load_n(&g->sigactions[sig - 1].handler, __ATOMIC_RELAXED);
-	if (h != (uint64_t)SIG_IGN && !(h == (uint64_t)SIG_DFL && task_sig_default_ignored(sig)))
+	if (!task_handler_ignores(h, sig))
 		return 0;
 	for (const struct task *o = g->threads; o; o = o->group_next)
 		if ((__atomic_load_n(&o->sigmask, __ATOMIC_RELAXED) |

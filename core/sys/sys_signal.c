@@ -65,9 +65,8 @@ static void raise_self(struct task *t, int sig)
 		jobctl_on_send_locked(t->tg, sig);
 		pthread_mutex_unlock(&t->k->lock);
 	}
-	uint64_t h = t->tg->sigactions[sig - 1].handler;
-	if (sig != SIGKILL && !(t->sigmask & SIGBIT(sig)) &&
-	    (h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && task_sig_default_ignored(sig))))
+	if (!(t->sigmask & SIGBIT(sig)) &&
+	    task_handler_ignores(t->tg->sigactions[sig - 1].handler, sig))
 		return;
 	task_queue_signal(t, sig, SI_USER, 0, t->tgid, t->fs->creds.uid);
 	apply_pending(t);
@@ -89,8 +88,7 @@ int64_t sys_rt_sigaction(struct task *t, const uint64_t a[6])
 		act.mask &= ~SIG_UNBLOCKABLE;
 		t->tg->sigactions[sig - 1] = act;
 		/* Setting a signal to be ignored discards it if pending (POSIX). */
-		if (act.handler == (uint64_t)SIG_IGN ||
-		    (act.handler == (uint64_t)SIG_DFL && task_sig_default_ignored(sig))) {
+		if (task_handler_ignores(act.handler, sig)) {
 			t->sigpending &= ~SIGBIT(sig);
 			pthread_mutex_lock(&t->k->lock);
 			tgroup_discard_locked(t->tg, SIGBIT(sig));
@@ -285,16 +283,21 @@ static int64_t send_own_process(struct task *t, int sig)
 	return 0;
 }
 
-int64_t sys_kill(struct task *t, const uint64_t a[6])
+/* kill(2)'s targets (@pid as kill takes it) from @t: the others signalled by the kernel, the
+ * caller's own process (when it matches) here. */
+static int64_t kill_targets(struct task *t, int pid, int sig)
 {
-	int pid = (int)a[0], sig = (int)a[1];
-	if (pid == INT_MIN)
-		return -ESRCH;
 	int self = 0;
 	int64_t rc = pid == t->tgid ? (self = 1, 0) : kernel_kill(t, pid, sig, &self);
-	if (rc == 0 && self)
-		return send_own_process(t, sig);
-	return rc;
+	return rc == 0 && self ? send_own_process(t, sig) : rc;
+}
+
+int64_t sys_kill(struct task *t, const uint64_t a[6])
+{
+	int pid = (int)a[0];
+	if (pid == INT_MIN)
+		return -ESRCH;
+	return kill_targets(t, pid, (int)a[1]);
 }
 
 /* signalfd4(2): a new signalfd (@fd -1) or a new mask for the signalfd @fd. SIGKILL and SIGSTOP
@@ -360,19 +363,13 @@ int64_t sys_pidfd_send_signal(struct task *t, const uint64_t a[6])
 		if (pid != t->tgid && (si.code >= 0 || si.code == SI_TKILL))
 			return -EPERM;
 	}
-	int self = 0;
-	int64_t rc;
 	if (scope == 1)
 		return sys_tgkill(t, (const uint64_t[6]){ (uint64_t)pid, (uint64_t)pid, (uint64_t)sig });
 	if (scope == 4) {
 		int pgid = kernel_getpgid(t, pid);
-		if (pgid < 0)
-			return pgid;
-		rc = kernel_kill(t, -pgid, sig, &self);
-	} else {
-		rc = pid == t->tgid ? (self = 1, 0) : kernel_kill(t, pid, sig, &self);
+		return pgid < 0 ? pgid : kill_targets(t, -pgid, sig);
 	}
-	return rc == 0 && self ? send_own_process(t, sig) : rc;
+	return kill_targets(t, pid, sig);
 }
 
 int64_t sys_tgkill(struct task *t, const uint64_t a[6])
