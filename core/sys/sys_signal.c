@@ -177,7 +177,8 @@ int64_t sys_rt_sigtimedwait(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	set &= ~SIG_UNBLOCKABLE;
 	int64_t deadline = -1;
-	if (a[2]) {
+	/* A timeout too long to represent waits for ever (the application chose the value). */
+	if (a[2] && ts.tv_sec < INT64_MAX / 1000000000 - (int64_t)time(NULL) - 1) {
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		deadline = (now.tv_sec + ts.tv_sec) * 1000000000 + now.tv_nsec + ts.tv_nsec;

@@ -311,6 +311,9 @@ static void test_sigtimedwait(void)
 	expect_eq("  si_code SI_USER", si.si_code, SI_USER);
 	expect_true("  si_pid is the sender", si.si_pid == getpid());
 	expect_eq("  no longer pending", (long)(pending() & BIT(SIGUSR1)), 0);
+	struct timespec huge = { INT64_MAX, 0 };
+	kill(getpid(), SIGUSR1);
+	expect_eq("sigtimedwait with the largest timeout", sigtimedwait(&set, &si, &huge), SIGUSR1);
 	pid_t c = fork();
 	if (c == 0) {
 		struct timespec d = { 0, 50 * 1000 * 1000 };
