@@ -8,7 +8,8 @@ AM_TESTS_ENVIRONMENT = \
 	CVISOR_PLUGIN_DIR='$(abs_top_builddir)/plugins.d'; export CVISOR_PLUGIN_DIR; \
 	CC='$(CC)'; export CC; MAKE='$(MAKE)'; export MAKE; \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1; export ASAN_OPTIONS; \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS;
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS; \
+	LSAN_OPTIONS='suppressions=$(abs_top_srcdir)/tests/lsan.supp'; export LSAN_OPTIONS;
 
 # Test plugins: one skeleton per kind (also the SDK's examples) and one bad plugin per refusal.
 SKEL_PLUGINS = tests/plugins/skel_platform.la tests/plugins/skel_fs.la \
@@ -70,7 +71,7 @@ tests_unit_plugin_test_loader_LDADD = $(UNIT_LIBS)
 
 SCRIPT_TESTS = tests/sdk/headers.sh tests/sdk/out_of_tree.sh tests/e2e/plugins_cli.sh \
 	tests/e2e/spec_cli.sh
-EXTRA_DIST += $(SCRIPT_TESTS)
+EXTRA_DIST += $(SCRIPT_TESTS) tests/lsan.supp
 
 TESTS += tests/unit/plugin/test_loader $(SCRIPT_TESTS)
 
