@@ -17,6 +17,7 @@
 #include "fd/fdtable.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
+#include "net/socket.h"
 #include "proc/procfs.h"
 #include "sentry/boot.h"
 #include "sentry/compose.h"
@@ -267,7 +268,7 @@ int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, cha
 {
 	const char *names[BOOT_MAX_MOUNTS + 3];
 	fs_names(cfg, names, sizeof(names) / sizeof(names[0]));
-	struct sentry_choice choice = { .platform = cfg->platform, .fs = names };
+	struct sentry_choice choice = { .platform = cfg->platform, .net = cfg->net, .fs = names };
 	struct sentry_composition c;
 	struct boot_sandbox *sb = calloc(1, sizeof(*sb));
 	int rc = sb ? 0 : msg_fail(msg, size, -ENOMEM, "sandbox");
@@ -285,6 +286,11 @@ int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, cha
 				 .svc = cfg->svc };
 	kernel_init(&sb->k);
 	sys_set_strace(cfg->strace);
+	if (c.net) {
+		struct net_stack stack = { .ops = c.net->desc->ops, .ops_size = c.net->desc->ops_size,
+					   .state = c.net->state, .plugin = c.net };
+		net_stack_set(&stack);
+	}
 	if (cfg->hostname)
 		snprintf(sb->k.hostname, sizeof(sb->k.hostname), "%s", cfg->hostname);
 	if (cfg->domainname)
@@ -358,6 +364,7 @@ void boot_destroy(struct boot_sandbox *sb)
 	if (!sb)
 		return;
 	kernel_destroy(&sb->k);
+	net_stack_set(NULL);
 	vfs_ctx_free(sb->ctx);
 	free(sb);
 }

@@ -32,6 +32,8 @@ struct boot_config {
 	struct plg_set *set;			/* loaded plugins (borrowed) */
 	const struct sentry_services *svc;	/* the core's services (borrowed) */
 	const char *platform;			/* platform plugin name */
+	const char *net;			/* network plugin name, NULL: AF_INET/AF_INET6 give
+						 * EAFNOSUPPORT, as a kernel built without them */
 	struct boot_mount root;
 	struct boot_mount mounts[BOOT_MAX_MOUNTS];
 	size_t mount_count;

@@ -7,6 +7,9 @@
  * standard /dev), copies PROGRAM in as /prog, and runs it with this process's stdin, stdout
  * and stderr donated as host-backed files. Exits with the program's status (128 + signal
  * when killed), so run.sh compares it with a native run.
+ *
+ * With SENTRY_RUN_NET=PLUGIN.so in the environment, that network plugin is loaded too and serves
+ * AF_INET/AF_INET6 (the Sentry's network namespace is this process's).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,7 +59,18 @@ int main(int argc, char **argv)
 	vfs_fill_services(&svc);
 	if (plg_set_load_file(&set, argv[1]) < 0 || plg_set_load_file(&set, argv[2]) < 0) {
 		fprintf(stderr, "sentry_run: cannot load the plugins\n");
+		plg_set_fini(&set);
 		return 125;
+	}
+	const char *net = getenv("SENTRY_RUN_NET"), *net_name = NULL;
+	if (net && *net) {
+		size_t before = set.plugin_count;
+		if (plg_set_load_file(&set, net) < 0 || set.plugin_count == before) {
+			fprintf(stderr, "sentry_run: cannot load the network plugin %s\n", net);
+			plg_set_fini(&set);
+			return 125;
+		}
+		net_name = set.plugins[before].desc->name;
 	}
 	char *envp[] = { "PATH=/", NULL };
 	const char *prog = argv[3];
@@ -65,6 +79,7 @@ int main(int argc, char **argv)
 		.set = &set,
 		.svc = &svc,
 		.platform = "ptrace",
+		.net = net_name,
 		.root = { .target = "/", .fs = "memfs", .data = "mode=755" },
 		.mounts = { { .target = "/tmp", .fs = "memfs", .data = "mode=1777" } },
 		.mount_count = 1,
