@@ -36,8 +36,11 @@ struct futex_waiter {
 	struct futex_bucket *bucket;	/* where it is queued */
 	struct futex_key key;
 	uint32_t bitset;
-	int woken;			/* dequeued by a wake */
+	int woken;			/* dequeued by a wake (a PI waiter: handed the lock) */
 	struct sentry_waitq *wq;	/* its own */
+	int pi;				/* waits in FUTEX_LOCK_PI for the lock itself */
+	int tid;			/* a PI waiter's TID, written into the word at handoff */
+	uint32_t *word;			/* a PI waiter's lock word, in the Sentry */
 };
 
 struct futex_bucket {
@@ -168,7 +171,8 @@ static int wake_locked(struct futex_bucket *b, const struct futex_key *key, int 
 	int woken = 0;
 	for (struct futex_waiter **p = &b->head; *p && woken < n;) {
 		struct futex_waiter *w = *p;
-		if (!key_eq(&w->key, key) || !(w->bitset & bitset)) {
+		/* A PI waiter leaves only with the lock (handoff), never by a plain wake. */
+		if (!key_eq(&w->key, key) || !(w->bitset & bitset) || w->pi) {
 			p = &w->next;
 			continue;
 		}
@@ -243,7 +247,7 @@ int futex_requeue(struct task *t, uint64_t addr, int n_wake, int n_requeue, uint
 	int moved = 0;
 	for (struct futex_waiter **p = &b1->head; *p && moved < n_requeue;) {
 		struct futex_waiter *w = *p;
-		if (!key_eq(&w->key, &k1)) {
+		if (!key_eq(&w->key, &k1) || w->pi) {
 			p = &w->next;
 			continue;
 		}
@@ -322,4 +326,250 @@ int futex_wake_op(struct task *t, uint64_t addr, int n, uint64_t addr2, int n2, 
 	}
 	unlock_two(b1, b2);
 	return rc;
+}
+
+/* --- priority-inheritance futexes and robust lists --- */
+
+/* The PI word's layout (futex(2)): the owner's TID and two flags. */
+#define PI_TID_MASK 0x3fffffffu
+#define PI_OWNER_DIED 0x40000000u
+#define PI_WAITERS 0x80000000u
+
+/* Threads inside FUTEX_LOCK_PI, so a thread's exit scans for locks it held only when some
+ * may wait. */
+static int g_pi_waiting;
+
+static struct futex_waiter *first_pi_waiter(struct futex_bucket *b, const struct futex_key *key,
+					    int *ret_more)
+{
+	struct futex_waiter *first = NULL;
+	*ret_more = 0;
+	for (struct futex_waiter *w = b->head; w; w = w->next) {
+		if (!w->pi || !key_eq(&w->key, key))
+			continue;
+		if (first) {
+			*ret_more = 1;
+			break;
+		}
+		first = w;
+	}
+	return first;
+}
+
+/* Gives the lock whose word holds @v to the first PI waiter of @key in @b, keeping @keep's bits
+ * (OWNER_DIED after an owner's death), or leaves only those bits when none waits. 0, or -EAGAIN when the word
+ * changed under us (user space may still flip FUTEX_WAITERS). b->lock held. */
+static int pi_handoff_locked(struct futex_bucket *b, const struct futex_key *key, uint32_t *word,
+			     uint32_t v, uint32_t keep)
+{
+	int more;
+	struct futex_waiter *w = first_pi_waiter(b, key, &more);
+	uint32_t nv = w ? (uint32_t)w->tid | keep | PI_WAITERS : keep;
+	if (!__atomic_compare_exchange_n(word, &v, nv, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		return -EAGAIN;
+	if (w) {
+		dequeue_locked(b, w);
+		__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
+		kwait_wq_notify(w->wq, 1);
+	}
+	return 0;
+}
+
+/* Whether @tid is a live thread of the sandbox, as a PI word's owner must be. */
+static int pi_owner_alive(struct task *t, int tid)
+{
+	struct kernel *k = t->k;
+	int alive = 0;
+	pthread_mutex_lock(&k->lock);
+	for (struct task *o = k->tasks; o && !alive; o = o->next)
+		alive = o->tid == tid && !__atomic_load_n(&o->futex_dead, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&k->lock);
+	return alive;
+}
+
+/* One step of taking the lock word under its bucket lock: 1 taken, 0 must wait (FUTEX_WAITERS
+ * now set), or -errno. */
+static int pi_try_locked(struct task *t, struct futex_bucket *b, const struct futex_key *key,
+			 uint32_t *word)
+{
+	for (;;) {
+		uint32_t v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+		uint32_t owner = v & PI_TID_MASK;
+		if (owner == (uint32_t)t->tid)
+			return -EDEADLK;
+		if (!owner) {
+			int more;
+			uint32_t nv = (v & PI_OWNER_DIED) | (uint32_t)t->tid |
+				      (first_pi_waiter(b, key, &more) ? PI_WAITERS : 0);
+			if (__atomic_compare_exchange_n(word, &v, nv, 0, __ATOMIC_SEQ_CST,
+							__ATOMIC_RELAXED))
+				return 1;
+			continue;
+		}
+		/* Linux's attach_to_pi_owner: a word naming no thread is user space's error. */
+		if (!pi_owner_alive(t, (int)owner))
+			return -ESRCH;
+		if ((v & PI_WAITERS) || __atomic_compare_exchange_n(word, &v, v | PI_WAITERS, 0,
+								    __ATOMIC_SEQ_CST,
+								    __ATOMIC_RELAXED))
+			return 0;
+	}
+}
+
+int futex_lock_pi(struct task *t, uint64_t addr, int private, int try, int clock,
+		  int64_t deadline_ns)
+{
+	uint32_t *word;
+	struct futex_waiter w = { .bitset = FUTEX_BITSET_ANY, .pi = 1, .tid = t->tid };
+	int rc = futex_lookup(t, addr, private, 1, &word, &w.key);
+	if (rc < 0)
+		return rc;
+	w.word = word;
+	if (!try && !(w.wq = kwait_wq_new()))
+		return -ENOMEM;
+	/* Counted before the owner is looked at, as the owner's exit marks itself before it
+	 * reads the count (futex_exit): one of the two sees the other. */
+	__atomic_add_fetch(&g_pi_waiting, 1, __ATOMIC_SEQ_CST);
+	struct kwait_reg reg;
+	if (!try)
+		kwait_prepare(t, w.wq, 1, &reg);
+	struct futex_bucket *b = bucket_of(&w.key);
+	pthread_mutex_lock(&b->lock);
+	rc = pi_try_locked(t, b, &w.key, word);
+	if (rc == 0 && !try) {
+		w.bucket = b;
+		w.next = b->head;
+		b->head = &w;
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (rc == 0 && !try) {
+		while (!__atomic_load_n(&w.woken, __ATOMIC_ACQUIRE) &&
+		       (rc = kwait_sleep(&reg, clock, deadline_ns)) == 0)
+			;
+		b = lock_waiter_bucket(&w);
+		if (!w.woken)
+			dequeue_locked(b, &w);
+		pthread_mutex_unlock(&b->lock);
+		rc = w.woken ? 0 : rc;
+	} else {
+		rc = rc == 1 ? 0 : rc == 0 ? -EAGAIN : rc;
+	}
+	__atomic_sub_fetch(&g_pi_waiting, 1, __ATOMIC_SEQ_CST);
+	if (!try) {
+		kwait_finish(&reg);
+		kwait_wq_free(w.wq);
+	}
+	return rc;
+}
+
+int futex_unlock_pi(struct task *t, uint64_t addr, int private)
+{
+	uint32_t *word;
+	struct futex_key key;
+	int rc = futex_lookup(t, addr, private, 1, &word, &key);
+	if (rc < 0)
+		return rc;
+	struct futex_bucket *b = bucket_of(&key);
+	pthread_mutex_lock(&b->lock);
+	do {
+		uint32_t v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+		rc = (v & PI_TID_MASK) == (uint32_t)t->tid ? pi_handoff_locked(b, &key, word, v, 0)
+							   : -EPERM;
+	} while (rc == -EAGAIN);
+	pthread_mutex_unlock(&b->lock);
+	return rc;
+}
+
+/* Linux's handle_futex_death for the word at @addr, which @t may hold: mark the owner dead and
+ * let a waiter in (a PI waiter gets the lock itself). The wake is the shared form, as glibc's
+ * robust mutexes wait in it for this reason. */
+static void futex_owner_died(struct task *t, uint64_t addr, int pi, int pending)
+{
+	uint32_t *word;
+	struct futex_key key;
+	if (futex_lookup(t, addr, 0, 1, &word, &key) < 0)
+		return;
+	struct futex_bucket *b = bucket_of(&key);
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		uint32_t v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+		/* Died between taking a free lock and listing it: a waiter may sleep on 0. */
+		if (pending && !pi && !v) {
+			wake_locked(b, &key, 1, FUTEX_BITSET_ANY);
+			break;
+		}
+		if ((v & PI_TID_MASK) != (uint32_t)t->tid)
+			break;
+		if (pi) {
+			if (pi_handoff_locked(b, &key, word, v, PI_OWNER_DIED) == 0)
+				break;
+			continue;
+		}
+		uint32_t nv = (v & PI_WAITERS) | PI_OWNER_DIED;
+		if (!__atomic_compare_exchange_n(word, &v, nv, 0, __ATOMIC_SEQ_CST,
+						 __ATOMIC_RELAXED))
+			continue;
+		if (v & PI_WAITERS)
+			wake_locked(b, &key, 1, FUTEX_BITSET_ANY);
+		break;
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* ROBUST_LIST_LIMIT: a list looping on itself ends the walk. */
+#define ROBUST_LIST_LIMIT 2048
+
+/* The robust list of set_robust_list(2): { next, futex_offset, list_op_pending }, each entry a
+ * pointer to the next (bit 0: a PI lock), the word at entry + futex_offset. */
+static void futex_walk_robust(struct task *t)
+{
+	uint64_t head = t->robust_list, h[3];
+	if (!head || mm_copy_in(t->mm, head, h, sizeof(h)) < 0)
+		return;
+	int64_t off = (int64_t)h[1];
+	uint64_t entry = h[0], pending = h[2] & ~1ull;
+	for (int n = 0; entry != head && n < ROBUST_LIST_LIMIT; n++) {
+		uint64_t next;
+		/* The next pointer first: waking lets another thread reuse this entry. */
+		if (mm_copy_in(t->mm, entry & ~1ull, &next, sizeof(next)) < 0)
+			return;
+		if ((entry & ~1ull) != pending)
+			futex_owner_died(t, (entry & ~1ull) + (uint64_t)off, (int)(entry & 1), 0);
+		entry = next;
+	}
+	if (pending)
+		futex_owner_died(t, pending + (uint64_t)off, (int)(h[2] & 1), 1);
+}
+
+/* PI locks @t still holds with waiters, robust or not: each goes to its first waiter. */
+static void futex_release_pi(struct task *t)
+{
+	if (!__atomic_load_n(&g_pi_waiting, __ATOMIC_SEQ_CST))
+		return;
+	for (int i = 0; i < FUTEX_BUCKETS; i++) {
+		struct futex_bucket *b = &g_buckets[i];
+		pthread_mutex_lock(&b->lock);
+		for (struct futex_waiter *w = b->head; w;) {
+			uint32_t v = w->pi ? __atomic_load_n(w->word, __ATOMIC_SEQ_CST) : 0;
+			if (!w->pi || (v & PI_TID_MASK) != (uint32_t)t->tid) {
+				w = w->next;
+				continue;
+			}
+			struct futex_key key = w->key;
+			while (pi_handoff_locked(b, &key, w->word, v, PI_OWNER_DIED) == -EAGAIN)
+				v = __atomic_load_n(w->word, __ATOMIC_SEQ_CST);
+			w = b->head;	/* the list changed */
+		}
+		pthread_mutex_unlock(&b->lock);
+	}
+}
+
+void futex_exit(struct task *t)
+{
+	pthread_once(&g_once, buckets_init);
+	__atomic_store_n(&t->futex_dead, 1, __ATOMIC_SEQ_CST);
+	if (!t->mm)
+		return;
+	futex_walk_robust(t);
+	futex_release_pi(t);
 }

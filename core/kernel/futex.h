@@ -38,3 +38,19 @@ int futex_requeue(struct task *t, uint64_t addr, int n_wake, int n_requeue, uint
  * before the comparison is looked at, as on Linux). */
 int futex_wake_op(struct task *t, uint64_t addr, int n, uint64_t addr2, int n2, uint32_t op,
 		  int private);
+
+/* FUTEX_LOCK_PI/LOCK_PI2 (@try 0) and FUTEX_TRYLOCK_PI (@try 1) on the lock word at @addr (the
+ * owner's TID | FUTEX_WAITERS | FUTEX_OWNER_DIED): takes a free word, else marks it contended
+ * and sleeps until an unlock or the owner's death hands it over. There is no priority boosting
+ * (the host schedules the threads); the ownership protocol is Linux's. Returns 0 (owned),
+ * -EDEADLK (already ours), -ESRCH (the word names no thread), -EAGAIN (try: held),
+ * -ETIMEDOUT, -EINTR. */
+int futex_lock_pi(struct task *t, uint64_t addr, int private, int try, int clock,
+		  int64_t deadline_ns);
+
+/* FUTEX_UNLOCK_PI: gives the word to its first waiter, or zeroes it. -EPERM unless @t owns it. */
+int futex_unlock_pi(struct task *t, uint64_t addr, int private);
+
+/* A thread's end (Linux's futex_exit_release): walks its robust list, marking each lock it held
+ * FUTEX_OWNER_DIED and letting a waiter in, then hands any PI lock it still holds to a waiter. */
+void futex_exit(struct task *t);

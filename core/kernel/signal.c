@@ -330,7 +330,8 @@ void task_deliver_signals(struct task *t)
 		if (act.flags & SA_RESETHAND)
 			t->tg->sigactions[sig - 1].handler = (uint64_t)SIG_DFL;
 		/* The first frame decides: it saves the registers the call resumes with. */
-		if (!handled++ && restart == TASK_RESTART_SYS && (act.flags & SA_RESTART))
+		if (!handled++ && ((restart == TASK_RESTART_SYS && (act.flags & SA_RESTART)) ||
+				   restart == TASK_RESTART_NOINTR))
 			restart_syscall_regs(t);
 		if (setup_frame(t, sig, &act) < 0)
 			task_group_exit(t, SIGSEGV);

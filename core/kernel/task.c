@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,10 +301,14 @@ static int restart_kind(uint64_t nr, const uint64_t a[6])
 	case SYS_sendfile: case SYS_splice: case SYS_tee:
 		return TASK_RESTART_SYS;
 	case SYS_futex:
-		/* An untimed FUTEX_WAIT restarts; a timed one uses a restart block, which a
-		 * handler turns into EINTR. */
-		return ((a[1] & 127) == 0 || (a[1] & 127) == 9) && !a[3] ? TASK_RESTART_SYS
-									  : TASK_RESTART_NONE;
+		/* FUTEX_LOCK_PI(2) always restarts (its deadline is absolute). An untimed
+		 * FUTEX_WAIT restarts; a timed one uses a restart block, which a handler turns
+		 * into EINTR. */
+		if ((a[1] & 127) == FUTEX_LOCK_PI || (a[1] & 127) == FUTEX_LOCK_PI2)
+			return TASK_RESTART_NOINTR;
+		return ((a[1] & 127) == FUTEX_WAIT || (a[1] & 127) == FUTEX_WAIT_BITSET) && !a[3]
+			       ? TASK_RESTART_SYS
+			       : TASK_RESTART_NONE;
 	case SYS_pause: case SYS_rt_sigsuspend: case SYS_poll: case SYS_ppoll:
 	case SYS_select: case SYS_pselect6:
 		return TASK_RESTART_NOHAND;

@@ -167,6 +167,7 @@ struct task {
 	uint64_t clear_child_tid;	/* set_tid_address(2) */
 	uint64_t robust_list;		/* set_robust_list(2) head */
 	uint64_t robust_len;
+	int futex_dead;			/* past futex_exit: no longer a PI lock's owner */
 	char *exe_path;			/* the executable's path at execve (/proc/self/exe) */
 	struct vfs_file *exe_file;	/* the executable exec'd, referenced (/proc/PID/exe) */
 	char *cmdline;			/* argv strings, each NUL-terminated (/proc/self/cmdline) */
@@ -313,6 +314,7 @@ enum {
 	TASK_RESTART_NONE = 0,
 	TASK_RESTART_SYS = 1,
 	TASK_RESTART_NOHAND = 2,
+	TASK_RESTART_NOINTR = 3,	/* -ERESTARTNOINTR: restarts even after a handler ran */
 };
 
 /* Bit of signal @s in a mask (bit n-1 is signal n), and the signals nothing may catch or

@@ -175,6 +175,7 @@ static void clear_child_tid(struct task *t)
 int kernel_thread_end(struct kernel *k, struct task *t, int *status, struct task **ret_leader)
 {
 	struct tgroup *g = t->tg;
+	futex_exit(t);
 	clear_child_tid(t);
 	/* First, on this thread (the platform binds the context to it), and before t can be
 	 * freed by an execve that finds it lingering. */

@@ -1,8 +1,9 @@
 /*
  * core/sys/sys_futex.c: futex(2): argument checks and decoding in Linux's order; the wait
- * queues are kernel/futex.c's. FUTEX_WAIT, WAKE, the BITSET forms, REQUEUE, CMP_REQUEUE and
- * WAKE_OP; the priority-inheritance operations are ENOSYS, as on a kernel built without
- * CONFIG_FUTEX_PI (glibc then refuses PTHREAD_PRIO_INHERIT mutexes cleanly).
+ * queues are kernel/futex.c's. FUTEX_WAIT, WAKE, the BITSET forms, REQUEUE, CMP_REQUEUE,
+ * WAKE_OP and the PI locks (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI). The requeue-to-PI pair
+ * (WAIT_REQUEUE_PI, CMP_REQUEUE_PI) is ENOSYS: glibc's condition variables stopped using it in
+ * 2.25, and a program that asks learns it cleanly.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -92,6 +93,17 @@ int64_t sys_futex(struct task *t, const uint64_t a[6])
 				     (uint32_t)a[5], private);
 	case FUTEX_WAKE_OP:
 		return futex_wake_op(t, a[0], (int)a[2], a[4], val2, (uint32_t)a[5], private);
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+		/* Both deadlines are absolute: LOCK_PI's always on CLOCK_REALTIME, LOCK_PI2's on
+		 * CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME. */
+		deadline_of(timed ? &ts : NULL, cmd, cmd == FUTEX_LOCK_PI || realtime, &clock,
+			    &deadline);
+		return futex_lock_pi(t, a[0], private, 0, clock, deadline);
+	case FUTEX_TRYLOCK_PI:
+		return futex_lock_pi(t, a[0], private, 1, SENTRY_CLOCK_MONOTONIC, -1);
+	case FUTEX_UNLOCK_PI:
+		return futex_unlock_pi(t, a[0], private);
 	default:
 		return -ENOSYS;
 	}

@@ -33,6 +33,7 @@ SYS_DECL(getgid);
 SYS_DECL(getegid);
 SYS_DECL(set_tid_address);
 SYS_DECL(set_robust_list);
+SYS_DECL(get_robust_list);
 SYS_DECL(uname);
 SYS_DECL(prlimit64);
 SYS_DECL(getrlimit);

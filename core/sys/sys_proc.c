@@ -11,6 +11,7 @@
 #include <sys/utsname.h>
 
 #include "fd/fdtable.h"
+#include "kernel/proc_view.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 #include "mm/mm.h"
@@ -79,6 +80,33 @@ int64_t sys_set_robust_list(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	t->robust_list = a[0];
 	t->robust_len = a[1];
+	return 0;
+}
+
+int64_t sys_get_robust_list(struct task *t, const uint64_t a[6])
+{
+	int tid = (int)a[0], tgid = t->tgid;
+	uint64_t head = t->robust_list, len = 24;
+	if (tid) {
+		int found = 0;
+		pthread_mutex_lock(&t->k->lock);
+		for (struct task *o = t->k->tasks; o && !found; o = o->next)
+			if (o->tid == tid && !o->thread_done) {
+				found = 1;
+				tgid = o->tgid;
+				head = o->robust_list;
+			}
+		pthread_mutex_unlock(&t->k->lock);
+		if (!found)
+			return -ESRCH;
+	}
+	/* Another process's list is ptrace-read access, EPERM when refused. */
+	int rc = tgid == t->tgid ? 0 : proc_view_may_read(t->k, tgid);
+	if (rc < 0)
+		return rc == -EACCES ? -EPERM : rc;
+	if (mm_copy_out(t->mm, a[1], &head, sizeof(head)) < 0 ||
+	    mm_copy_out(t->mm, a[2], &len, sizeof(len)) < 0)
+		return -EFAULT;
 	return 0;
 }
 

@@ -151,7 +151,8 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_execve, execve, "single-threaded processes", SA_PATH, SA_PTR, SA_PTR),
 	PART(SYS_execveat, execveat, "single-threaded processes", SA_FD, SA_PATH, SA_PTR, SA_PTR,
 	     SA_HEX),
-	PART(SYS_set_robust_list, set_robust_list, "recorded, not walked at exit", SA_PTR, SA_INT),
+	FULL(SYS_set_robust_list, set_robust_list, SA_PTR, SA_INT),
+	FULL(SYS_get_robust_list, get_robust_list, SA_INT, SA_PTR, SA_PTR),
 	FULL(SYS_prlimit64, prlimit64, SA_INT, SA_INT, SA_PTR, SA_PTR),
 	FULL(SYS_getrlimit, getrlimit, SA_INT, SA_PTR),
 	FULL(SYS_flock, flock, SA_FD, SA_HEX),
@@ -221,7 +222,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_select, select, SA_INT, SA_PTR, SA_PTR, SA_PTR, SA_PTR),
 	FULL(SYS_pselect6, pselect6, SA_INT, SA_PTR, SA_PTR, SA_PTR, SA_PTR, SA_PTR),
 	/* sys_futex.c */
-	PART(SYS_futex, futex, "no priority-inheritance operations", SA_PTR, SA_INT,
+	PART(SYS_futex, futex, "no requeue to a PI futex (WAIT_REQUEUE_PI)", SA_PTR, SA_INT,
 	     SA_INT, SA_PTR, SA_PTR, SA_HEX),
 	NOSYS(SYS_rseq, "rseq", "restartable sequences are not offered; glibc falls back"),
 	/* sys_socket.c, sys_sockmsg.c */

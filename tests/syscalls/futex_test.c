@@ -13,11 +13,8 @@
  * bounded) until they are all in, so no verdict depends on timing; times are only checked to
  * be "at least". alarm(20) (alarm(10) in the child) ends anything that would hang.
  *
- * Left out because the Sentry differs:
- *  - the priority-inheritance operations (FUTEX_LOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_UNLOCK_PI).
- *    Linux takes the lock; the Sentry answers ENOSYS, as a kernel without CONFIG_FUTEX_PI does.
- *    "futex_test_static pi" prints what both give, for a look by hand; it is not part of the
- *    verdict.
+ * The priority-inheritance locks and robust lists are futex_pi_test.c's. Left out because the
+ * Sentry differs:
  *  - a futex in MAP_SHARED|MAP_ANONYMOUS memory between a parent and its child: the Sentry
  *    copies such memory at fork (core/mm/mm.h), so the two do not share the word at all. The
  *    file mapping's cases stand for shared memory between processes.
@@ -696,32 +693,10 @@ static void test_shared(void)
 	}
 }
 
-/* ---- priority inheritance, by hand only ---- */
-
-static void print_rc(const char *what, long rc)
-{
-	printf("%s: %s\n", what, rc == -1 ? strerrorname_np(errno) : rc == 0 ? "ok" : "other");
-}
-
-static int pi_report(void)
-{
-	uint32_t lock = 0;
-	print_rc("FUTEX_LOCK_PI of a free lock", fx(&lock, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0));
-	printf("the lock word holds the TID: %s\n",
-	       lock == (uint32_t)syscall(SYS_gettid) ? "yes" : "no");
-	print_rc("FUTEX_TRYLOCK_PI of a lock held by the caller",
-		 fx(&lock, FUTEX_TRYLOCK_PI_PRIVATE, 0, NULL, NULL, 0));
-	print_rc("FUTEX_UNLOCK_PI", fx(&lock, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0));
-	printf("the lock word after: %u\n", lock);
-	return 0;
-}
-
-int main(int argc, char **argv)
+int main(void)
 {
 	alarm(20);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc > 1 && strcmp(argv[1], "pi") == 0)
-		return pi_report();
 	test_errors();
 	test_timeouts();
 	test_wake_count();

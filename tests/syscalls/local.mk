@@ -119,3 +119,9 @@ tests_syscalls_thread_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
 tests_syscalls_futex_test_static_SOURCES = tests/syscalls/futex_test.c tests/syscalls/expect.h
 tests_syscalls_futex_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
 tests_syscalls_futex_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
+
+# futex(2)'s PI locks and robust lists, raw and through glibc's mutexes.
+check_PROGRAMS += tests/syscalls/futex_pi_test_static
+tests_syscalls_futex_pi_test_static_SOURCES = tests/syscalls/futex_pi_test.c tests/syscalls/expect.h
+tests_syscalls_futex_pi_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
+tests_syscalls_futex_pi_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
