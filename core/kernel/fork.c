@@ -93,6 +93,11 @@ static void child_setup(struct task *t, const struct kernel_clone *c, const stru
 		t->clear_child_tid = c->child_tid;
 	if (c->flags & CLONE_CHILD_SETTID)
 		(void)mm_copy_out(t->mm, c->child_tid, &t->tid, sizeof(int));
+	/* Before the child runs, as Linux's copy_process: a thread that exits at once clears
+	 * this same word (pthread's CLONE_CHILD_CLEARTID), and a later write would undo that,
+	 * leaving pthread_join waiting for ever. */
+	if (c->flags & CLONE_PARENT_SETTID)
+		(void)mm_copy_out(parent->mm, c->parent_tid, &t->tid, sizeof(int));
 	if (c->flags & CLONE_PARENT)
 		t->tg->ppid = parent->tg->ppid;
 }
@@ -199,8 +204,6 @@ int64_t kernel_clone(struct task *parent, const struct kernel_clone *c)
 	}
 	if (rc < 0)
 		return rc;
-	if (c->flags & CLONE_PARENT_SETTID)
-		(void)mm_copy_out(parent->mm, c->parent_tid, &j.start.pid, sizeof(int));
 	if (c->flags & CLONE_PIDFD)
 		clone_pidfd(parent, j.start.pid, c->parent_tid);
 	if (c->flags & CLONE_VFORK)

@@ -7,6 +7,12 @@
  * signals; a stop signal sent discards a pending SIGCONT. The stop itself happens when a thread
  * takes a stop signal whose action is the default: the process is marked stopped, the other
  * threads are kicked and park at their next delivery point, until a SIGCONT or SIGKILL.
+ *
+ * Orphaned process groups (POSIX): a group none of whose members has a parent in another group
+ * of the same session has no shell left to continue it, so the terminal stop signals
+ * (SIGTSTP, SIGTTIN, SIGTTOU, not SIGSTOP) are dropped at delivery, and a group that becomes
+ * orphaned with a stopped member gets SIGHUP then SIGCONT. A process started from outside the
+ * sandbox (init, runsc exec) has no parent inside it: it keeps no group from being orphaned.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -92,11 +98,68 @@ static void park(struct task *t)
 	}
 }
 
+/* Linux's will_become_orphaned_pgrp: no member other than @dying, and not exiting, has its
+ * parent in another group of the same session; @dying's children count as @reaper's, which
+ * they are about to become. k->lock held. */
+static int pgrp_orphaned_locked(struct kernel *k, int pgid, const struct task *dying,
+				struct task *reaper)
+{
+	for (struct task *o = k->tasks; o; o = o->next) {
+		if (!task_is_leader(o) || o == dying || o->tg->exiting || task_pgid(o) != pgid)
+			continue;
+		struct task *parent = dying && o->tg->ppid == dying->tgid ? reaper
+					: o->tg->ppid ? kernel_find_locked(k, o->tg->ppid)
+					: NULL;
+		if (parent && task_pgid(parent) != pgid && task_sid(parent) == task_sid(o))
+			return 0;
+	}
+	return 1;
+}
+
+/* SIGHUP then SIGCONT to every member of @pgid when it has a stopped one. k->lock held. */
+static void hangup_stopped_pgrp_locked(struct kernel *k, int pgid)
+{
+	int stopped = 0;
+	for (struct task *o = k->tasks; o && !stopped; o = o->next)
+		stopped = task_is_leader(o) && task_pgid(o) == pgid && o->tg->stopped;
+	if (!stopped)
+		return;
+	const struct task_siginfo si = { .code = SI_KERNEL };
+	for (struct task *o = k->tasks; o; o = o->next) {
+		if (!task_is_leader(o) || task_pgid(o) != pgid || o->tg->exiting)
+			continue;
+		tgroup_signal_locked(o->tg, SIGHUP, &si);
+		jobctl_on_send_locked(o->tg, SIGCONT);
+		tgroup_signal_locked(o->tg, SIGCONT, &si);
+	}
+}
+
+void jobctl_exit_orphans_locked(struct kernel *k, struct task *t, struct task *reaper)
+{
+	/* Our own group, if we were what kept it parented (Linux's kill_orphaned_pgrp)... */
+	struct task *parent = t->tg->ppid ? kernel_find_locked(k, t->tg->ppid) : NULL;
+	int pgid = task_pgid(t);
+	if (parent && task_pgid(parent) != pgid && task_sid(parent) == task_sid(t) &&
+	    pgrp_orphaned_locked(k, pgid, t, reaper))
+		hangup_stopped_pgrp_locked(k, pgid);
+	/* ... and each child's group in our session that only we kept parented. */
+	for (struct task *c = k->tasks; c; c = c->next) {
+		int cg = task_pgid(c);
+		if (task_is_leader(c) && c->tg->ppid == t->tgid && cg != pgid &&
+		    task_sid(c) == task_sid(t) && pgrp_orphaned_locked(k, cg, t, reaper))
+			hangup_stopped_pgrp_locked(k, cg);
+	}
+}
+
 void task_group_stop(struct task *t, int sig)
 {
 	struct kernel *k = t->k;
 	struct tgroup *g = t->tg;
 	pthread_mutex_lock(&k->lock);
+	if (sig != SIGSTOP && pgrp_orphaned_locked(k, task_pgid(t), NULL, NULL)) {
+		pthread_mutex_unlock(&k->lock);
+		return;
+	}
 	if (!g->stopped && !g->exiting) {
 		g->stopped = 1;
 		g->stop_sig = sig;

@@ -460,6 +460,7 @@ static void task_gone(struct kernel *k, struct task *t, int status)
 	/* Orphans go to the nearest subreaper above, or init, which reaps them (or they vanish
 	 * when it wants no zombies); a zombie handed over is announced with SIGCHLD. */
 	struct task *reaper = orphan_reaper_locked(k, t);
+	jobctl_exit_orphans_locked(k, t, reaper);
 	int rpid = reaper ? reaper->tgid : 1;
 	for (struct task *o = k->tasks; o; o = o->next)
 		if (o->tg->ppid == t->tgid)

@@ -56,8 +56,13 @@ int task_sig_stops(int sig);
  * stop signals; a stop signal discards a pending SIGCONT. kernel.lock held. */
 void jobctl_on_send_locked(struct tgroup *g, int sig);
 /* The default action of stop signal @sig taken by @t: the process stops (its parent told) and
- * @t parks until a SIGCONT or SIGKILL. */
+ * @t parks until a SIGCONT or SIGKILL. A terminal stop signal (not SIGSTOP) does nothing in an
+ * orphaned process group. */
 void task_group_stop(struct task *t, int sig);
+/* Process @t is exiting, its children about to go to @reaper (NULL: none in the sandbox): each
+ * process group its exit orphans that has a stopped member gets SIGHUP and SIGCONT.
+ * kernel.lock held. */
+void jobctl_exit_orphans_locked(struct kernel *k, struct task *t, struct task *reaper);
 /* At a delivery point: parks @t while its process is stopped. */
 void task_stop_point(struct task *t);
 /* wait4/waitid of live child process @c (its leader): a stop (WUNTRACED) or continue

@@ -2,12 +2,20 @@
  * jobctl_test: job control: stop signals stop a child, SIGCONT continues it, and the parent
  * sees both through wait4 (WUNTRACED, WCONTINUED), waitid (WSTOPPED, WCONTINUED) and SIGCHLD
  * (none with SA_NOCLDSTOP); SIGKILL ends a stopped child; SIGCONT discards a pending stop
- * signal; a signal sent while stopped is handled after the continue.
+ * signal; a signal sent while stopped is handled after the continue; in an orphaned process
+ * group SIGTSTP does nothing while SIGSTOP still stops, and a group orphaned with a stopped
+ * member gets SIGHUP and SIGCONT.
+ *
+ * The children run in a process group of their own, under this process in the same session,
+ * so their group is never orphaned whatever group the test itself was started in (an orphaned
+ * group would drop the SIGTSTPs below).
  */
 #include "expect.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +46,8 @@ static void on_usr1(int sig)
 static pid_t idler(long ms, int usr1)
 {
 	pid_t c = fork();
+	/* Both sides, so neither order of the two runs matters. */
+	setpgid(c ? c : 0, 0);
 	if (c == 0) {
 		if (usr1)
 			signal(SIGUSR1, on_usr1);
@@ -149,6 +159,105 @@ static void test_cont_discards_stop(void)
 	expect_eq("SIGCONT discards a pending SIGTSTP", WEXITSTATUS(st), 0);
 }
 
+static void prctl_subreaper(void)
+{
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+static int g_note[2];
+
+static void on_note(int sig)
+{
+	char b = (char)sig;
+	(void)!write(g_note[1], &b, 1);
+}
+
+/* Whether a note arrives on g_note within 5 s. */
+static int noted(void)
+{
+	struct pollfd p = { .fd = g_note[0], .events = POLLIN };
+	char b;
+	return poll(&p, 1, 5000) == 1 && read(g_note[0], &b, 1) == 1;
+}
+
+/* Runs in a child that made its own session: its group {child, grandchild} has no parent in
+ * another group of the session, so it is orphaned. Prints nothing; exits with a bit per
+ * failed check. */
+static int orphaned_group(void)
+{
+	int fails = 0;
+	pid_t g = fork();
+	if (g == 0) {
+		signal(SIGURG, on_note);
+		for (;;)
+			pause();
+	}
+	nap(50);	/* the grandchild sets its handler */
+	/* SIGTSTP is dropped: the SIGURG after it (delivered after it, being higher) still runs
+	 * the handler, and no stop is reported. */
+	kill(g, SIGTSTP);
+	kill(g, SIGURG);
+	int st;
+	if (!noted() || waitpid(g, &st, WUNTRACED | WNOHANG) != 0)
+		fails |= 1;
+	/* SIGSTOP still stops. */
+	kill(g, SIGSTOP);
+	if (waitpid(g, &st, WUNTRACED) != g || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSTOP)
+		fails |= 2;
+	kill(g, SIGKILL);
+	waitpid(g, &st, 0);
+	return fails;
+}
+
+/* In a session of its own, a child whose stopped child is in a group of its own: when the
+ * child exits, that group's only parent is the reaper (this test), in another session, so the
+ * group is orphaned and gets SIGHUP (the grandchild dies of it) and SIGCONT. */
+static int orphaned_by_exit(void)
+{
+	setsid();
+	pid_t g = fork();
+	if (g == 0) {
+		setpgid(0, 0);
+		for (;;)
+			pause();
+	}
+	setpgid(g, g);
+	kill(g, SIGSTOP);
+	int st;
+	waitpid(g, &st, WUNTRACED);
+	/* Tell the test the grandchild's PID, then exit, orphaning its group. */
+	(void)!write(g_note[1], &g, sizeof(g));
+	return 0;
+}
+
+static void test_orphaned(void)
+{
+	(void)!pipe(g_note);
+	pid_t c = fork();
+	if (c == 0) {
+		setsid();
+		_exit(orphaned_group());
+	}
+	int st;
+	waitpid(c, &st, 0);
+	expect_eq("orphaned group: SIGTSTP dropped, the next signal handled",
+		  WIFEXITED(st) && !(WEXITSTATUS(st) & 1), 1);
+	expect_eq("orphaned group: SIGSTOP still stops", WIFEXITED(st) && !(WEXITSTATUS(st) & 2),
+		  1);
+
+	/* The grandchild is reparented to the nearest reaper: make us that, to see it end. */
+	prctl_subreaper();
+	c = fork();
+	if (c == 0)
+		_exit(orphaned_by_exit());
+	waitpid(c, &st, 0);
+	pid_t g = 0;
+	(void)!read(g_note[0], &g, sizeof(g));
+	int got = g > 0 && waitpid(g, &st, 0) == g;
+	expect_eq("group orphaned with a stopped member: SIGHUP ends it",
+		  got && WIFSIGNALED(st) && WTERMSIG(st) == SIGHUP, 1);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -158,5 +267,6 @@ int main(void)
 	test_kill_stopped();
 	test_pending_while_stopped();
 	test_cont_discards_stop();
+	test_orphaned();
 	return expect_status();
 }
