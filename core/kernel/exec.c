@@ -258,7 +258,7 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 	mm_free(old_mm);
 	task_reset_regs(t, interp.segment_count ? interp.entry : exe.entry, sp);
 	task_exec_signals(t);
-	ptimer_exit(t);	/* exec deletes the process's POSIX timers (exit_itimers) */
+	ptimer_exit(t->tg);	/* exec deletes the process's POSIX timers (exit_itimers) */
 	/* The name ps shows and PR_GET_NAME returns: the file name's last component (Linux's
 	 * __set_task_comm(kbasename(bprm->filename))). */
 	const char *base = strrchr(execfn, '/');

@@ -18,6 +18,7 @@
 
 #include "kernel/ptimer.h"
 #include "kernel/task.h"
+#include "kernel/thread.h"
 
 #define NSEC 1000000000ll
 
@@ -91,7 +92,7 @@ struct ptimer {
 
 struct ptimer_set {
 	pthread_mutex_t lock;		/* the list and every timer's fields */
-	struct task *task;		/* the process the signals go to */
+	struct tgroup *tg;		/* the process the signals go to (it owns the set) */
 	const struct sentry_services *svc;
 	struct ptimer *list;
 	int next_id;
@@ -114,11 +115,32 @@ static struct ptimer *find(struct ptimer_set *s, int id)
 	return p;
 }
 
+/* The live thread @tid of @g, or NULL. k->lock held. */
+static struct task *thread_of_locked(struct tgroup *g, int tid)
+{
+	for (struct task *o = g->threads; o; o = o->group_next)
+		if (o->tid == tid && !o->thread_done && !o->exited)
+			return o;
+	return NULL;
+}
+
+/* Whether @sig is still queued anywhere in @g: shared, or with one of its threads. */
+static int tgroup_sig_queued_locked(struct tgroup *g, int sig)
+{
+	pthread_mutex_lock(&g->lock);
+	int q = (g->shared_pending & SIGBIT(sig)) != 0;
+	pthread_mutex_unlock(&g->lock);
+	for (struct task *o = g->threads; o && !q; o = o->group_next)
+		q = task_sig_queued(o, sig);
+	return q;
+}
+
 /* posix_timer_fn. */
 static void ptimer_fire(void *arg)
 {
 	struct ptimer *p = arg;
 	struct ptimer_set *s = p->set;
+	struct kernel *k = s->tg->k;
 	pthread_mutex_lock(&s->lock);
 	int64_t now = ktimer_now(CLOCK_MONOTONIC);
 	if (p->deleted || !p->deadline || p->deadline > now) {
@@ -133,35 +155,51 @@ static void ptimer_fire(void *arg)
 	} else {
 		p->deadline = 0;
 	}
+	pthread_mutex_lock(&k->lock);
+	/* SIGEV_THREAD_ID's thread, while it lives (its end drops the timer's signals, as
+	 * Linux's send_sigqueue finds no task); else the process. */
+	struct task *to = p->ev.tid ? thread_of_locked(s->tg, p->ev.tid) : NULL;
 	/* A signal that is no longer queued went without reaching us: ignored on arrival,
 	 * discarded, or merged into another of its number. */
-	if (p->pending && !task_sig_queued(s->task, p->ev.signo))
+	if (p->pending && !(to ? task_sig_queued(to, p->ev.signo)
+			       : tgroup_sig_queued_locked(s->tg, p->ev.signo)))
 		p->pending = 0;
 	if (p->pending) {
 		p->overrun += n;
-	} else {
+	} else if (to || !p->ev.tid) {
 		p->pending = 1;
 		p->overrun = n - 1;	/* periods the timer thread was late for */
 		const struct task_siginfo si = {
 			.code = SI_TIMER, .timer_id = p->id, .value = p->ev.value,
 			.timer_seq = p->seq,
 		};
-		task_send_siginfo(s->task, p->ev.signo, &si);
+		if (to)
+			task_send_siginfo(to, p->ev.signo, &si);
+		else
+			tgroup_signal_locked(s->tg, p->ev.signo, &si);
 	}
+	pthread_mutex_unlock(&k->lock);
 	pthread_mutex_unlock(&s->lock);
 }
 
 int ptimer_create(struct task *t, clockid_t clock, const struct ptimer_event *ev, int *ret_id)
 {
-	struct ptimer_set *s = t->ptimers;
+	struct ptimer_set *s = t->tg->ptimers;
 	if (!s) {
 		s = calloc(1, sizeof(*s));
 		if (!s)
 			return -EAGAIN;
 		pthread_mutex_init(&s->lock, NULL);
-		s->task = t;
+		s->tg = t->tg;
 		s->svc = t->k->svc;
-		t->ptimers = s;
+		/* Another thread may be making the set too: the first one stays. */
+		struct ptimer_set *none = NULL;
+		if (!__atomic_compare_exchange_n(&t->tg->ptimers, &none, s, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE)) {
+			pthread_mutex_destroy(&s->lock);
+			free(s);
+			s = none;
+		}
 	}
 	struct ptimer *p = calloc(1, sizeof(*p));
 	int sig_none = ev && ev->notify == SIGEV_NONE;
@@ -208,7 +246,7 @@ static void get_locked(struct ptimer *p, struct itimerspec *cur)
 int ptimer_settime(struct task *t, int id, int flags, const struct itimerspec *new,
 		   struct itimerspec *old)
 {
-	struct ptimer_set *s = t->ptimers;
+	struct ptimer_set *s = __atomic_load_n(&t->tg->ptimers, __ATOMIC_ACQUIRE);
 	if (!s)
 		return -EINVAL;
 	pthread_mutex_lock(&s->lock);
@@ -239,7 +277,7 @@ int ptimer_settime(struct task *t, int id, int flags, const struct itimerspec *n
 
 int ptimer_gettime(struct task *t, int id, struct itimerspec *cur)
 {
-	struct ptimer_set *s = t->ptimers;
+	struct ptimer_set *s = __atomic_load_n(&t->tg->ptimers, __ATOMIC_ACQUIRE);
 	if (!s)
 		return -EINVAL;
 	pthread_mutex_lock(&s->lock);
@@ -252,7 +290,7 @@ int ptimer_gettime(struct task *t, int id, struct itimerspec *cur)
 
 int ptimer_getoverrun(struct task *t, int id)
 {
-	struct ptimer_set *s = t->ptimers;
+	struct ptimer_set *s = __atomic_load_n(&t->tg->ptimers, __ATOMIC_ACQUIRE);
 	if (!s)
 		return -EINVAL;
 	pthread_mutex_lock(&s->lock);
@@ -272,7 +310,7 @@ static void free_timer(struct ptimer_set *s, struct ptimer *p)
 
 int ptimer_delete(struct task *t, int id)
 {
-	struct ptimer_set *s = t->ptimers;
+	struct ptimer_set *s = __atomic_load_n(&t->tg->ptimers, __ATOMIC_ACQUIRE);
 	if (!s)
 		return -EINVAL;
 	pthread_mutex_lock(&s->lock);
@@ -291,12 +329,11 @@ int ptimer_delete(struct task *t, int id)
 	return 0;
 }
 
-void ptimer_exit(struct task *t)
+void ptimer_exit(struct tgroup *g)
 {
-	struct ptimer_set *s = t->ptimers;
+	struct ptimer_set *s = __atomic_exchange_n(&g->ptimers, NULL, __ATOMIC_ACQ_REL);
 	if (!s)
 		return;
-	t->ptimers = NULL;
 	pthread_mutex_lock(&s->lock);
 	struct ptimer *list = s->list;
 	s->list = NULL;
@@ -316,7 +353,7 @@ int ptimer_signal_taken(struct task *t, struct task_siginfo *si)
 {
 	if (!si->timer_seq)
 		return 1;
-	struct ptimer_set *s = t->ptimers;
+	struct ptimer_set *s = __atomic_load_n(&t->tg->ptimers, __ATOMIC_ACQUIRE);
 	if (!s)
 		return 0;
 	pthread_mutex_lock(&s->lock);

@@ -2,8 +2,8 @@
  * core/kernel/ptimer.h: POSIX per-process timers, timer_create(2) and its family
  * (kernel/time/posix-timers.c), and the clock arithmetic they share with timerfd.
  *
- * A process's timers live in a set hanging off its task (task.ptimers), made on the first
- * timer_create, with IDs from 0 up that are not reused, as Linux hands them out. Each armed
+ * A process's timers live in a set hanging off its thread group (tgroup.ptimers), shared by
+ * its threads and made on the first timer_create, with IDs from 0 up that are not reused, as Linux hands them out. Each armed
  * timer runs on the core's timer thread (the services' timers, on CLOCK_MONOTONIC: an absolute
  * time on another clock is moved onto it when the timer is set; the sandbox cannot set its
  * clocks, so none ever jumps). On expiry a SIGEV_SIGNAL timer queues its signal with si_code
@@ -11,10 +11,12 @@
  * expirations only count as overruns, which the delivered siginfo and timer_getoverrun report.
  * A signal queued by an arming the timer no longer has (timer_settime again, timer_delete,
  * exec, exit) is dropped when it would be delivered, as Linux 6.13 and later do. Timers are
- * not inherited by fork and are deleted by execve and exit.
+ * not inherited by fork and are deleted by execve and by the end of the process's last thread.
+ * A SIGEV_SIGNAL timer's signal is process-directed; SIGEV_THREAD_ID's goes to its thread, and
+ * nowhere once that thread has ended.
  *
- * Locks: the set's mutex, then the task's wait slot (sending a signal) and the timer thread's
- * list (arming). A timer's expiry runs on the timer thread with no lock held.
+ * Locks: the set's mutex, then kernel.lock and the task's wait slot (sending a signal), and the
+ * timer thread's list (arming). A timer's expiry runs on the timer thread with no lock held.
  */
 #pragma once
 
@@ -23,6 +25,7 @@
 
 struct task;
 struct task_siginfo;
+struct tgroup;
 
 /* --- clock arithmetic, for timers on REALTIME, MONOTONIC, BOOTTIME and TAI --- */
 
@@ -47,9 +50,10 @@ uint64_t ktimer_forward(int64_t *deadline, int64_t interval, int64_t now);
 
 /* What a timer does on expiry: the sigevent of timer_create(2), checked by the caller. */
 struct ptimer_event {
-	/* SIGEV_SIGNAL or SIGEV_NONE (SIGEV_THREAD and SIGEV_THREAD_ID are SIGEV_SIGNAL to the
-	 * only thread until threads exist). */
+	/* SIGEV_SIGNAL or SIGEV_NONE (SIGEV_THREAD reaches the kernel as SIGEV_SIGNAL; libc
+	 * builds it on SIGEV_THREAD_ID). */
 	int notify;
+	int tid;		/* SIGEV_THREAD_ID's thread, checked to be of the process; 0: none */
 	int signo;		/* 1..64 */
 	uint64_t value;		/* si_value */
 };
@@ -78,8 +82,9 @@ int ptimer_getoverrun(struct task *t, int id);
  * Returns 0 or -EINVAL. */
 int ptimer_delete(struct task *t, int id);
 
-/* execve and exit (exit_itimers): deletes every timer of @t and the set. */
-void ptimer_exit(struct task *t);
+/* execve and the process's end (exit_itimers): deletes every timer of @g and the set. No
+ * kernel.lock held. */
+void ptimer_exit(struct tgroup *g);
 
 /* Called by signal delivery for a pending signal whose siginfo @si (of @t, the calling task)
  * has si_code SI_TIMER: fills its si_overrun and returns 1 to deliver it, or 0 when the

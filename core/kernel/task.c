@@ -86,6 +86,7 @@ void tgroup_put(struct tgroup *g)
 		return;
 	if (g->itimer)
 		g->k->svc->timer_free(g->itimer);	/* cancels: the callback is not running */
+	ptimer_exit(g);	/* a process that never ran its last thread's end */
 	kwait_wq_free(g->sig_wq);
 	pthread_mutex_destroy(&g->lock);
 	free(g);
@@ -254,7 +255,6 @@ void task_free(struct task *t)
 	vfs_file_put(t->exe_file);
 	free(t->cmdline);
 	free(t->environ);
-	ptimer_exit(t);
 	kwait_destroy(&t->wait);
 	task_drop_thread_state(t);
 	tgroup_put(t->tg);

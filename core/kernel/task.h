@@ -137,6 +137,7 @@ struct tgroup {
 	struct sentry_waitq *sig_wq;
 	struct kernel *k;
 	int tgid;
+	struct ptimer_set *ptimers;	/* timer_create(2)'s (kernel/ptimer.h); NULL: none */
 };
 
 /* References on a thread group beyond its tasks' (a signalfd's). */
@@ -216,7 +217,6 @@ struct task {
 	int64_t itimer_deadline;	/* absolute MONOTONIC ns, 0: disarmed */
 	int64_t itimer_interval;	/* ns, 0: one shot */
 	struct { int64_t value, interval; } itimer_other[2];	/* VIRTUAL, PROF as set */
-	struct ptimer_set *ptimers;	/* timer_create(2)'s (kernel/ptimer.h); NULL: none */
 	int exited;			/* the task ended: exit_status is final */
 	int exit_status;		/* wait(2) status: code << 8, or the terminating signal */
 };

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "kernel/futex.h"
+#include "kernel/ptimer.h"
 #include "kernel/process_internal.h"
 #include "kernel/thread.h"
 #include "mm/mm.h"
@@ -202,6 +203,7 @@ int kernel_thread_end(struct kernel *k, struct task *t, int *status, struct task
 	if (leader && leader != t)
 		unlist_locked(k, t);
 	pthread_mutex_unlock(&k->lock);
+	ptimer_exit(g);
 	*ret_leader = leader ? leader : t;
 	return KERNEL_THREAD_PROCESS_GONE;
 }

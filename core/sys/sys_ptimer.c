@@ -6,9 +6,8 @@
  * Clocks: REALTIME, MONOTONIC, BOOTTIME and TAI; the alarm clocks where the host has an RTC
  * for them (with CAP_WAKE_ALARM), as the clocks they alarm on (a sandbox never suspends).
  * CPU-time clocks are refused with EOPNOTSUPP: the application's own CPU time is not counted
- * yet (TODO(#5)). SIGEV_THREAD_ID must name the
- * calling thread, the only one a process has until threads exist; SIGEV_THREAD, which libc
- * builds on SIGEV_THREAD_ID, reaches the kernel as a plain SIGEV_SIGNAL, as on Linux.
+ * yet (TODO(#5)). SIGEV_THREAD_ID must name a live thread of the caller's process; SIGEV_THREAD,
+ * which libc builds on SIGEV_THREAD_ID, reaches the kernel as a plain SIGEV_SIGNAL, as on Linux.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -84,12 +83,23 @@ static int timer_clock(struct task *t, int id, clockid_t *ret, int *ret_late)
 	return 0;
 }
 
+/* Whether @tid is a live thread of @t's process. */
+static int thread_alive(struct task *t, int tid)
+{
+	int found = 0;
+	pthread_mutex_lock(&t->k->lock);
+	for (struct task *o = t->tg->threads; o && !found; o = o->group_next)
+		found = o->tid == tid && !o->thread_done && !o->exited;
+	pthread_mutex_unlock(&t->k->lock);
+	return found;
+}
+
 /* good_sigevent: whether @ev can be delivered to @t's process. */
 static int sigevent_ok(struct task *t, const struct k_sigevent *ev)
 {
 	switch (ev->notify) {
 	case SIGEV_SIGNAL | SIGEV_THREAD_ID:
-		if (ev->u.tid != t->tid)
+		if (!thread_alive(t, ev->u.tid))
 			return 0;
 		/* fall through */
 	case SIGEV_SIGNAL:
@@ -119,6 +129,7 @@ int64_t sys_timer_create(struct task *t, const uint64_t a[6])
 		.notify = ok && kev.notify != SIGEV_NONE ? SIGEV_SIGNAL : SIGEV_NONE,
 		.signo = kev.signo,
 		.value = kev.value,
+		.tid = kev.notify == (SIGEV_SIGNAL | SIGEV_THREAD_ID) ? kev.u.tid : 0,
 	};
 	int id;
 	rc = ptimer_create(t, c, a[1] ? &ev : NULL, &id);

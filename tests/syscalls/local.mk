@@ -125,3 +125,9 @@ check_PROGRAMS += tests/syscalls/futex_pi_test_static
 tests_syscalls_futex_pi_test_static_SOURCES = tests/syscalls/futex_pi_test.c tests/syscalls/expect.h
 tests_syscalls_futex_pi_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
 tests_syscalls_futex_pi_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
+
+# POSIX timers shared by a process's threads; SIGEV_THREAD_ID and glibc's SIGEV_THREAD.
+check_PROGRAMS += tests/syscalls/timer_thread_test_static
+tests_syscalls_timer_thread_test_static_SOURCES = tests/syscalls/timer_thread_test.c tests/syscalls/expect.h
+tests_syscalls_timer_thread_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
+tests_syscalls_timer_thread_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
