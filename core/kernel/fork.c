@@ -232,6 +232,13 @@ static int id_match(int idtype, int id, int pid, int pgid)
 	       (idtype == KWAIT_PGID && id == pgid);
 }
 
+/* eligible_child's __WCLONE rule: a child that sends its parent no SIGCHLD at exit is waited
+ * for only with __WCLONE, the others only without; __WALL waits for both. */
+static int clone_kind_matches(int options, int exit_signal)
+{
+	return (options & __WALL) || ((exit_signal != SIGCHLD) == ((options & __WCLONE) != 0));
+}
+
 /* One look: a zombie child (reaped unless WNOWAIT) is 1; a live matching child 0; none at all
  * -ECHILD. Caller holds k->lock. */
 static int wait_scan_locked(struct task *t, int idtype, int id, int options,
@@ -240,7 +247,8 @@ static int wait_scan_locked(struct task *t, int idtype, int id, int options,
 	struct kernel *k = t->k;
 	for (struct kernel_exit **p = &k->exits; *p && (options & WEXITED); p = &(*p)->next) {
 		struct kernel_exit *z = *p;
-		if (z->ppid != t->tgid || !id_match(idtype, id, z->pid, z->pgid))
+		if (z->ppid != t->tgid || !id_match(idtype, id, z->pid, z->pgid) ||
+		    !clone_kind_matches(options, z->exit_signal))
 			continue;
 		*res = (struct kernel_waited){ .pid = z->pid, .status = z->status, .uid = z->uid };
 		if (!(options & WNOWAIT)) {
@@ -251,11 +259,14 @@ static int wait_scan_locked(struct task *t, int idtype, int id, int options,
 	}
 	int live = 0;
 	for (struct task *c = k->tasks; c; c = c->next) {
-		if (c->tg->ppid != t->tgid || !id_match(idtype, id, c->tgid, task_pgid(c)))
+		/* The leader stands for its process (a leader whose thread ended lingers). */
+		if (!task_is_leader(c) || c->tg->ppid != t->tgid ||
+		    !id_match(idtype, id, c->tgid, task_pgid(c)) ||
+		    !clone_kind_matches(options, c->exit_signal))
 			continue;
 		live = 1;
 		int status;
-		if (task_is_leader(c) && jobctl_wait_report_locked(c, options, &status)) {
+		if (jobctl_wait_report_locked(c, options, &status)) {
 			*res = (struct kernel_waited){ .pid = c->tgid, .status = status,
 						       .uid = c->fs->creds.uid };
 			return 1;

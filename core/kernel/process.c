@@ -442,7 +442,8 @@ static void task_gone(struct kernel *k, struct task *t, int status)
 	if (e && keep) {
 		*e = (struct kernel_exit){ .next = k->exits, .pid = t->tgid, .ppid = parent ? t->tg->ppid : 0,
 					   .pgid = task_pgid(t),
-					   .uid = t->fs->creds.uid, .status = status };
+					   .uid = t->fs->creds.uid, .status = status,
+					   .exit_signal = t->exit_signal };
 		k->exits = e;
 	} else {
 		free(e);
@@ -462,13 +463,19 @@ static void task_gone(struct kernel *k, struct task *t, int status)
 	struct task *reaper = orphan_reaper_locked(k, t);
 	jobctl_exit_orphans_locked(k, t, reaper);
 	int rpid = reaper ? reaper->tgid : 1;
+	/* A new parent hears of them with SIGCHLD, whatever they were to send (Linux's
+	 * reparent_leader). */
 	for (struct task *o = k->tasks; o; o = o->next)
-		if (o->tg->ppid == t->tgid)
+		if (o->tg->ppid == t->tgid) {
 			o->tg->ppid = rpid;
+			if (task_is_leader(o))
+				o->exit_signal = SIGCHLD;
+		}
 	for (struct kernel_exit **p = &k->exits; *p;) {
 		struct kernel_exit *z = *p;
 		if (z->ppid == t->tgid && reaper && reaper != t && !parent_reaps_nothing(reaper)) {
 			z->ppid = rpid;
+			z->exit_signal = SIGCHLD;
 			const struct task_siginfo si = {
 				.code = (z->status & 0x7f) ? CLD_KILLED : CLD_EXITED, .pid = z->pid,
 				.uid = z->uid,

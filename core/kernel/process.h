@@ -51,6 +51,7 @@ struct kernel_exit {
 	int pgid;		/* its process group, for wait4(-pgid) */
 	uint32_t uid;
 	int status;		/* wait(2) status */
+	int exit_signal;	/* not SIGCHLD: a "clone" child, for __WCLONE */
 };
 
 /* What `runsc ps` shows of one process. */

@@ -232,6 +232,8 @@ int kernel_exec_dethread(struct task *t)
 		if (old)
 			unlist_locked(k, old);
 		t->tid = t->tgid;
+		/* Its parent is told with SIGCHLD, as Linux's de_thread decides. */
+		t->exit_signal = SIGCHLD;
 	}
 	if (rc == 0) {
 		g->exiting = 0;

@@ -102,7 +102,8 @@ int64_t sys_wait4(struct task *t, const uint64_t a[6])
 		return rc;
 	struct kernel_waited w;
 	if ((rc = kernel_wait_child(t, idtype, id,
-				    WEXITED | (options & (WNOHANG | WUNTRACED | WCONTINUED)), &w)) < 0)
+				    WEXITED | (options & (WNOHANG | WUNTRACED | WCONTINUED | __WCLONE | __WALL)),
+				    &w)) < 0)
 		return rc;
 	if (w.pid && a[1] && mm_copy_out(t->mm, a[1], &w.status, sizeof(int)) < 0)
 		return -EFAULT;
@@ -165,7 +166,8 @@ int64_t sys_waitid(struct task *t, const uint64_t a[6])
 	struct kernel_waited w = { 0 };
 	int rc = 0;
 	rc = kernel_wait_child(t, kind, id,
-			       options & (WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED), &w);
+			       options & (WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WCLONE |
+					  __WALL), &w);
 	if (rc < 0)
 		return rc;
 	struct k_waitinfo info;

@@ -517,6 +517,44 @@ static void test_clone(void)
 			       NULL, NULL), EINVAL);
 }
 
+/* "Clone" children, which send their parent no SIGCHLD at exit: wait4 sees them only with
+ * __WCLONE (and the others only without it), __WALL sees both. */
+static void test_wclone(void)
+{
+	sigset_t usr1, old;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &old);
+	int st;
+	long c = raw_clone(0, NULL, NULL);	/* no exit signal at all */
+	if (c == 0)
+		_exit(3);
+	expect_errno("a child with no exit signal: waitpid without __WCLONE",
+		     waitpid((pid_t)c, &st, 0), ECHILD);
+	expect_true("waitpid __WCLONE reaps it", waitpid((pid_t)c, &st, __WCLONE) == c);
+	expect_eq("  its status", WEXITSTATUS(st), 3);
+
+	c = raw_clone(SIGUSR1, NULL, NULL);
+	if (c == 0)
+		_exit(4);
+	siginfo_t si;
+	struct timespec ten = { 10, 0 };
+	expect_eq("a child with SIGUSR1 as exit signal sends it",
+		  sigtimedwait(&usr1, &si, &ten), SIGUSR1);
+	expect_eq("  si_code CLD_EXITED", si.si_code, CLD_EXITED);
+	expect_errno("  waitid(WEXITED) without __WCLONE",
+		     waitid(P_PID, (id_t)c, &si, WEXITED | WNOHANG), ECHILD);
+	expect_true("  waitpid __WALL reaps it", waitpid((pid_t)c, &st, __WALL) == c);
+	expect_eq("  its status", WEXITSTATUS(st), 4);
+
+	c = raw_clone(SIGCHLD, NULL, NULL);
+	if (c == 0)
+		_exit(5);
+	expect_errno("a SIGCHLD child: waitpid __WCLONE", waitpid((pid_t)c, &st, __WCLONE), ECHILD);
+	expect_true("  waitpid __WALL", waitpid((pid_t)c, &st, __WALL) == c);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static void test_kill_and_groups(void)
 {
 	pid_t self_pgid = getpgid(0), self_sid = getsid(0);
@@ -610,6 +648,7 @@ int main(void)
 	test_sigchld();
 	test_vfork();
 	test_clone();
+	test_wclone();
 	test_kill_and_groups();
 	/* Last: in the Sentry its grandchild ends up this process's child. */
 	test_reparent();
