@@ -8,6 +8,7 @@ core_libsentry_core_la_SOURCES += \
 	core/ipc/pipe.h
 core_libsentry_core_la_SOURCES += core/ipc/epoll.c core/ipc/epoll.h core/ipc/timerfd.c \
 	core/ipc/timerfd.h
+core_libsentry_core_la_SOURCES += core/ipc/memfd.c core/ipc/memfd.h
 
 check_PROGRAMS += tests/unit/ipc/test_pipe
 tests_unit_ipc_test_pipe_SOURCES = tests/unit/ipc/test_pipe.c

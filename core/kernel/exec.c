@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fd/fdtable.h"
+#include "ipc/memfd.h"
 #include "kernel/process_internal.h"
 #include "kernel/ptimer.h"
 #include "kernel/task.h"
@@ -49,8 +50,14 @@ static void vfs_src_put(void *file)
 	vfs_file_put(file);
 }
 
+static int vfs_src_shared_map(void *file, int delta, uint32_t prot, int fresh)
+{
+	return memfd_shared_map(file, delta, prot, fresh);
+}
+
 /* File mappings of open file descriptions: mmap(2) and the loader share it. */
-const struct mm_source g_vfs_mm_source = { vfs_translate, vfs_src_get, vfs_src_put };
+const struct mm_source g_vfs_mm_source = { vfs_translate, vfs_src_get, vfs_src_put,
+					   vfs_src_shared_map };
 
 static int64_t exec_read(void *ctx, void *buf, size_t len, int64_t off)
 {

@@ -4,6 +4,7 @@ core_libsentry_core_la_SOURCES += \
 	core/mm/memfile.h \
 	core/mm/mm.c \
 	core/mm/mm.h
+core_libsentry_core_la_SOURCES += core/mm/shm.c core/mm/shm.h
 
 check_PROGRAMS += tests/unit/mm/test_vma
 tests_unit_mm_test_vma_SOURCES = tests/unit/mm/test_vma.c

@@ -162,6 +162,23 @@ static void vma_insert_at(struct mm *mm, size_t i, const struct vma *v)
 	mm->vma_count++;
 }
 
+/* Tells a file about a shared mapping of it coming (@delta 1) or going (-1) with @prot. */
+static int vma_shared_map(const struct vma *v, int delta, uint32_t prot, int fresh)
+{
+	if (!v->src || !v->src->shared_map || !(v->flags & VMA_SHARED))
+		return 0;
+	return v->src->shared_map(v->file, delta, prot, fresh);
+}
+
+/* The references a copy of VMA @v holds (a split half, a fork's copy). */
+static void vma_hold(const struct vma *v)
+{
+	if (!v->src)
+		return;
+	v->src->get(v->file);
+	(void)vma_shared_map(v, 1, v->prot, 0);	/* a copy: never refused */
+}
+
 /* Splits the VMA containing @addr so that a VMA boundary falls at @addr. Needs one free slot. */
 static void vma_split(struct mm *mm, uint64_t addr)
 {
@@ -171,16 +188,17 @@ static void vma_split(struct mm *mm, uint64_t addr)
 	struct vma right = mm->vmas[i];
 	right.off += (int64_t)(addr - right.start);
 	right.start = addr;
-	if (right.src)
-		right.src->get(right.file);
+	vma_hold(&right);
 	mm->vmas[i].end = addr;
 	vma_insert_at(mm, i + 1, &right);
 }
 
 static void vma_release(struct vma *v)
 {
-	if (v->src)
-		v->src->put(v->file);
+	if (!v->src)
+		return;
+	(void)vma_shared_map(v, -1, v->prot, 0);
+	v->src->put(v->file);
 }
 
 /* Unmaps [start, end) from the platform. Failures there leave stale mappings of pages we are
@@ -273,8 +291,7 @@ int mm_fork(struct mm *src, struct mm **ret_mm)
 	rc = vma_reserve(mm, src->vma_count);
 	for (size_t i = 0; rc == 0 && i < src->vma_count; i++) {
 		struct vma v = src->vmas[i];
-		if (v.src)
-			v.src->get(v.file);
+		vma_hold(&v);
 		mm->vmas[mm->vma_count++] = v;
 	}
 	pthread_mutex_lock(&src->pages_lock);
@@ -383,6 +400,16 @@ int mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t 
 	len = (len + MM_PAGE_MASK) & ~MM_PAGE_MASK;
 	int fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
 
+	struct vma v = {
+		.prot = prot, .src = src, .file = file, .off = flags & MAP_ANONYMOUS ? 0 : off,
+		.flags = ((flags & MAP_SHARED) ? VMA_SHARED : 0) |
+			 ((flags & MAP_GROWSDOWN) ? VMA_GROWSDOWN : 0),
+	};
+	if (flags & MAP_ANONYMOUS)
+		v.src = NULL, v.file = NULL;
+	/* The file may refuse the mapping (a write-sealed memfd) before anything changes. */
+	if ((rc = vma_shared_map(&v, 1, prot, 1)) < 0)
+		return rc;
 	pthread_rwlock_wrlock(&mm->lock);
 	if (fixed && (addr < mm->min_addr || addr > mm->max_addr - len))
 		rc = -ENOMEM;
@@ -395,20 +422,16 @@ int mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t 
 	if (rc == 0)
 		rc = vma_reserve(mm, 1);
 	if (rc == 0) {
-		struct vma v = {
-			.start = addr, .end = addr + len, .prot = prot, .src = src,
-			.file = file, .off = flags & MAP_ANONYMOUS ? 0 : off,
-			.flags = ((flags & MAP_SHARED) ? VMA_SHARED : 0) |
-				 ((flags & MAP_GROWSDOWN) ? VMA_GROWSDOWN : 0),
-		};
-		if (flags & MAP_ANONYMOUS)
-			v.src = NULL, v.file = NULL;
+		v.start = addr;
+		v.end = addr + len;
 		if (v.src)
 			v.src->get(v.file);
 		vma_insert_at(mm, vma_index(mm, addr), &v);
 		*ret_addr = addr;
 	}
 	pthread_rwlock_unlock(&mm->lock);
+	if (rc < 0)
+		(void)vma_shared_map(&v, -1, prot, 0);
 	return rc;
 }
 
@@ -459,10 +482,63 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
 	if (rc == 0) {
 		vma_split(mm, addr);
 		vma_split(mm, end);
-		for (size_t i = vma_index(mm, addr); i < mm->vma_count && mm->vmas[i].start < end; i++)
-			mm->vmas[i].prot = prot;
+		for (size_t i = vma_index(mm, addr); i < mm->vma_count && mm->vmas[i].start < end;
+		     i++) {
+			struct vma *v = &mm->vmas[i];
+			/* A write-sealed memfd refuses write access: EACCES, as Linux's cleared
+			 * VM_MAYWRITE. */
+			int adds_write = (prot & PROT_WRITE) && !(v->prot & PROT_WRITE);
+			if (vma_shared_map(v, 1, prot, adds_write) < 0) {
+				rc = -EACCES;
+				break;
+			}
+			(void)vma_shared_map(v, -1, v->prot, 0);
+			v->prot = prot;
+		}
 		/* Populated pages fault back in with the new protection. */
-		rc = as_unmap(mm, addr, end);
+		int urc = as_unmap(mm, addr, end);
+		rc = rc ?: urc;
+	}
+	pthread_rwlock_unlock(&mm->lock);
+	return rc;
+}
+
+/* Whether @advice is one madvise(2) knows on x86-64 (MADV_NORMAL .. MADV_GUARD_REMOVE). */
+static int advice_known(int advice)
+{
+	return (advice >= MADV_NORMAL && advice <= MADV_DONTNEED) ||
+	       (advice >= 8 && advice <= 25) || advice == 100 || advice == 101;
+}
+
+int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
+{
+	if ((addr & MM_PAGE_MASK) || !advice_known(advice) || len > UINT64_MAX - MM_PAGE_MASK)
+		return -EINVAL;
+	len = (len + MM_PAGE_MASK) & ~MM_PAGE_MASK;
+	uint64_t end = addr + len;
+	if (end < addr)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	int dontneed = advice == MADV_DONTNEED || advice == 24 /* MADV_DONTNEED_LOCKED */;
+	pthread_rwlock_wrlock(&mm->lock);
+	int rc = range_covered(mm, addr, end) ? 0 : -ENOMEM;
+	if (dontneed) {
+		/* The pages go: private memory reads as zeros (or the file) again, shared memory
+		 * faults its object's page back in. Holes in the range are skipped. */
+		for (size_t i = vma_index(mm, addr); i < mm->vma_count && mm->vmas[i].start < end;
+		     i++) {
+			uint64_t s = mm->vmas[i].start > addr ? mm->vmas[i].start : addr;
+			uint64_t e = mm->vmas[i].end < end ? mm->vmas[i].end : end;
+			int urc = as_unmap(mm, s, e);
+			if (urc < 0) {
+				rc = urc;
+				break;
+			}
+			pthread_mutex_lock(&mm->pages_lock);
+			pages_drop_range(mm, s, e);
+			pthread_mutex_unlock(&mm->pages_lock);
+		}
 	}
 	pthread_rwlock_unlock(&mm->lock);
 	return rc;

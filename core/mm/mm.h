@@ -37,6 +37,11 @@ struct mm_source {
 			 uint64_t *ret_len);
 	void (*get)(void *file);	/* a VMA holds a reference on its file */
 	void (*put)(void *file);
+	/* Optional: a MAP_SHARED VMA of @file with protection @prot appears (@delta 1: mmap,
+	 * split, fork, mprotect's new protection) or goes (-1). The file counts its mappings
+	 * (memfd seals). A @fresh one (mmap, mprotect adding PROT_WRITE) may be refused with
+	 * -EPERM (a write-sealed memfd); copies of an existing one never are. */
+	int (*shared_map)(void *file, int delta, uint32_t prot, int fresh);
 };
 
 /* VMA flags. */
@@ -111,6 +116,11 @@ int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
 
 /* mprotect(2): -EINVAL (unaligned, bad prot bits), -ENOMEM (part of the range unmapped). */
 int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
+
+/* madvise(2): MADV_DONTNEED (and _LOCKED) drops the pages of the range, so private memory
+ * reads as zeros or the file again; other known advice is accepted and has no effect.
+ * Returns 0, -EINVAL (unaligned, unknown advice), -ENOMEM (part of the range unmapped). */
+int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
 
 /* brk(2): sets the break to @addr if possible and returns the (new or old) break, as Linux. */
 uint64_t mm_brk(struct mm *mm, uint64_t addr);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "fd/fdtable.h"
+#include "ipc/memfd.h"
 #include "ipc/pipe.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
@@ -129,6 +130,9 @@ static int64_t do_fcntl(struct task *t, struct vfs_file *f, int fd, int cmd, uin
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:
 		return pipe_fcntl(f, cmd, arg, &t->fs->creds);
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		return memfd_fcntl(f, cmd, arg);
 	default:
 		return -EINVAL;
 	}

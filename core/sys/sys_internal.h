@@ -20,6 +20,8 @@ SYS_DECL(mmap);
 SYS_DECL(munmap);
 SYS_DECL(mprotect);
 SYS_DECL(arch_prctl);
+SYS_DECL(memfd_create);
+SYS_DECL(madvise);
 
 /* sys_proc.c */
 SYS_DECL(exit);

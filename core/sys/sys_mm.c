@@ -1,6 +1,6 @@
 /*
- * core/sys/sys_mm.c: memory system calls: brk, mmap, munmap, mprotect, and arch_prctl (the
- * thread pointer lives in the registers the platform restores).
+ * core/sys/sys_mm.c: memory system calls: brk, mmap, munmap, mprotect, madvise, memfd_create,
+ * and arch_prctl (the thread pointer lives in the registers the platform restores).
  */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
@@ -8,8 +8,11 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 
+#include "fd/fdtable.h"
+#include "ipc/memfd.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
+#include "mm/shm.h"
 #include "sys/sys_internal.h"
 #include "vfs/vfs.h"
 
@@ -26,6 +29,30 @@ int64_t sys_brk(struct task *t, const uint64_t a[6])
 	 MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | \
 	 MAP_FIXED_NOREPLACE | MAP_32BIT)
 
+/* MAP_SHARED|MAP_ANONYMOUS: a mapping of a new shared memory file of @len bytes, as Linux's
+ * shmem_zero_setup, so that a fork's child sees the same pages ("/dev/zero (deleted)" in
+ * /proc/PID/maps). */
+static int64_t mmap_shared_anon(struct task *t, uint64_t addr, uint64_t len, uint32_t prot,
+				uint32_t flags)
+{
+	if (len == 0 || len > SHM_MAX_SIZE)
+		return len ? -ENOMEM : -EINVAL;
+	struct shm_obj *shm;
+	int rc = shm_new((len + 4095) & ~4095ull, 0, &shm);
+	if (rc < 0)
+		return rc;
+	struct vfs_file *f;
+	rc = memfd_file_new(shm, "/dev/zero (deleted)", &t->fs->creds, O_RDWR, &f);
+	shm_put(shm);
+	if (rc < 0)
+		return rc;
+	uint64_t got = 0;
+	rc = mm_mmap(t->mm, addr, len, prot, flags & ~(uint32_t)MAP_ANONYMOUS, &g_vfs_mm_source, f,
+		     0, &got);
+	vfs_file_put(f);
+	return rc ?: (int64_t)got;
+}
+
 int64_t sys_mmap(struct task *t, const uint64_t a[6])
 {
 	uint64_t addr = a[0], len = a[1], got = 0;
@@ -41,6 +68,8 @@ int64_t sys_mmap(struct task *t, const uint64_t a[6])
 			return -EINVAL;
 		flags = (flags & ~(uint32_t)MAP_SHARED_VALIDATE) | MAP_SHARED;
 	}
+	if ((flags & MAP_ANONYMOUS) && (flags & MAP_SHARED))
+		return mmap_shared_anon(t, addr, len, prot, flags);
 	if (flags & MAP_ANONYMOUS)
 		return mm_mmap(t->mm, addr, len, prot, flags, NULL, NULL, 0, &got) ?: (int64_t)got;
 
@@ -57,6 +86,27 @@ int64_t sys_mmap(struct task *t, const uint64_t a[6])
 		rc = mm_mmap(t->mm, addr, len, prot, flags, &g_vfs_mm_source, f, off, &got);
 	vfs_file_put(f);
 	return rc ?: (int64_t)got;
+}
+
+int64_t sys_memfd_create(struct task *t, const uint64_t a[6])
+{
+	char name[251];
+	int64_t n = mm_copy_string(t->mm, a[0], name, sizeof(name) - 1);
+	if (n < 0)
+		return n == -ENAMETOOLONG ? -EINVAL : n;
+	struct vfs_file *f;
+	int rc = memfd_create_file(name, (uint32_t)a[1], &t->fs->creds, &f);
+	if (rc < 0)
+		return rc;
+	int fd;
+	rc = fdt_install(t->fdt, f, (a[1] & MFD_CLOEXEC) != 0, 0, &fd);
+	vfs_file_put(f);
+	return rc < 0 ? rc : fd;
+}
+
+int64_t sys_madvise(struct task *t, const uint64_t a[6])
+{
+	return mm_madvise(t->mm, a[0], a[1], (int)a[2]);
 }
 
 int64_t sys_munmap(struct task *t, const uint64_t a[6])

@@ -54,7 +54,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_dup3, dup3, SA_FD, SA_FD, SA_HEX),
 	FULL(SYS_close_range, close_range, SA_FD, SA_FD, SA_HEX),
 	PART(SYS_fcntl, fcntl, "record locks always granted (one process); no F_SETOWN, leases, "
-	     "seals, OFD locks", SA_FD, SA_INT, SA_HEX),
+	     "OFD locks", SA_FD, SA_INT, SA_HEX),
 	FULL(SYS_ioctl, ioctl, SA_FD, SA_HEX, SA_HEX),
 	FULL(SYS_fsync, fsync, SA_FD),
 	FULL(SYS_fdatasync, fdatasync, SA_FD),
@@ -109,6 +109,9 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_munmap, munmap, SA_HEX, SA_HEX),
 	FULL(SYS_brk, brk, SA_HEX),
 	PART(SYS_arch_prctl, arch_prctl, "FS/GS base only", SA_HEX, SA_HEX),
+	PART(SYS_memfd_create, memfd_create, "no MFD_HUGETLB", SA_PATH, SA_HEX),
+	PART(SYS_madvise, madvise, "MADV_DONTNEED drops pages; other advice is accepted and ignored",
+	     SA_HEX, SA_HEX, SA_INT),
 	/* sys_proc.c */
 	FULL(SYS_getpid, getpid),
 	PART(SYS_exit, exit, "single-threaded: ends the task", SA_INT),

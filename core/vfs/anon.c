@@ -21,6 +21,7 @@ struct anon_dentry {
 	atomic_long refs;
 	struct sentry_statx st;
 	const struct vfs_anon_ops *ops;	/* NULL until vfs_anon_set_ops */
+	void *obj;			/* vfs_anon_set_obj's, put by ops->put */
 };
 
 static struct anon_dentry g_anon_root = {
@@ -51,8 +52,11 @@ static void anon_dentry_get(struct sentry_fs *fs, struct sentry_dentry *d)
 static void anon_dentry_put(struct sentry_fs *fs, struct sentry_dentry *d)
 {
 	struct anon_dentry *ad = (struct anon_dentry *)d;
-	if (atomic_fetch_sub(&ad->refs, 1) == 1 && ad != &g_anon_root)
-		free(ad);
+	if (atomic_fetch_sub(&ad->refs, 1) != 1 || ad == &g_anon_root)
+		return;
+	if (ad->obj && ad->ops && ad->ops->put)
+		ad->ops->put(ad->obj);
+	free(ad);
 }
 
 /* The only walks that reach the filesystem start at one of its files with an empty path
@@ -93,8 +97,21 @@ static int anon_open_at(struct sentry_fs *fs, struct sentry_rp *rp, uint32_t fla
 static int anon_dentry_stat(struct sentry_fs *fs, struct sentry_dentry *d, uint32_t mask,
 			    struct sentry_statx *ret_stat)
 {
-	*ret_stat = ((struct anon_dentry *)d)->st;
+	const struct anon_dentry *ad = (const struct anon_dentry *)d;
+	*ret_stat = ad->st;
+	if (ad->obj && ad->ops && ad->ops->stat)
+		ad->ops->stat(ad->obj, ret_stat);
 	return 0;
+}
+
+/* ftruncate(2) of a file whose object can be resized (a memfd); nothing else changes. */
+static int anon_dentry_setstat(struct sentry_fs *fs, struct sentry_dentry *d,
+			       const struct sentry_creds *creds, const struct sentry_setstat *ss)
+{
+	const struct anon_dentry *ad = (const struct anon_dentry *)d;
+	if (ss->mask != SENTRY_STATX_SIZE || !ad->obj || !ad->ops || !ad->ops->truncate)
+		return -EPERM;
+	return ad->ops->truncate(ad->obj, ss->size);
 }
 
 static const struct sentry_fs_ops g_anon_ops = {
@@ -105,6 +122,7 @@ static const struct sentry_fs_ops g_anon_ops = {
 	.get_dentry_at = anon_get_dentry_at,
 	.open_at = anon_open_at,
 	.dentry_stat = anon_dentry_stat,
+	.dentry_setstat = anon_dentry_setstat,
 };
 
 static const struct sentry_plugin g_anon_desc = {
@@ -199,6 +217,18 @@ void vfs_anon_set_ops(struct vfs_file *f, const struct vfs_anon_ops *ops)
 		((struct anon_dentry *)f->path.d)->ops = ops;
 }
 
+void vfs_anon_set_obj(struct vfs_file *f, const struct vfs_anon_ops *ops, void *obj)
+{
+	if (f->path.mnt != g_anon_mnt) {
+		if (ops->put)
+			ops->put(obj);
+		return;
+	}
+	struct anon_dentry *d = (struct anon_dentry *)f->path.d;
+	d->ops = ops;
+	d->obj = obj;
+}
+
 int vfs_mount_is_anon(const struct vfs_mount *m)
 {
 	return m && m == g_anon_mnt;
@@ -210,6 +240,8 @@ int64_t vfs_anon_name(struct vfs_file *f, char *buf, size_t size)
 		return -EINVAL;
 	const struct anon_dentry *d = (const struct anon_dentry *)f->path.d;
 	int n;
+	if (d->obj && d->ops && d->ops->name_of)
+		return d->ops->name_of(d->obj, buf, size);
 	if (d->ops && d->ops->name)
 		n = snprintf(buf, size, "%s", d->ops->name);
 	else

@@ -284,11 +284,24 @@ struct vfs_anon_ops {
 	 * new open file description on @f's inode, as Linux's fifo_open gives a pipe a new end.
 	 * Returns 0 with *ret_sf, or -errno (-ENOMEM, -EACCES). NULL: -ENXIO, as for an eventfd. */
 	int (*reopen)(struct vfs_file *f, uint32_t flags, struct sentry_file **ret_sf);
+	/* Optional, for an inode with an object (vfs_anon_set_obj): the link's text per inode
+	 * ("/memfd:NAME (deleted)") into @buf, NUL-terminated; returns its length or
+	 * -ENAMETOOLONG. Takes precedence over @name. */
+	int64_t (*name_of)(void *obj, char *buf, size_t size);
+	/* Optional: fstat's changing fields (size, blocks) filled from the object. */
+	void (*stat)(void *obj, struct sentry_statx *st);
+	/* Optional: ftruncate(2) to @size. NULL: -EPERM. */
+	int (*truncate)(void *obj, uint64_t size);
+	/* Optional: the inode went; drop its reference on the object. */
+	void (*put)(void *obj);
 };
 
 /* Gives anonymous file @f (made by vfs_anon_file; shared with vfs_anon_file_share's files) its
  * /proc ops (@ops borrowed for the inode's life: a static table). No-op for other files. */
 void vfs_anon_set_ops(struct vfs_file *f, const struct vfs_anon_ops *ops);
+/* vfs_anon_set_ops with an object (taken: @ops->put drops it with the inode) that the inode's
+ * name_of/stat/truncate slots are given. */
+void vfs_anon_set_obj(struct vfs_file *f, const struct vfs_anon_ops *ops, void *obj);
 /* The /proc/PID/fd text of anonymous file @f into @buf, NUL-terminated. Returns its length,
  * -EINVAL (not anonymous), -ENAMETOOLONG (@size too small). */
 int64_t vfs_anon_name(struct vfs_file *f, char *buf, size_t size);

@@ -131,3 +131,9 @@ check_PROGRAMS += tests/syscalls/timer_thread_test_static
 tests_syscalls_timer_thread_test_static_SOURCES = tests/syscalls/timer_thread_test.c tests/syscalls/expect.h
 tests_syscalls_timer_thread_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
 tests_syscalls_timer_thread_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
+
+# Shared memory: memfd_create and seals, MAP_SHARED across processes (mm/shm, ipc/memfd).
+check_PROGRAMS += tests/syscalls/memfd_test_static
+tests_syscalls_memfd_test_static_SOURCES = tests/syscalls/memfd_test.c tests/syscalls/expect.h
+tests_syscalls_memfd_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_memfd_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
