@@ -2,8 +2,8 @@
  * core/kernel/fork.c: processes made inside the sandbox: clone/fork/vfork, waiting for
  * children, kill(2) across processes, process groups (see process.h).
  *
- * A child process gets copies of its parent's memory (mm_fork: every private page copied at
- * fork, no copy-on-write yet), descriptor table and filesystem context, made on the parent's
+ * A child process gets copies of its parent's memory (mm_fork: private pages shared
+ * copy-on-write, shared mappings shared), descriptor table and filesystem context, made on the parent's
  * thread while it is stopped in the system call, or shares them (CLONE_VM, CLONE_FILES,
  * CLONE_FS), then its own Sentry thread, which creates the platform context (and address
  * space, for a copy) there: the ptrace platform binds them to their thread. A thread

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -146,6 +147,42 @@ void mf_free(uint64_t off, uint64_t len)
 	mf_insert(off, len);
 	g_used -= len;
 	pthread_mutex_unlock(&g_lock);
+}
+
+/* Extra owners of each page (see memfile.h): MF_SIZE / 4096 counters, mapped without reserve
+ * so only the pages of counters in use take memory. */
+static _Atomic uint32_t *_Atomic g_shares;
+static pthread_once_t g_shares_once = PTHREAD_ONCE_INIT;
+
+static void shares_init(void)
+{
+	void *p = mmap(NULL, MF_SIZE / MF_PAGE * sizeof(uint32_t), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	g_shares = p == MAP_FAILED ? NULL : p;
+}
+
+void mf_page_share(uint64_t off)
+{
+	pthread_once(&g_shares_once, shares_init);
+	if (!g_shares)
+		abort();	/* sharing without a count would free a page still in use */
+	atomic_fetch_add(&g_shares[off / MF_PAGE], 1);
+}
+
+void mf_page_put(uint64_t off)
+{
+	_Atomic uint32_t *c = g_shares ? &g_shares[off / MF_PAGE] : NULL;
+	uint32_t n = c ? atomic_load(c) : 0;
+	/* Drop one extra owner; with none left the caller was the last and frees. */
+	while (n > 0)
+		if (atomic_compare_exchange_weak(c, &n, n - 1))
+			return;
+	mf_free(off, MF_PAGE);
+}
+
+int mf_page_shared(uint64_t off)
+{
+	return g_shares && atomic_load(&g_shares[off / MF_PAGE]) > 0;
 }
 
 void *mf_ptr(uint64_t off)

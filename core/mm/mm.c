@@ -8,6 +8,19 @@
  * Simplification, documented: a MAP_PRIVATE file page is copied into a private page on its
  * first fault of any kind, so later changes to the file are not seen through it (Linux shares
  * the page until the first write).
+ *
+ * Copy-on-write fork. Private pages (anonymous, and the private copies of file pages) carry a
+ * count of extra owners in the memory file (mf_page_share/put/shared: per page, atomic, no
+ * lock). mm_fork, holding the parent's lock for writing, gives the child the parent's page
+ * offsets, counts the child as an owner of each and marks the page cow in both page maps; it
+ * then unmaps the parent's writable private VMAs from the platform and flushes, so no thread of
+ * the parent can write through a stale writable mapping once fork returns (writes that land
+ * before the flush happened before the fork). A cow page is mapped without PROT_WRITE. The
+ * first write access (a write fault, copy_out, a futex word for writing) under pages_lock
+ * copies the page into a new one and drops this mm's ownership of the old, unless no other
+ * owner is left: then it is written in place. Every drop (munmap, MADV_DONTNEED, mm_free) is
+ * mf_page_put, which frees with the last owner. Shared mappings never take part: their pages
+ * are their file's (or shared memory object's, mm/shm.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -92,7 +105,7 @@ static int page_insert(struct mm *mm, const struct mm_page *page)
 static void page_release(struct mm *mm, struct mm_page *p)
 {
 	if (p->owned)
-		mf_free(p->mf_off, MM_PAGE_SIZE);
+		mf_page_put(p->mf_off);
 	p->addr = PAGE_DELETED;
 	mm->page_count--;
 	mm->page_deleted++;
@@ -268,7 +281,7 @@ void mm_free(struct mm *mm)
 	for (size_t i = 0; i < mm->page_cap; i++)
 		if (mm->pages[i].addr != PAGE_EMPTY && mm->pages[i].addr != PAGE_DELETED &&
 		    mm->pages[i].owned)
-			mf_free(mm->pages[i].mf_off, MM_PAGE_SIZE);
+			mf_page_put(mm->pages[i].mf_off);
 	if (mm->as)
 		mm->as_ops->release(mm->as);
 	free(mm->vmas);
@@ -278,13 +291,31 @@ void mm_free(struct mm *mm)
 	free(mm);
 }
 
+/* Takes write access away from the platform's mappings of @mm's private writable VMAs (their
+ * pages are cow now) and waits for it: they fault back in read-only. Caller holds the write
+ * lock. */
+static int downgrade_private(struct mm *mm)
+{
+	if (!mm->as)
+		return 0;
+	for (size_t i = 0; i < mm->vma_count; i++) {
+		const struct vma *v = &mm->vmas[i];
+		if ((v->flags & VMA_SHARED) || !(v->prot & PROT_WRITE))
+			continue;
+		int rc = mm->as_ops->unmap(mm->as, v->start, v->end - v->start);
+		if (rc < 0)
+			return rc;
+	}
+	return SENTRY_OPS_HAS(mm->as_ops, mm->as_ops_size, flush) ? mm->as_ops->flush(mm->as) : 0;
+}
+
 int mm_fork(struct mm *src, struct mm **ret_mm)
 {
 	struct mm *mm;
 	int rc = mm_new(NULL, src->as_ops, src->as_ops_size, src->min_addr, src->max_addr, &mm);
 	if (rc < 0)
 		return rc;
-	pthread_rwlock_rdlock(&src->lock);
+	pthread_rwlock_wrlock(&src->lock);
 	mm->brk_start = src->brk_start;
 	mm->brk = src->brk;
 	mm->mmap_base = src->mmap_base;
@@ -296,19 +327,24 @@ int mm_fork(struct mm *src, struct mm **ret_mm)
 	}
 	pthread_mutex_lock(&src->pages_lock);
 	for (size_t i = 0; rc == 0 && i < src->page_cap; i++) {
-		const struct mm_page *sp = &src->pages[i];
+		struct mm_page *sp = &src->pages[i];
 		if (sp->addr == PAGE_EMPTY || sp->addr == PAGE_DELETED)
 			continue;
-		/* The child's own copy of every private page, taken now (no copy-on-write yet);
-		 * shared file pages stay the file's. Nothing is mapped in the child's address
-		 * space until it faults. */
-		struct mm_page np = { .addr = sp->addr, .mf_off = sp->mf_off, .owned = sp->owned };
-		if (sp->owned && (rc = mf_alloc(MM_PAGE_SIZE, &np.mf_off)) == 0)
-			memcpy(mf_ptr(np.mf_off), mf_ptr(sp->mf_off), MM_PAGE_SIZE);
-		if (rc == 0 && (rc = page_insert(mm, &np)) < 0 && np.owned)
-			mf_free(np.mf_off, MM_PAGE_SIZE);
+		/* Private pages become the child's too, copy-on-write in both; shared file pages
+		 * stay the file's. Nothing is mapped in the child's address space until it
+		 * faults. */
+		struct mm_page np = { .addr = sp->addr, .mf_off = sp->mf_off, .owned = sp->owned,
+				      .cow = sp->owned };
+		if ((rc = page_insert(mm, &np)) < 0)
+			break;
+		if (sp->owned) {
+			mf_page_share(sp->mf_off);
+			sp->cow = 1;
+		}
 	}
 	pthread_mutex_unlock(&src->pages_lock);
+	if (rc == 0)
+		rc = downgrade_private(src);
 	pthread_rwlock_unlock(&src->lock);
 	if (rc < 0) {
 		mm_free(mm);
@@ -638,9 +674,36 @@ static int page_get(struct mm *mm, const struct vma *v, uint64_t addr, uint32_t 
 	return rc;
 }
 
-/* Resolves @addr for @access to its page. Caller holds mm->lock for reading. */
+/* The first write to cow page @p: a copy of its own unless no other mm owns it any more (then
+ * in place). *ret_moved is set when the page moved to a new offset. Caller holds pages_lock. */
+static int cow_break(struct mm_page *p, int *ret_moved)
+{
+	if (mf_page_shared(p->mf_off)) {
+		uint64_t off;
+		int rc = mf_alloc(MM_PAGE_SIZE, &off);
+		if (rc < 0)
+			return rc;
+		/* Copy first, then let go: once put, another owner may write it in place. */
+		memcpy(mf_ptr(off), mf_ptr(p->mf_off), MM_PAGE_SIZE);
+		mf_page_put(p->mf_off);
+		p->mf_off = off;
+		if (ret_moved)
+			*ret_moved = 1;
+	}
+	p->cow = 0;
+	return 0;
+}
+
+/* The protection page @p of @v is mapped with: a cow page is read-only until written. */
+static uint32_t page_prot(const struct vma *v, const struct mm_page *p)
+{
+	return p->cow ? v->prot & ~(uint32_t)PROT_WRITE : v->prot;
+}
+
+/* Resolves @addr for @access to its page, breaking copy-on-write for a write (*ret_moved set
+ * when it moved, may be NULL). Caller holds mm->lock for reading. */
 static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm_page **ret,
-			const struct vma **ret_vma, int *ret_code)
+			const struct vma **ret_vma, int *ret_code, int *ret_moved)
 {
 	const struct vma *v = mm_find_vma(mm, addr);
 	if (!v) {
@@ -653,6 +716,12 @@ static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm
 	}
 	pthread_mutex_lock(&mm->pages_lock);
 	int rc = page_get(mm, v, page_down(addr), access, ret);
+	/* An instruction fetch on a writable cow page breaks it too: the ptrace platform takes
+	 * a write just after rip for a fetch, which mapping the page read-only again would never
+	 * satisfy. */
+	uint32_t writes = SENTRY_ACCESS_WRITE | ((v->prot & PROT_WRITE) ? SENTRY_ACCESS_EXEC : 0);
+	if (rc == 0 && (access & writes) && (*ret)->cow)
+		rc = cow_break(*ret, ret_moved);
 	pthread_mutex_unlock(&mm->pages_lock);
 	*ret_vma = v;
 	return rc;
@@ -684,7 +753,7 @@ static void fault_around(struct mm *mm, const struct vma *v, uint64_t addr)
 		pthread_mutex_unlock(&mm->pages_lock);
 		if (rc < 0)
 			break;
-		if (!had && mm->as_ops->map(mm->as, a, MM_PAGE_SIZE, off, v->prot) < 0)
+		if (!had && mm->as_ops->map(mm->as, a, MM_PAGE_SIZE, off, page_prot(v, p)) < 0)
 			break;
 	}
 }
@@ -695,14 +764,27 @@ int mm_fault(struct mm *mm, uint64_t addr, uint32_t access, int *ret_code)
 	const struct vma *v;
 	int code = 0;
 	pthread_rwlock_rdlock(&mm->lock);
-	int rc = resolve_page(mm, addr, access, &p, &v, &code);
+	int rc = resolve_page(mm, addr, access, &p, &v, &code, NULL);
 	if (rc == 0 && mm->as)
-		rc = mm->as_ops->map(mm->as, page_down(addr), MM_PAGE_SIZE, p->mf_off, v->prot);
+		rc = mm->as_ops->map(mm->as, page_down(addr), MM_PAGE_SIZE, p->mf_off,
+				     page_prot(v, p));
 	if (rc == 0 && mm->as && v->src)
 		fault_around(mm, v, addr);
 	pthread_rwlock_unlock(&mm->lock);
 	if (rc == -EFAULT && ret_code)
 		*ret_code = code;
+	return rc;
+}
+
+/* A write by the Sentry moved cow page @p: the application's threads must see the new page
+ * before the write lands. Caller holds mm->lock for reading. */
+static int remap_moved(struct mm *mm, const struct vma *v, const struct mm_page *p)
+{
+	if (!mm->as)
+		return 0;
+	int rc = mm->as_ops->map(mm->as, p->addr, MM_PAGE_SIZE, p->mf_off, page_prot(v, p));
+	if (rc == 0 && SENTRY_OPS_HAS(mm->as_ops, mm->as_ops_size, flush))
+		(void)mm->as_ops->flush(mm->as);	/* else done at this thread's next switch */
 	return rc;
 }
 
@@ -716,8 +798,11 @@ static int copy_pages(struct mm *mm, uint64_t addr, void *buf, size_t len, int o
 	while (len && rc == 0) {
 		struct mm_page *p;
 		const struct vma *v;
+		int moved = 0;
 		rc = resolve_page(mm, addr, out ? SENTRY_ACCESS_WRITE : SENTRY_ACCESS_READ, &p, &v,
-				  &code);
+				  &code, &moved);
+		if (rc == 0 && moved)
+			rc = remap_moved(mm, v, p);
 		if (rc < 0)
 			break;
 		size_t in_page = MM_PAGE_SIZE - (addr & MM_PAGE_MASK);
@@ -742,8 +827,11 @@ int mm_futex_word(struct mm *mm, uint64_t addr, int write, uint32_t **ret_word,
 	const struct vma *v;
 	int code;
 	pthread_rwlock_rdlock(&mm->lock);
+	int moved = 0;
 	int rc = resolve_page(mm, addr, write ? SENTRY_ACCESS_WRITE : SENTRY_ACCESS_READ, &p, &v,
-			      &code);
+			      &code, &moved);
+	if (rc == 0 && moved)
+		rc = remap_moved(mm, v, p);
 	if (rc == 0) {
 		*ret_word = (uint32_t *)((char *)mf_ptr(p->mf_off) + (addr & MM_PAGE_MASK));
 		*ret_shared = (v->flags & VMA_SHARED) != 0;

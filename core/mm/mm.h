@@ -65,8 +65,10 @@ struct vma {
 struct mm_page {
 	uint64_t addr;			/* page address; 0 marks an empty slot, ~0 a deleted one */
 	uint64_t mf_off;
-	uint32_t owned;			/* 1: the mm allocated it and frees it */
-	uint32_t prot;			/* protection it is mapped with in the platform */
+	uint32_t owned;			/* 1: private; the mm drops it with mf_page_put */
+	uint32_t cow;			/* 1: private but maybe shared with another mm since a fork:
+					 * mapped read-only, copied on the first write unless this
+					 * mm turns out to be its last owner */
 };
 
 struct mm {
@@ -93,10 +95,11 @@ void mm_free(struct mm *mm);
 /* Another reference for a task sharing @mm (CLONE_VM); mm_free drops it. */
 void mm_ref(struct mm *mm);
 
-/* fork(2)'s copy of @src: the same VMAs (file references taken) and a private copy of each
- * populated private page, over no address space yet (mm_set_as gives it one, on the thread
- * that will run it). Shared anonymous memory is copied too: it is not shared across fork yet.
- * Returns 0, -ENOMEM. */
+/* fork(2)'s copy of @src: the same VMAs (file references taken) and every populated private
+ * page shared copy-on-write (see mm.c), over no address space yet (mm_set_as gives it one, on
+ * the thread that will run it). Call it on a thread of @src (its writable private mappings
+ * are made read-only in the platform). Shared mappings stay shared. Returns 0, -ENOMEM, or
+ * the platform's error. */
 int mm_fork(struct mm *src, struct mm **ret_mm);
 /* Gives a forked mm its platform address space (taken: released with the mm). */
 void mm_set_as(struct mm *mm, struct sentry_as *as);
