@@ -337,3 +337,55 @@ Test(mm, many_pages_and_vmas)
 	}
 	assert_no_leak();
 }
+
+Test(mm, page_owner_counts_free_with_the_last_owner)
+{
+	uint64_t off;
+	cr_assert_eq(mf_alloc(PG, &off), 0);
+	cr_assert(!mf_page_shared(off));
+	mf_page_share(off);
+	mf_page_share(off);
+	cr_assert(mf_page_shared(off));
+	mf_page_put(off);
+	mf_page_put(off);
+	cr_assert(!mf_page_shared(off));
+	cr_assert_eq(mf_used_bytes(), g_used0 + PG, "freed before its last owner");
+	mf_page_put(off);
+	assert_no_leak();
+}
+
+Test(mm, fork_shares_private_pages_copy_on_write)
+{
+	uint64_t a = map_anon(0, 2 * PG, PROT_READ | PROT_WRITE, 0);
+	cr_assert_eq(mm_copy_out(g_mm, a, "a", 2), 0);
+	cr_assert_eq(mm_copy_out(g_mm, a + PG, "b", 2), 0);
+	uint64_t used = mf_used_bytes();
+	int unmaps = g_as.unmaps;
+	struct mm *child;
+	cr_assert_eq(mm_fork(g_mm, &child), 0);
+	cr_assert_eq(mf_used_bytes(), used, "fork copied pages");
+	cr_assert_gt(g_as.unmaps, unmaps, "the parent's writable mapping was kept");
+
+	/* A cow page maps read-only; the child's write copies it; the parent keeps its bytes. */
+	int code;
+	cr_assert_eq(mm_fault(g_mm, a, SENTRY_ACCESS_READ, &code), 0);
+	cr_assert_eq(g_as.prot, PROT_READ);
+	cr_assert_eq(mm_copy_out(child, a, "c", 2), 0);
+	cr_assert_eq(mf_used_bytes(), used + PG);
+	char buf[2];
+	cr_assert_eq(mm_copy_in(g_mm, a, buf, 2), 0);
+	cr_assert_str_eq(buf, "a");
+	cr_assert_eq(mm_copy_in(child, a, buf, 2), 0);
+	cr_assert_str_eq(buf, "c");
+
+	/* With the child gone the parent is the last owner: it writes in place, mapped writable. */
+	mm_free(child);
+	cr_assert_eq(mf_used_bytes(), used);
+	cr_assert_eq(mm_copy_out(g_mm, a + PG, "d", 2), 0);
+	cr_assert_eq(mf_used_bytes(), used, "the last owner copied");
+	cr_assert_eq(mm_fault(g_mm, a, SENTRY_ACCESS_WRITE, &code), 0);
+	cr_assert_eq(g_as.prot, PROT_READ | PROT_WRITE);
+	cr_assert_eq(mm_copy_in(g_mm, a + PG, buf, 2), 0);
+	cr_assert_str_eq(buf, "d");
+	assert_no_leak();
+}
