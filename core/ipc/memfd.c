@@ -102,6 +102,7 @@ static void inode_stat(void *obj, struct sentry_statx *st)
 	struct shm_obj *shm = ((struct memfd_inode *)obj)->shm;
 	st->size = shm_size(shm);
 	st->blocks = shm_bytes(shm) / 512;
+	st->nlink = 0;	/* no name anywhere, as Linux's memfd and shmem-backed mappings */
 }
 
 static int inode_truncate(void *obj, uint64_t size)

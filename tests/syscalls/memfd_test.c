@@ -62,6 +62,7 @@ static void create_cases(void)
 	expect_ok("fstat", fstat((int)fd, &st));
 	expect_eq("size", st.st_size, 11);
 	expect_mode("mode", st.st_mode, S_IFREG | 0777);
+	expect_eq("nlink", (long)st.st_nlink, 0);
 	expect_eq("lseek end", lseek((int)fd, 0, SEEK_END), 11);
 	expect_eq("lseek set", lseek((int)fd, 6, SEEK_SET), 6);
 	char buf[32] = { 0 };
