@@ -720,7 +720,10 @@ static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm
 	 * a write just after rip for a fetch, which mapping the page read-only again would never
 	 * satisfy. */
 	uint32_t writes = SENTRY_ACCESS_WRITE | ((v->prot & PROT_WRITE) ? SENTRY_ACCESS_EXEC : 0);
-	if (rc == 0 && (access & writes) && (*ret)->cow)
+	/* Any access to a cow page that no other mm owns any more ends its cow state: it maps
+	 * writable now rather than after a second fault. The count cannot grow meanwhile: only
+	 * an owner's fork adds owners, and this mm's waits for its lock. */
+	if (rc == 0 && (*ret)->cow && ((access & writes) || !mf_page_shared((*ret)->mf_off)))
 		rc = cow_break(*ret, ret_moved);
 	pthread_mutex_unlock(&mm->pages_lock);
 	*ret_vma = v;
