@@ -141,5 +141,5 @@ tests_syscalls_memfd_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
 # Copy-on-write fork (mm.c): private memory stays each process's own.
 check_PROGRAMS += tests/syscalls/cow_test_static
 tests_syscalls_cow_test_static_SOURCES = tests/syscalls/cow_test.c tests/syscalls/expect.h
-tests_syscalls_cow_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
-tests_syscalls_cow_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+tests_syscalls_cow_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
+tests_syscalls_cow_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
