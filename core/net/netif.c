@@ -289,23 +289,31 @@ static int64_t dev_get(const struct netif_lists *l, uint32_t cmd, struct ifreq *
 	return 0;
 }
 
-/* What kind of request @cmd is for @s: 'i' devinet, 'd' dev_ioctl, 's' a setter (-EPERM),
- * 'c' SIOCGIFCONF, 0 none of them. */
-static int classify(const struct sock *s, uint32_t cmd)
+/* The kinds of interface request, as Linux routes them. */
+enum ifreq_kind {
+	IFREQ_NONE = 0,	/* not one of them: the protocol's ioctl */
+	IFREQ_INET,	/* devinet_ioctl's getters (AF_INET sockets only) */
+	IFREQ_DEV,	/* dev_ioctl's getters */
+	IFREQ_SET,	/* any setter: -EPERM */
+	IFREQ_CONF,	/* SIOCGIFCONF */
+};
+
+/* What kind of request @cmd is on @s. */
+static enum ifreq_kind classify(const struct sock *s, uint32_t cmd)
 {
 	switch (cmd) {
 	case SIOCGIFCONF:
-		return 'c';
+		return IFREQ_CONF;
 	case SIOCGIFADDR:
 	case SIOCGIFNETMASK:
 	case SIOCGIFBRDADDR:
 	case SIOCGIFDSTADDR:
-		return s->family == AF_INET ? 'i' : 0;
+		return s->family == AF_INET ? IFREQ_INET : IFREQ_NONE;
 	case SIOCSIFADDR:
 	case SIOCSIFNETMASK:
 	case SIOCSIFBRDADDR:
 	case SIOCSIFDSTADDR:
-		return s->family == AF_INET ? 's' : 0;
+		return s->family == AF_INET ? IFREQ_SET : IFREQ_NONE;
 	case SIOCGIFFLAGS:
 	case SIOCGIFMETRIC:
 	case SIOCGIFMTU:
@@ -314,7 +322,7 @@ static int classify(const struct sock *s, uint32_t cmd)
 	case SIOCGIFMAP:
 	case SIOCGIFHWADDR:
 	case SIOCGIFNAME:
-		return 'd';
+		return IFREQ_DEV;
 	case SIOCSIFFLAGS:
 	case SIOCSIFMETRIC:
 	case SIOCSIFMTU:
@@ -325,26 +333,26 @@ static int classify(const struct sock *s, uint32_t cmd)
 	case SIOCSIFHWBROADCAST:
 	case SIOCADDMULTI:
 	case SIOCDELMULTI:
-		return 's';
+		return IFREQ_SET;
 	default:
-		return 0;
+		return IFREQ_NONE;
 	}
 }
 
 int netif_ioctl(struct sock *s, struct task *t, uint32_t cmd, uint64_t arg, int64_t *ret_rc)
 {
-	int kind = classify(s, cmd);
+	enum ifreq_kind kind = classify(s, cmd);
 	if (!kind)
 		return 0;
 	struct netif_lists l;
 	struct ifreq r;
-	if (kind != 'c' && mm_copy_in(t->mm, arg, &r, sizeof(r)) < 0) {
+	if (kind != IFREQ_CONF && mm_copy_in(t->mm, arg, &r, sizeof(r)) < 0) {
 		*ret_rc = -EFAULT;
 		return 1;
 	}
 	r.ifr_name[IFNAMSIZ - 1] = 0;
 	/* The interfaces cannot be changed from inside: the plugin owns them. */
-	if (kind == 's') {
+	if (kind == IFREQ_SET) {
 		*ret_rc = -EPERM;
 		return 1;
 	}
@@ -353,11 +361,11 @@ int netif_ioctl(struct sock *s, struct task *t, uint32_t cmd, uint64_t arg, int6
 		*ret_rc = rc;
 		return 1;
 	}
-	if (kind == 'c')
+	if (kind == IFREQ_CONF)
 		rc = gifconf(t, &l, arg);
 	else
-		rc = kind == 'i' ? inet_get(&l, cmd, &r) : dev_get(&l, cmd, &r);
-	if (rc == 0 && kind != 'c' && mm_copy_out(t->mm, arg, &r, sizeof(r)) < 0)
+		rc = kind == IFREQ_INET ? inet_get(&l, cmd, &r) : dev_get(&l, cmd, &r);
+	if (rc == 0 && kind != IFREQ_CONF && mm_copy_out(t->mm, arg, &r, sizeof(r)) < 0)
 		rc = -EFAULT;
 	netif_lists_fini(&l);
 	*ret_rc = rc;

@@ -72,8 +72,6 @@ static void scan_rtattrs(struct rtattr *a, int len, struct dump_seen *d, int typ
 		d->lo_mtu = mtu;
 	if (is_lo && has_127)
 		d->lo_has_addr = 1;
-	if (type == RTM_NEWLINK && !is_lo)
-		d->lo_index = d->lo_index;
 }
 
 /* Reads a dump of request @seq on @fd to its NLMSG_DONE. */
