@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <linux/netlink.h>
 #include <poll.h>
 #include <pthread.h>
@@ -487,6 +488,17 @@ static int nl_setsockopt(struct sock *s, struct task *t, int level, int name, co
 		__atomic_store_n(&n->rcvbuf, sock_buf_size(v, NL_MIN_RCVBUF, NL_MAX_BUF),
 				 __ATOMIC_RELAXED);
 		return 0;
+	case SO_SNDBUFFORCE:
+	case SO_RCVBUFFORCE: {
+		/* Past net.core.*mem_max, for CAP_NET_ADMIN only (libmnl and systemd ask). */
+		if (!net_admin(t))
+			return -EPERM;
+		int snd = name == SO_SNDBUFFORCE;
+		int size = sock_buf_size(v < 0 ? 0 : v, snd ? NL_MIN_SNDBUF : NL_MIN_RCVBUF,
+					 INT_MAX / 2);
+		__atomic_store_n(snd ? &n->sndbuf : &n->rcvbuf, size, __ATOMIC_RELAXED);
+		return 0;
+	}
 	case SO_PASSCRED:
 		__atomic_store_n(&n->passcred, v != 0, __ATOMIC_RELAXED);
 		return 0;
