@@ -107,3 +107,12 @@ EXTRA_DIST += tests/e2e/lifecycle.sh
 # machine (debootstrap, cached in /var/cache/cvisor); without root or a rootfs it skips.
 TESTS += tests/e2e/debian.sh
 EXTRA_DIST += tests/e2e/debian.sh tests/e2e/debian_rootfs.sh
+
+# The NETLINK_ROUTE message walk's bounds checks (core/net/netlink_route.c).
+check_PROGRAMS += tests/unit/net/test_netlink
+tests_unit_net_test_netlink_SOURCES = tests/unit/net/test_netlink.c
+tests_unit_net_test_netlink_CPPFLAGS = $(UNIT_CPPOPTS)
+tests_unit_net_test_netlink_CFLAGS = $(UNIT_CCOPTS)
+tests_unit_net_test_netlink_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_net_test_netlink_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/net/test_netlink

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -11,7 +12,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "kernel/interrupt.h"
 #include "kernel/task.h"
+#include "kernel/wait.h"
+#include "net/netif.h"
 #include "net/socket.h"
 #include "plugin/plugin.h"
 #include "vfs/vfs.h"
@@ -98,6 +102,71 @@ int sock_user_io(struct task *t, struct vfs_file *f, const struct iovec *iov, si
 	return 1;
 }
 
+/* --- waits and timeouts --- */
+
+#define SOCK_NSEC 1000000000ll
+
+int64_t sock_deadline(int64_t timeo)
+{
+	if (timeo <= 0)
+		return timeo;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec + timeo;
+}
+
+int sock_wait(pthread_mutex_t *lock, struct task *t, struct sentry_waitq *wq, uint32_t events,
+	      int64_t deadline)
+{
+	if (!t || deadline == 0)
+		return -EAGAIN;
+	struct kwait_reg r;
+	kwait_prepare(t, wq, events, &r);
+	pthread_mutex_unlock(lock);
+	int rc = kwait_sleep(&r, SENTRY_CLOCK_MONOTONIC, deadline);
+	kwait_finish(&r);
+	pthread_mutex_lock(lock);
+	if (rc == -ETIMEDOUT)
+		return -EAGAIN;
+	return rc == -EINTR && task_wait_interrupted(t) ? -EINTR : 0;
+}
+
+struct timeval sock_timeo_get(const int64_t *slot)
+{
+	int64_t ns = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	if (ns <= 0)
+		return (struct timeval){ 0, 0 };
+	return (struct timeval){ ns / SOCK_NSEC, (ns % SOCK_NSEC) / 1000 };
+}
+
+int sock_timeo_set(int64_t *slot, const void *val, uint32_t len)
+{
+	struct timeval tv;
+	if (len < sizeof(tv))
+		return -EINVAL;
+	memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -EDOM;
+	int64_t ns;
+	if (tv.tv_sec < 0)
+		ns = 0;
+	else if (!tv.tv_sec && !tv.tv_usec)
+		ns = -1;
+	else if (tv.tv_sec > INT64_MAX / SOCK_NSEC - 1)
+		ns = -1;
+	else
+		ns = (int64_t)tv.tv_sec * SOCK_NSEC + (int64_t)tv.tv_usec * 1000;
+	__atomic_store_n(slot, ns, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int sock_buf_size(int val, int min, int max)
+{
+	unsigned int v = (unsigned int)val > (unsigned int)max ? (unsigned int)max : (unsigned int)val;
+	int r = (int)(v * 2);
+	return r < min ? min : r;
+}
+
 /* The file slots, for the core's own callers: Sentry buffers, the calling thread's task. */
 static int64_t sock_file_io(struct sentry_file *file, struct sentry_task *task,
 			    const struct sentry_iov *iov, size_t count, int64_t *off, int write)
@@ -153,7 +222,13 @@ static int64_t sock_ioctl(struct sentry_file *file, struct sentry_task *task, ui
 {
 	struct sock *s = (struct sock *)file;
 	struct task *t = (struct task *)task;
-	return t ? s->ops->ioctl(s, t, cmd, arg) : -ENOTTY;
+	if (!t)
+		return -ENOTTY;
+	/* Interface requests are the core's on every socket (sock_do_ioctl's dev_ioctl). */
+	int64_t rc;
+	if (netif_ioctl(s, t, cmd, arg, &rc))
+		return rc;
+	return s->ops->ioctl(s, t, cmd, arg);
 }
 
 static void sock_release(struct sentry_file *file)
@@ -179,6 +254,11 @@ static struct net_stack g_stack;
 void net_stack_set(const struct net_stack *stack)
 {
 	g_stack = stack ? *stack : (struct net_stack){ 0 };
+}
+
+void net_stack_get(struct net_stack *ret)
+{
+	*ret = g_stack;
 }
 
 /* Linux's NPROTO (AF_MAX) and SOCK_MAX: families and types beyond them are refused before any
@@ -212,8 +292,9 @@ int net_socket(struct task *t, int family, int type, int protocol, struct sock *
 	case AF_INET:
 	case AF_INET6:
 		return inet_socket(t, family, type, protocol, ret);
+	case AF_NETLINK:
+		return netlink_socket(t, type, protocol, ret);
 	default:
-		/* Netlink comes with the network plugin's interface listing (#8). */
 		return -EAFNOSUPPORT;
 	}
 }

@@ -14,8 +14,10 @@
  */
 #pragma once
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 
 #include "ipc/ipc_io.h"
@@ -107,7 +109,7 @@ struct sock_ops {
 struct sock {
 	struct sentry_file base;	/* the file; first, so a vfs_file's sf is the sock */
 	const struct sock_ops *ops;
-	int family;			/* AF_UNIX, AF_INET, AF_INET6 */
+	int family;			/* AF_UNIX, AF_INET, AF_INET6, AF_NETLINK */
 	int type;			/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, ... (no flags) */
 	int protocol;
 	int parsed_scm;			/* the syscall layer parses control messages into scm */
@@ -138,6 +140,30 @@ int sock_user_io(struct task *t, struct vfs_file *f, const struct iovec *iov, si
  * sockets, as TCP's sk_stream_error), dropped when ignored and unblocked. */
 void sock_sigpipe(struct sock *s, struct task *t, int64_t rc, int flags);
 
+/* --- waits and timeouts every protocol shares (socket.c) --- */
+
+/* A deadline for a wait of @timeo ns (-1: none, 0: do not wait) from now: -1, 0, or an
+ * absolute CLOCK_MONOTONIC time. */
+int64_t sock_deadline(int64_t timeo);
+
+/* Sleeps on @wq for @events, @lock (held on entry and return) dropped meanwhile, until
+ * @deadline (sock_deadline's). Returns 0 (recheck), -EAGAIN (no task, no time, timed out),
+ * -EINTR. */
+int sock_wait(pthread_mutex_t *lock, struct task *t, struct sentry_waitq *wq, uint32_t events,
+	      int64_t deadline);
+
+/* SO_RCVTIMEO/SO_SNDTIMEO stored in @slot as sock_deadline's ns (sock_get_timeout). */
+struct timeval sock_timeo_get(const int64_t *slot);
+
+/* Sets @slot from the struct timeval at @val (@len bytes) (sock_set_timeout): a negative
+ * time is "do not wait", zero "no timeout". Returns 0, -EINVAL (short), -EDOM (tv_usec out of
+ * range). */
+int sock_timeo_set(int64_t *slot, const void *val, uint32_t len);
+
+/* SO_SNDBUF/SO_RCVBUF's stored size for @val: doubled for the kernel's bookkeeping, within
+ * [@min, 2 * @max] (net.core.wmem_max/rmem_max = @max). */
+int sock_buf_size(int val, int min, int max);
+
 /* --- creation and the network plugin (family.c) --- */
 
 /* The network plugin's socket factory, or nothing: AF_INET and AF_INET6 then give
@@ -152,6 +178,9 @@ struct net_stack {
 /* Installs @stack (copied; NULL removes it) for every later socket(2). Sockets already made
  * keep the stack they came from. Not thread-safe against socket(2): called at boot. */
 void net_stack_set(const struct net_stack *stack);
+
+/* The stack net_stack_set installed (all zero: none), copied into @ret. */
+void net_stack_get(struct net_stack *ret);
 
 /* socket(2) after the flag check: @type without SOCK_NONBLOCK/SOCK_CLOEXEC. *@ret has one
  * reference. Returns 0, -EAFNOSUPPORT (family unknown or not served), -EINVAL (@type out of
@@ -174,6 +203,12 @@ struct unix_counters {
 	long names;	/* bound names in the registry */
 };
 void unix_counters(struct unix_counters *ret);
+
+/* --- AF_NETLINK (netlink.c) --- */
+
+/* socket(AF_NETLINK, @type, @protocol). Returns 0, -ESOCKTNOSUPPORT (not SOCK_RAW or
+ * SOCK_DGRAM), -EPROTONOSUPPORT (not NETLINK_ROUTE), -ENOMEM. */
+int netlink_socket(struct task *t, int type, int protocol, struct sock **ret);
 
 /* --- AF_INET/AF_INET6 through the plugin (inet.c) --- */
 

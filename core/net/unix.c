@@ -63,31 +63,6 @@ struct unix_cred unix_task_cred(struct task *t)
 	return (struct unix_cred){ t->tgid, t->fs->creds.uid, t->fs->creds.gid };
 }
 
-int64_t unix_deadline(int64_t timeo)
-{
-	if (timeo <= 0)
-		return timeo;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec + timeo;
-}
-
-int unix_wait(pthread_mutex_t *lock, struct task *t, struct sentry_waitq *wq, uint32_t events,
-	      int64_t deadline)
-{
-	if (!t || deadline == 0)
-		return -EAGAIN;
-	struct kwait_reg r;
-	kwait_prepare(t, wq, events, &r);
-	pthread_mutex_unlock(lock);
-	int rc = kwait_sleep(&r, SENTRY_CLOCK_MONOTONIC, deadline);
-	kwait_finish(&r);
-	pthread_mutex_lock(lock);
-	if (rc == -ETIMEDOUT)
-		return -EAGAIN;
-	return rc == -EINTR && task_wait_interrupted(t) ? -EINTR : 0;
-}
-
 /* --- the names registry --- */
 
 static pthread_mutex_t g_names_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -474,7 +449,7 @@ static int queue_embryo(struct unix_sock *l, struct unix_sock *c, struct unix_so
 		/* unix_recvq_full: more queued than the backlog. */
 		if (l->aq_count <= l->backlog)
 			break;
-		rc = nonblock ? -EAGAIN : unix_wait(&l->lock, t, l->room_wq, SENTRY_EV_OUT, deadline);
+		rc = nonblock ? -EAGAIN : sock_wait(&l->lock, t, l->room_wq, SENTRY_EV_OUT, deadline);
 		if (rc < 0)
 			break;
 	}
@@ -528,7 +503,7 @@ static int stream_connect(struct unix_sock *u, struct task *t, const void *sa, u
 		rc = embryo ? 0 : -ENOMEM;
 	}
 	if (rc == 0)
-		rc = queue_embryo(l, u, embryo, t, nonblock, unix_deadline(u->sndtimeo));
+		rc = queue_embryo(l, u, embryo, t, nonblock, sock_deadline(u->sndtimeo));
 	if (rc < 0)
 		unix_put(embryo);
 	unix_put(l);
@@ -589,7 +564,7 @@ static int unix_accept(struct sock *s, struct task *t, int nonblock, struct sock
 	struct unix_sock *u = unix_sk(s);
 	if (!unix_connection_based(u))
 		return -EOPNOTSUPP;
-	int64_t deadline = unix_deadline(u->rcvtimeo);
+	int64_t deadline = sock_deadline(u->rcvtimeo);
 	int rc = 0;
 	struct unix_sock *e = NULL;
 	pthread_mutex_lock(&u->lock);
@@ -606,7 +581,7 @@ static int unix_accept(struct sock *s, struct task *t, int nonblock, struct sock
 			u->aq_count--;
 			break;
 		}
-		rc = nonblock ? -EAGAIN : unix_wait(&u->lock, t, u->wq, SENTRY_EV_IN, deadline);
+		rc = nonblock ? -EAGAIN : sock_wait(&u->lock, t, u->wq, SENTRY_EV_IN, deadline);
 	}
 	pthread_mutex_unlock(&u->lock);
 	if (rc < 0)

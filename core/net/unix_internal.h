@@ -157,16 +157,6 @@ void unix_put(struct unix_sock *u);
 /* The task's credentials as struct ucred (tgid, real uid and gid). */
 struct unix_cred unix_task_cred(struct task *t);
 
-/* A deadline for a wait of @timeo ns (-1: none, 0: do not wait) from now: -1, 0, or an
- * absolute CLOCK_MONOTONIC time. */
-int64_t unix_deadline(int64_t timeo);
-
-/* Sleeps on @wq for @events, @lock (held on entry and return) dropped meanwhile, until
- * @deadline (unix_deadline's). Returns 0 (recheck), -EAGAIN (no task, no time, timed out),
- * -EINTR. */
-int unix_wait(pthread_mutex_t *lock, struct task *t, struct sentry_waitq *wq, uint32_t events,
-	      int64_t deadline);
-
 /* The socket bound at the address @sa (@len bytes, checked) of @type, with a reference.
  * Returns 0, -EINVAL (a bad address), -ECONNREFUSED (nothing bound there, or a type that
  * differs under an abstract name), -EPROTOTYPE (a filesystem name of another type), the path

@@ -144,7 +144,7 @@ static int wait_sndbuf(struct unix_sock *u, struct task *t, int nonblock, int64_
 			return 0;
 		if (nonblock)
 			return -EAGAIN;
-		int rc = unix_wait(&u->lock, t, u->wq, EV_ROOM, deadline);
+		int rc = sock_wait(&u->lock, t, u->wq, EV_ROOM, deadline);
 		if (rc < 0)
 			return rc;
 	}
@@ -172,7 +172,7 @@ static int64_t stream_send(struct unix_sock *u, struct task *t, struct sock_msg 
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	int nonblock = (flags & MSG_DONTWAIT) != 0;
-	int64_t deadline = unix_deadline(u->sndtimeo);
+	int64_t deadline = sock_deadline(u->sndtimeo);
 	struct ipc_io *io = &sm->io;
 	int64_t sent = 0;
 	int rc = 0;
@@ -327,7 +327,7 @@ static int64_t stream_recv(struct unix_sock *u, struct task *t, struct sock_msg 
 	if (flags & MSG_OOB)
 		return -EINVAL;
 	int nonblock = (flags & MSG_DONTWAIT) != 0;
-	int64_t deadline = unix_deadline(u->rcvtimeo);
+	int64_t deadline = sock_deadline(u->rcvtimeo);
 	size_t target = (flags & MSG_WAITALL) ? sm->io.left : 1;
 	struct unix_msg *done = NULL;
 	struct unix_cred cred = { 0 };
@@ -359,7 +359,7 @@ static int64_t stream_recv(struct unix_sock *u, struct task *t, struct sock_msg 
 			rc = -EAGAIN;
 			break;
 		}
-		rc = unix_wait(&u->lock, t, u->wq, EV_DATA | SENTRY_EV_RDHUP | SENTRY_EV_HUP,
+		rc = sock_wait(&u->lock, t, u->wq, EV_DATA | SENTRY_EV_RDHUP | SENTRY_EV_HUP,
 			       deadline);
 	}
 	pthread_mutex_unlock(&u->lock);
@@ -393,7 +393,7 @@ static int dgram_deliver_locked(struct unix_sock *u, struct unix_sock *r, struct
 			break;
 		if (nonblock)
 			return -EAGAIN;
-		int rc = unix_wait(&r->lock, t, r->room_wq, EV_ROOM, deadline);
+		int rc = sock_wait(&r->lock, t, r->room_wq, EV_ROOM, deadline);
 		if (rc < 0)
 			return rc;
 	}
@@ -450,7 +450,7 @@ static int64_t dgram_send(struct unix_sock *u, struct task *t, struct sock_msg *
 	if (rc < 0)
 		return rc;
 	int nonblock = (flags & MSG_DONTWAIT) != 0;
-	int64_t deadline = unix_deadline(u->sndtimeo);
+	int64_t deadline = sock_deadline(u->sndtimeo);
 	pthread_mutex_lock(&u->lock);
 	rc = wait_sndbuf(u, t, nonblock, deadline);
 	pthread_mutex_unlock(&u->lock);
@@ -476,7 +476,7 @@ static int64_t dgram_recv(struct unix_sock *u, struct task *t, struct sock_msg *
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	int nonblock = (flags & MSG_DONTWAIT) != 0;
-	int64_t deadline = unix_deadline(u->rcvtimeo);
+	int64_t deadline = sock_deadline(u->rcvtimeo);
 	struct unix_msg *m = NULL;
 	int rc = 0;
 	pthread_mutex_lock(&u->lock);
@@ -491,7 +491,7 @@ static int64_t dgram_recv(struct unix_sock *u, struct task *t, struct sock_msg *
 			break;
 		} else {
 			rc = nonblock ? -EAGAIN
-				      : unix_wait(&u->lock, t, u->wq, EV_DATA | SENTRY_EV_RDHUP,
+				      : sock_wait(&u->lock, t, u->wq, EV_DATA | SENTRY_EV_RDHUP,
 						  deadline);
 		}
 	}

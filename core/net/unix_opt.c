@@ -17,7 +17,6 @@
 #include "net/unix_internal.h"
 #include "vfs/vfs.h"
 
-#define NSEC 1000000000ll
 /* Linux's CAP_NET_ADMIN, for SO_MARK and SO_PRIORITY above 6. */
 #define CAP_NET_ADMIN_BIT SENTRY_CAP_NET_ADMIN
 /* SIOCINQ is FIONREAD, SIOCOUTQ is TIOCOUTQ (linux/sockios.h). */
@@ -45,46 +44,6 @@ static int bool_bit(int name)
 			return g_bools[i].bit;
 	}
 	return 0;
-}
-
-/* sock_get_timeout: the struct timeval of a timeout (none is zero). */
-static struct timeval timeo_get(const int64_t *slot)
-{
-	int64_t ns = __atomic_load_n(slot, __ATOMIC_RELAXED);
-	if (ns <= 0)
-		return (struct timeval){ 0, 0 };
-	return (struct timeval){ ns / NSEC, (ns % NSEC) / 1000 };
-}
-
-/* sock_set_timeout: a negative time is "do not wait", zero "no timeout". Returns 0, -EINVAL
- * (short), -EDOM (tv_usec out of range). */
-static int timeo_set(int64_t *slot, const void *val, uint32_t len)
-{
-	struct timeval tv;
-	if (len < sizeof(tv))
-		return -EINVAL;
-	memcpy(&tv, val, sizeof(tv));
-	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
-		return -EDOM;
-	int64_t ns;
-	if (tv.tv_sec < 0)
-		ns = 0;
-	else if (!tv.tv_sec && !tv.tv_usec)
-		ns = -1;
-	else if (tv.tv_sec > INT64_MAX / NSEC - 1)
-		ns = -1;
-	else
-		ns = (int64_t)tv.tv_sec * NSEC + (int64_t)tv.tv_usec * 1000;
-	__atomic_store_n(slot, ns, __ATOMIC_RELAXED);
-	return 0;
-}
-
-/* SO_SNDBUF/SO_RCVBUF: doubled for the kernel's bookkeeping, within [@min, 2 * max]. */
-static int buf_size(int val, int min)
-{
-	unsigned int v = (unsigned int)val > UNIX_MAX_BUF ? UNIX_MAX_BUF : (unsigned int)val;
-	int r = (int)(v * 2);
-	return r < min ? min : r;
 }
 
 /* The value of an int-sized option, or -ENOPROTOOPT. */
@@ -163,12 +122,12 @@ int unix_getsockopt(struct sock *s, struct task *t, int level, int name, void *v
 	switch (name) {
 	case SO_RCVTIMEO:
 	case UNIX_SO_RCVTIMEO_NEW:
-		v.tv = timeo_get(&u->rcvtimeo);
+		v.tv = sock_timeo_get(&u->rcvtimeo);
 		lv = sizeof(v.tv);
 		break;
 	case SO_SNDTIMEO:
 	case UNIX_SO_SNDTIMEO_NEW:
-		v.tv = timeo_get(&u->sndtimeo);
+		v.tv = sock_timeo_get(&u->sndtimeo);
 		lv = sizeof(v.tv);
 		break;
 	case SO_LINGER:
@@ -210,12 +169,12 @@ static int set_int(struct unix_sock *u, struct task *t, int name, int v)
 	int admin = (t->fs->creds.cap_effective >> CAP_NET_ADMIN_BIT) & 1;
 	switch (name) {
 	case SO_SNDBUF:
-		__atomic_store_n(&u->sndbuf, buf_size(v, UNIX_MIN_SNDBUF), __ATOMIC_RELAXED);
+		__atomic_store_n(&u->sndbuf, sock_buf_size(v, UNIX_MIN_SNDBUF, UNIX_MAX_BUF), __ATOMIC_RELAXED);
 		/* A larger buffer may let blocked writers go on. */
 		kwait_wq_notify(u->wq, SENTRY_EV_OUT);
 		return 0;
 	case SO_RCVBUF:
-		__atomic_store_n(&u->rcvbuf, buf_size(v, UNIX_MIN_RCVBUF), __ATOMIC_RELAXED);
+		__atomic_store_n(&u->rcvbuf, sock_buf_size(v, UNIX_MIN_RCVBUF, UNIX_MAX_BUF), __ATOMIC_RELAXED);
 		return 0;
 	case SO_PASSCRED:
 		__atomic_store_n(&u->passcred, v != 0, __ATOMIC_RELAXED);
@@ -253,10 +212,10 @@ int unix_setsockopt(struct sock *s, struct task *t, int level, int name, const v
 	switch (name) {
 	case SO_RCVTIMEO:
 	case UNIX_SO_RCVTIMEO_NEW:
-		return timeo_set(&u->rcvtimeo, val, len);
+		return sock_timeo_set(&u->rcvtimeo, val, len);
 	case SO_SNDTIMEO:
 	case UNIX_SO_SNDTIMEO_NEW:
-		return timeo_set(&u->sndtimeo, val, len);
+		return sock_timeo_set(&u->sndtimeo, val, len);
 	case SO_LINGER: {
 		struct linger l;
 		if (len < sizeof(l))

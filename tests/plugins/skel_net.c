@@ -1,7 +1,10 @@
 /*
- * A skeleton network plugin: declines every socket, lists no interfaces.
+ * A skeleton network plugin: declines every socket and reports one loopback interface, as a
+ * fresh network namespace has after `ip link set lo up`. The lists follow net.h's protocol:
+ * fill at most @count entries, return how many exist.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "sentry/net.h"
 #include "sentry/plugin.h"
@@ -12,20 +15,63 @@ static int skel_socket(void *state, const struct sentry_creds *creds, int family
 	return -EAFNOSUPPORT;
 }
 
+/* Linux's values (linux/if.h, linux/if_arp.h, linux/rtnetlink.h, sys/socket.h). */
+#define SKEL_IFF_UP 0x1
+#define SKEL_IFF_LOOPBACK 0x8
+#define SKEL_IFF_RUNNING 0x40
+#define SKEL_ARPHRD_LOOPBACK 772
+#define SKEL_AF_INET 2
+#define SKEL_AF_INET6 10
+#define SKEL_RT_SCOPE_HOST 254
+#define SKEL_RT_TABLE_LOCAL 255
+
+static const struct sentry_netif skel_ifs[] = {
+	{ .index = 1, .flags = SKEL_IFF_UP | SKEL_IFF_LOOPBACK | SKEL_IFF_RUNNING, .mtu = 65536,
+	  .type = SKEL_ARPHRD_LOOPBACK, .addr_len = 6, .name = "lo" },
+};
+
+static const struct sentry_netaddr skel_addrs[] = {
+	{ .index = 1, .family = SKEL_AF_INET, .prefix_len = 8, .scope = SKEL_RT_SCOPE_HOST,
+	  .addr = { 127, 0, 0, 1 } },
+	{ .index = 1, .family = SKEL_AF_INET6, .prefix_len = 128, .scope = SKEL_RT_SCOPE_HOST,
+	  .addr = { [15] = 1 } },
+};
+
+static const struct sentry_netroute skel_routes[] = {
+	{ .family = SKEL_AF_INET, .oif = 1, .dst_len = 8, .scope = SKEL_RT_SCOPE_HOST,
+	  .table = SKEL_RT_TABLE_LOCAL, .dst = { 127 } },
+};
+
+#define SKEL_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 static int skel_if_list(void *state, struct sentry_netif *buf, size_t count)
 {
-	return 0;
+	memcpy(buf, skel_ifs, sizeof(*buf) * (count < SKEL_COUNT(skel_ifs) ? count
+									: SKEL_COUNT(skel_ifs)));
+	return (int)SKEL_COUNT(skel_ifs);
 }
 
 static int skel_addr_list(void *state, struct sentry_netaddr *buf, size_t count)
 {
-	return 0;
+	memcpy(buf, skel_addrs, sizeof(*buf) * (count < SKEL_COUNT(skel_addrs)
+							? count
+							: SKEL_COUNT(skel_addrs)));
+	return (int)SKEL_COUNT(skel_addrs);
+}
+
+static int skel_route_list(void *state, struct sentry_netroute *buf, size_t count)
+{
+	memcpy(buf, skel_routes, sizeof(*buf) * (count < SKEL_COUNT(skel_routes)
+							 ? count
+							 : SKEL_COUNT(skel_routes)));
+	return (int)SKEL_COUNT(skel_routes);
 }
 
 static const struct sentry_net_ops skel_net_ops = {
-	.socket	   = skel_socket,
-	.if_list   = skel_if_list,
-	.addr_list = skel_addr_list,
+	.socket	    = skel_socket,
+	.if_list    = skel_if_list,
+	.addr_list  = skel_addr_list,
+	.route_list = skel_route_list,
 };
 
 /* A plugin that needs host calls after confinement says so; the core composes the filter. */

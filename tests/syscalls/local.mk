@@ -143,3 +143,9 @@ check_PROGRAMS += tests/syscalls/cow_test_static
 tests_syscalls_cow_test_static_SOURCES = tests/syscalls/cow_test.c tests/syscalls/expect.h
 tests_syscalls_cow_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
 tests_syscalls_cow_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
+
+# NETLINK_ROUTE sockets and the SIOCGIF* ioctls, answered by the core from the network plugin.
+check_PROGRAMS += tests/syscalls/netlink_test_static
+tests_syscalls_netlink_test_static_SOURCES = tests/syscalls/netlink_test.c tests/syscalls/expect.h
+tests_syscalls_netlink_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_netlink_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
