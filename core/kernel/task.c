@@ -305,7 +305,7 @@ static int restart_kind(uint64_t nr, const uint64_t a[6])
 		return ((a[1] & 127) == 0 || (a[1] & 127) == 9) && !a[3] ? TASK_RESTART_SYS
 									  : TASK_RESTART_NONE;
 	case SYS_pause: case SYS_rt_sigsuspend: case SYS_poll: case SYS_ppoll:
-	case SYS_select: case SYS_pselect6:
+	case SYS_select: case SYS_pselect6: case SYS_msgsnd: case SYS_msgrcv:
 		return TASK_RESTART_NOHAND;
 	default:
 		return TASK_RESTART_NONE;

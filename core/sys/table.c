@@ -268,6 +268,16 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_timer_gettime, timer_gettime, SA_INT, SA_PTR),
 	FULL(SYS_timer_getoverrun, timer_getoverrun, SA_INT),
 	FULL(SYS_timer_delete, timer_delete, SA_INT),
+	/* sys_sysvipc.c */
+	PART(SYS_semget, semget, "SEM_UNDO per process, not per CLONE_SYSVSEM group", SA_HEX, SA_INT,
+	     SA_HEX),
+	FULL(SYS_semop, semop, SA_INT, SA_PTR, SA_INT),
+	FULL(SYS_semtimedop, semtimedop, SA_INT, SA_PTR, SA_INT, SA_PTR),
+	FULL(SYS_semctl, semctl, SA_INT, SA_INT, SA_INT, SA_HEX),
+	FULL(SYS_msgget, msgget, SA_HEX, SA_HEX),
+	FULL(SYS_msgsnd, msgsnd, SA_INT, SA_PTR, SA_INT, SA_HEX),
+	FULL(SYS_msgrcv, msgrcv, SA_INT, SA_PTR, SA_INT, SA_INT, SA_HEX),
+	FULL(SYS_msgctl, msgctl, SA_INT, SA_INT, SA_PTR),
 };
 
 static int g_strace;
