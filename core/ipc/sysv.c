@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "ipc/mqueue.h"
 #include "ipc/sysv.h"
 
 /* linux/capability.h */
@@ -67,6 +68,7 @@ void ipc_ns_free(struct ipc_ns *ns)
 	ids_fini(&ns->sem);
 	ids_fini(&ns->msg);
 	ids_fini(&ns->shm);
+	mq_ns_free(ns->mq);
 	pthread_mutex_destroy(&ns->mq_lock);
 	free(ns);
 }

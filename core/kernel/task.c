@@ -298,6 +298,7 @@ static int restart_kind(uint64_t nr, const uint64_t a[6])
 	case SYS_recvfrom: case SYS_sendto: case SYS_recvmsg: case SYS_sendmsg:
 	case SYS_flock: case SYS_fcntl: case SYS_open: case SYS_openat: case SYS_ioctl:
 	case SYS_sendfile: case SYS_splice: case SYS_tee:
+	case SYS_mq_timedsend: case SYS_mq_timedreceive:
 		return TASK_RESTART_SYS;
 	case SYS_futex:
 		/* An untimed FUTEX_WAIT restarts; a timed one uses a restart block, which a

@@ -219,6 +219,14 @@ SYS_DECL(msgsnd);
 SYS_DECL(msgrcv);
 SYS_DECL(msgctl);
 
+/* sys_mqueue.c */
+SYS_DECL(mq_open);
+SYS_DECL(mq_unlink);
+SYS_DECL(mq_timedsend);
+SYS_DECL(mq_timedreceive);
+SYS_DECL(mq_notify);
+SYS_DECL(mq_getsetattr);
+
 /* sys_poll.c */
 SYS_DECL(select);
 SYS_DECL(pselect6);
