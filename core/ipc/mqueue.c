@@ -423,7 +423,8 @@ void mq_getsetattr(struct vfs_file *f, const struct mq_attr_abi *new, struct mq_
 	*old = (struct mq_attr_abi){ .flags = f->flags & O_NONBLOCK, .maxmsg = q->maxmsg,
 				     .msgsize = q->msgsize, .curmsgs = q->curmsgs };
 	if (new) {
-		uint32_t fl = (f->flags & ~(uint32_t)O_NONBLOCK) | ((uint32_t)new->flags & O_NONBLOCK);
+		uint32_t fl = (f->flags & ~(uint32_t)O_NONBLOCK) |
+			      ((uint32_t)new->flags & O_NONBLOCK);
 		f->flags = fl;
 		f->sf->flags = fl;
 	}
@@ -431,6 +432,8 @@ void mq_getsetattr(struct vfs_file *f, const struct mq_attr_abi *new, struct mq_
 }
 
 /* mqueue_read_file: the status line, read like a small file. */
+#define MQ_STATUS_FMT "QSIZE:%-10lu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n"
+
 static int64_t mq_read(struct sentry_file *file, struct sentry_task *task,
 		       const struct sentry_iov *iov, size_t count, int64_t *off)
 {
@@ -438,7 +441,7 @@ static int64_t mq_read(struct sentry_file *file, struct sentry_task *task,
 	struct mqueue *q = ((struct mq_file *)file)->q;
 	char line[128];
 	pthread_mutex_lock(&q->ns->lock);
-	int n = snprintf(line, sizeof(line), "QSIZE:%-10lu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n",
+	int n = snprintf(line, sizeof(line), MQ_STATUS_FMT,
 			 (unsigned long)q->qsize, q->notify_pid ? q->notify_kind : 0,
 			 q->notify_pid && q->notify_kind == SIGEV_SIGNAL ? q->notify_signo : 0,
 			 q->notify_pid);
