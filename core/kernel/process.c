@@ -15,6 +15,8 @@
 
 #include "dev/dev.h"
 #include "fd/fdtable.h"
+#include "ipc/sem.h"
+#include "ipc/sysv.h"
 #include "kernel/process.h"
 #include "kernel/process_internal.h"
 #include "kernel/thread.h"
@@ -35,6 +37,7 @@ void kernel_init(struct kernel *k)
 	k->threads = 0;
 	k->init_exited = 0;
 	k->exit_wq = kwait_wq_new();
+	k->ipc = ipc_ns_new();	/* NULL (ENOMEM): the IPC calls answer -ENOMEM */
 }
 
 void kernel_destroy(struct kernel *k)
@@ -52,6 +55,7 @@ void kernel_destroy(struct kernel *k)
 	pthread_cond_destroy(&k->changed);
 	pthread_mutex_destroy(&k->lock);
 	kwait_wq_free(k->exit_wq);
+	ipc_ns_free(k->ipc);
 }
 
 struct task *kernel_find_locked(struct kernel *k, int pid)
@@ -512,6 +516,8 @@ void kernel_task_thread_end(struct kernel *k, struct task *t, struct vfs_ctx *fs
 	struct task *leader = NULL;
 	int end = kernel_thread_end(k, t, &status, &leader);
 	if (end == KERNEL_THREAD_PROCESS_GONE) {
+		/* exit_sem: before the parent can see the exit, as Linux's do_exit. */
+		sem_exit(k->ipc, leader->tgid);
 		task_gone(k, leader, status);
 		if (leader != t) {
 			struct vfs_ctx *lfs = leader->fs;

@@ -111,6 +111,10 @@ void task_siginfo_abi(const struct task *t, int sig, void *out)
 	} else {
 		i->u.kill.pid = si->pid;
 		i->u.kill.uid = si->uid;
+		/* A message queue's notification (mq_notify) carries sigev_value after them, as
+		 * si_value of _rt. */
+		if (si->code == SI_MESGQ)
+			memcpy(i->u.raw + 8, &si->value, sizeof(si->value));
 	}
 }
 

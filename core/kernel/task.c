@@ -299,6 +299,7 @@ static int restart_kind(uint64_t nr, const uint64_t a[6])
 	case SYS_recvfrom: case SYS_sendto: case SYS_recvmsg: case SYS_sendmsg:
 	case SYS_flock: case SYS_fcntl: case SYS_open: case SYS_openat: case SYS_ioctl:
 	case SYS_sendfile: case SYS_splice: case SYS_tee:
+	case SYS_mq_timedsend: case SYS_mq_timedreceive:
 		return TASK_RESTART_SYS;
 	case SYS_futex:
 		/* FUTEX_LOCK_PI(2) always restarts (its deadline is absolute). An untimed
@@ -310,7 +311,7 @@ static int restart_kind(uint64_t nr, const uint64_t a[6])
 			       ? TASK_RESTART_SYS
 			       : TASK_RESTART_NONE;
 	case SYS_pause: case SYS_rt_sigsuspend: case SYS_poll: case SYS_ppoll:
-	case SYS_select: case SYS_pselect6:
+	case SYS_select: case SYS_pselect6: case SYS_msgsnd: case SYS_msgrcv:
 		return TASK_RESTART_NOHAND;
 	default:
 		return TASK_RESTART_NONE;

@@ -21,6 +21,7 @@
 struct mm;
 struct fdt;
 struct fdt_ops;
+struct ipc_ns;
 struct vfs_ctx;
 struct vfs_file;
 
@@ -43,6 +44,8 @@ struct kernel {
 	/* The UTS namespace's names (under lock); empty: "cvisor" and "(none)". */
 	char hostname[65];
 	char domainname[65];
+	/* The IPC namespace (ipc/sysv.h): System V objects and POSIX message queues. */
+	struct ipc_ns *ipc;
 };
 
 /* Signals a task knows: 1..TASK_NSIG, as Linux's _NSIG on x86-64. */

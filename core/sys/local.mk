@@ -13,6 +13,8 @@ core_libsentry_core_la_SOURCES += \
 	core/sys/sys_futex.c \
 	core/sys/sys_info.c core/sys/sys_prctl.c \
 	core/sys/sys_ipc.c \
+	core/sys/sys_sysvipc.c \
+	core/sys/sys_mqueue.c \
 	core/sys/sys_internal.h \
 	core/sys/sys_mm.c \
 	core/sys/sys_poll.c \

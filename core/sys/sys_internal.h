@@ -212,6 +212,24 @@ SYS_DECL(pipe2);
 SYS_DECL(eventfd);
 SYS_DECL(eventfd2);
 
+/* sys_sysvipc.c */
+SYS_DECL(semget);
+SYS_DECL(semop);
+SYS_DECL(semtimedop);
+SYS_DECL(semctl);
+SYS_DECL(msgget);
+SYS_DECL(msgsnd);
+SYS_DECL(msgrcv);
+SYS_DECL(msgctl);
+
+/* sys_mqueue.c */
+SYS_DECL(mq_open);
+SYS_DECL(mq_unlink);
+SYS_DECL(mq_timedsend);
+SYS_DECL(mq_timedreceive);
+SYS_DECL(mq_notify);
+SYS_DECL(mq_getsetattr);
+
 /* sys_poll.c */
 SYS_DECL(select);
 SYS_DECL(pselect6);

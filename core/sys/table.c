@@ -272,6 +272,26 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_timer_gettime, timer_gettime, SA_INT, SA_PTR),
 	FULL(SYS_timer_getoverrun, timer_getoverrun, SA_INT),
 	FULL(SYS_timer_delete, timer_delete, SA_INT),
+	/* sys_sysvipc.c */
+	FULL(SYS_semget, semget, SA_HEX, SA_INT, SA_HEX),
+	PART(SYS_semop, semop, "SEM_UNDO per process, not per CLONE_SYSVSEM group", SA_INT, SA_PTR,
+	     SA_INT),
+	PART(SYS_semtimedop, semtimedop, "SEM_UNDO per process, not per CLONE_SYSVSEM group", SA_INT,
+	     SA_PTR, SA_INT, SA_PTR),
+	FULL(SYS_semctl, semctl, SA_INT, SA_INT, SA_INT, SA_HEX),
+	FULL(SYS_msgget, msgget, SA_HEX, SA_HEX),
+	FULL(SYS_msgsnd, msgsnd, SA_INT, SA_PTR, SA_INT, SA_HEX),
+	FULL(SYS_msgrcv, msgrcv, SA_INT, SA_PTR, SA_INT, SA_INT, SA_HEX),
+	FULL(SYS_msgctl, msgctl, SA_INT, SA_INT, SA_PTR),
+	/* sys_mqueue.c */
+	PART(SYS_mq_open, mq_open, "no /dev/mqueue; RLIMIT_MSGQUEUE not enforced", SA_PATH, SA_HEX,
+	     SA_HEX, SA_PTR),
+	FULL(SYS_mq_unlink, mq_unlink, SA_PATH),
+	FULL(SYS_mq_timedsend, mq_timedsend, SA_FD, SA_PTR, SA_INT, SA_INT, SA_PTR),
+	FULL(SYS_mq_timedreceive, mq_timedreceive, SA_FD, SA_PTR, SA_INT, SA_PTR, SA_PTR),
+	PART(SYS_mq_notify, mq_notify, "SIGEV_THREAD: no netlink sockets (EINVAL/ENOTSOCK)", SA_FD,
+	     SA_PTR),
+	FULL(SYS_mq_getsetattr, mq_getsetattr, SA_FD, SA_PTR, SA_PTR),
 };
 
 static int g_strace;

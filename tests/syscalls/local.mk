@@ -149,3 +149,19 @@ check_PROGRAMS += tests/syscalls/netlink_test_static
 tests_syscalls_netlink_test_static_SOURCES = tests/syscalls/netlink_test.c tests/syscalls/expect.h
 tests_syscalls_netlink_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_netlink_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+# System V semaphores and message queues, POSIX message queues (core/ipc/sysv, sem, msg, mqueue).
+check_PROGRAMS += tests/syscalls/sem_test_static
+tests_syscalls_sem_test_static_SOURCES = tests/syscalls/sem_test.c tests/syscalls/expect.h
+tests_syscalls_sem_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_sem_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+check_PROGRAMS += tests/syscalls/msg_test_static
+tests_syscalls_msg_test_static_SOURCES = tests/syscalls/msg_test.c tests/syscalls/expect.h
+tests_syscalls_msg_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_msg_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+check_PROGRAMS += tests/syscalls/mqueue_test_static
+tests_syscalls_mqueue_test_static_SOURCES = tests/syscalls/mqueue_test.c tests/syscalls/expect.h
+tests_syscalls_mqueue_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_mqueue_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
