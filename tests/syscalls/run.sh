@@ -8,6 +8,9 @@ src=${abs_top_srcdir:?}
 memfs=$build/plugins/fs-memfs/.libs/memfs.so
 ptrace=$build/plugins/platform-ptrace/.libs/ptrace.so
 runner=$build/tests/syscalls/sentry_run
+# AF_INET/AF_INET6 in every sandbox run: the host plugin, in this namespace.
+SENTRY_RUN_NET=$build/plugins/net-hostpassthrough/.libs/host.so
+export SENTRY_RUN_NET
 tmp=$(mktemp -d /tmp/cvisor-syscalls-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
