@@ -8,11 +8,12 @@
 # Runs a program under gVisor. Prints its output; fails (status 124 on timeout) if gVisor is
 # missing or does not finish within $GVISOR_TIMEOUT seconds. GVISOR_CPU=N pins all of gVisor
 # to CPU N: its ptrace round trip across CPUs costs several times one on the same CPU.
+# GVISOR_NETWORK picks its --network (default none; the socket benchmarks use host).
 bench_gvisor() {
 	# Debian's package path, so an installed cvisor runsc earlier in PATH is never taken for it.
 	gvisor=${GVISOR_RUNSC:-/usr/bin/runsc}
 	[ -x "$gvisor" ] || return 127
-	set -- "$gvisor" --platform=ptrace --network=none \
+	set -- "$gvisor" --platform=ptrace --network="${GVISOR_NETWORK:-none}" \
 		--root="${TMPDIR:-/tmp}/bench-gvisor-root" do "$@"
 	[ -z "${GVISOR_CPU:-}" ] || set -- taskset -c "$GVISOR_CPU" "$@"
 	timeout "${GVISOR_TIMEOUT:-120}" "$@" 2>/dev/null

@@ -49,3 +49,11 @@ bench_pipe_bench_SOURCES = bench/pipe.c
 bench_pipe_bench_CFLAGS = -O2 -Wall -Wextra -Werror
 bench_pipe_bench_LDFLAGS = -static -all-static
 EXTRA_DIST += bench/pipe.sh
+
+# tcp-rr, tcp-bulk, unix-rr: socket round trips and throughput (issue #8), static and
+# unsanitized: it is the application.
+check_PROGRAMS += bench/sock_bench
+bench_sock_bench_SOURCES = bench/sock_bench.c
+bench_sock_bench_CFLAGS = -O2 -Wall -Wextra -Werror
+bench_sock_bench_LDFLAGS = -static -all-static
+EXTRA_DIST += bench/tcp-rr.sh bench/tcp-bulk.sh bench/unix-rr.sh bench/sock.sh

@@ -14,7 +14,7 @@ export CVISOR_PLUGIN_DIR
 [ -d "$BUILDDIR/runtime" ] || { echo "bench/run.sh: no build in $BUILDDIR (set BUILDDIR)" >&2; exit 2; }
 
 if [ $# -eq 0 ]; then
-	set -- $(cd "$here" && ls *.sh | sed -n 's/\.sh$//p' | grep -v '^run$' | grep -v '^lib$')
+	set -- $(cd "$here" && ls *.sh | sed -n 's/\.sh$//p' | grep -v '^run$' | grep -v '^lib$' | grep -v '^sock$')
 fi
 status=0
 for name in "$@"; do

@@ -115,6 +115,14 @@ static int sandbox_of_config(const struct oci_config *cfg, struct rt_sandbox *sb
 	for (size_t i = 0; i < cfg->mount_count; i++)
 		if (add_mount(sb, &cfg->mounts[i], err) < 0)
 			return -1;
+	/* The Sentry's network namespace comes from --network (sandbox.c), not from
+	 * linux.namespaces: a new "network" one is what none and sandbox make anyway; a path to
+	 * join is not supported yet. */
+	for (size_t i = 0; i < cfg->lx.namespace_count; i++)
+		if (cfg->lx.namespaces[i].type == OCI_NS_NETWORK && cfg->lx.namespaces[i].path)
+			log_msg(SENTRY_LOG_INFO, "create",
+				"network namespace %s not joined: --network decides",
+				cfg->lx.namespaces[i].path);
 	return 0;
 }
 

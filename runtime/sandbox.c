@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -18,6 +21,7 @@
 #include "plugin/services.h"
 #include "sandbox.h"
 #include "sentry/boot.h"
+#include "util/log.h"
 #include "vfs/vfs.h"
 
 #ifndef PLUGINDIR
@@ -134,6 +138,58 @@ struct rt_sandbox_proc {
 	struct boot_sandbox *boot;
 };
 
+/* --network=none: a fresh network namespace for the Sentry (and the Gofers it starts), with
+ * only loopback, brought up as ip(8) would. */
+static int netns_loopback_only(struct rt_error **err)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return rt_error_make(err, errno, "network namespace (--network=host keeps the host's)");
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int rc = fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ? -1 : 0;
+	if (rc == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	if (rc < 0)
+		rc = rt_error_make(err, errno, "bringing up lo");
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static int have_net_plugin(const struct plg_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->plugin_count; i++)
+		if (set->plugins[i].desc->kind == SENTRY_PLUGIN_NET &&
+		    !strcmp(set->plugins[i].desc->name, name))
+			return 1;
+	return 0;
+}
+
+/* The network plugin for --network, after making the namespace it runs in: "host" stays in
+ * runsc's namespace; "none" gets one with only loopback; "sandbox" is netstack when the
+ * plugin directory has it, otherwise (until netstack lands) the same as "none". *@ret is the
+ * plugin's name for boot_config.net. */
+static int network_setup(const struct rt_globals *g, const struct plg_set *set,
+			 const char **ret, struct rt_error **err)
+{
+	const char *mode = g->network ? g->network : "sandbox";
+	*ret = "host";
+	if (!strcmp(mode, "host"))
+		return 0;
+	if (!strcmp(mode, "sandbox")) {
+		if (have_net_plugin(set, "netstack")) {
+			*ret = "netstack";
+			return netns_loopback_only(err);
+		}
+		log_msg(SENTRY_LOG_INFO, "network",
+			"--network=sandbox: no netstack plugin yet; host plugin in a loopback-only "
+			"namespace, as --network=none");
+	}
+	return netns_loopback_only(err);
+}
+
 int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, const int stdio[3],
 		    struct rt_sandbox_proc **ret, struct rt_error **err)
 {
@@ -152,6 +208,9 @@ int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, con
 	const char *dir = g->plugin_dir ? g->plugin_dir : PLUGINDIR;
 	if (rc == 0 && (rc = plg_set_load_dir(&p->set, dir)) < 0)
 		rt_error_make(err, -rc, "plugin directory %s", dir);
+	const char *net = NULL;
+	if (rc == 0)
+		rc = network_setup(g, &p->set, &net, err);
 
 	struct boot_config cfg = {
 		.set = &p->set, .svc = &p->svc, .platform = g->platform, .make_dev = 1,
@@ -161,6 +220,7 @@ int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, con
 		.umask_set = sb->umask_set, .rlimits = sb->rlimits, .rlimit_count = sb->rlimit_count,
 		.hostname = sb->hostname, .domainname = sb->domainname,
 		.masked_paths = sb->masked_paths, .readonly_paths = sb->readonly_paths,
+		.net = net,
 	};
 	char data[16][64];
 	int mrc = rc == 0 ? make_mounts(sb, p->gofer_fds, &cfg, data) : 0;

@@ -553,6 +553,74 @@ for _ in range(200):
     time.sleep(0.01)
 print(field("Name"), before, during, field("Threads"))'
 
+# Sockets over loopback (issue #8). A free port, chosen now: the kernel's pick for port 0.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# http.server and urllib in ONE sandbox (--network's default: loopback only until netstack).
+scenario "python3: http.server on 127.0.0.1 answers urllib" fixed "200 yes" sh -c '
+cd /etc && python3 -m http.server --bind 127.0.0.1 "$1" >/dev/null 2>&1 &
+python3 -c "
+import sys, time, urllib.request
+for _ in range(200):
+    try:
+        r = urllib.request.urlopen(\"http://127.0.0.1:%s/hostname\" % sys.argv[1], timeout=5)
+        break
+    except OSError:
+        time.sleep(0.05)
+print(r.status, \"yes\" if r.read() else \"no\")" "$1"
+kill $!' sh "$(free_port)"
+
+# --network=host: the sandbox shares the host's loopback both ways (cvisor's flag; gVisor's
+# runsc takes the same one).
+saved_flags=("${runtime_flags[@]}")
+runtime_flags+=(--network=host)
+mkdir -p "$tmp/www" && echo "from the host" >"$tmp/www/greeting"
+host_port=$(free_port)
+python3 -m http.server --bind 127.0.0.1 --directory "$tmp/www" "$host_port" >/dev/null 2>&1 &
+host_server=$!
+scenario "--network=host: a sandbox client reaches a host server" fixed "from the host" \
+	python3 -c '
+import sys, time, urllib.request
+for _ in range(200):
+    try:
+        print(urllib.request.urlopen("http://127.0.0.1:%s/greeting" % sys.argv[1], timeout=5).read().decode().strip())
+        break
+    except OSError:
+        time.sleep(0.05)' "$host_port"
+kill "$host_server" 2>/dev/null
+wait "$host_server" 2>/dev/null
+
+sb_port=$(free_port)
+# The host's client polls until the sandbox's server (one request, then it exits) is up.
+python3 -c '
+import sys, time, urllib.request
+for _ in range(300):
+    try:
+        r = urllib.request.urlopen("http://127.0.0.1:%s/etc/hostname" % sys.argv[1], timeout=5)
+        print(r.status)
+        break
+    except OSError:
+        time.sleep(0.05)' "$sb_port" >"$tmp/host_client" 2>&1 &
+host_client=$!
+host_client_check() {
+	wait "$host_client"
+	printf 'served\n' >"$tmp/want"
+	same "$tmp/want" "$tmp/out" || return 1
+	printf '200\n' >"$tmp/want"
+	same "$tmp/want" "$tmp/host_client"
+}
+scenario "--network=host: a host client reaches a sandbox server" check host_client_check \
+	python3 -c '
+import http.server, sys
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), lambda *a: Quiet(*a, directory="/"))
+s.handle_request()
+print("served")' "$sb_port"
+runtime_flags=("${saved_flags[@]}")
+
 if [ ${#known[@]} -gt 0 ]; then
 	echo "${#known[@]} scenario(s) hit a known bug of gVisor's:"
 	printf '  %s\n' "${known[@]}"

@@ -165,3 +165,9 @@ check_PROGRAMS += tests/syscalls/mqueue_test_static
 tests_syscalls_mqueue_test_static_SOURCES = tests/syscalls/mqueue_test.c tests/syscalls/expect.h
 tests_syscalls_mqueue_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_mqueue_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+# AF_INET/AF_INET6 through the host network plugin (issue #8).
+check_PROGRAMS += tests/syscalls/inet_test_static
+tests_syscalls_inet_test_static_SOURCES = tests/syscalls/inet_test.c tests/syscalls/expect.h
+tests_syscalls_inet_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_inet_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)

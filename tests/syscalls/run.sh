@@ -8,9 +8,8 @@ src=${abs_top_srcdir:?}
 memfs=$build/plugins/fs-memfs/.libs/memfs.so
 ptrace=$build/plugins/platform-ptrace/.libs/ptrace.so
 runner=$build/tests/syscalls/sentry_run
-# The network plugin serving interfaces (netlink_test): the SDK's example loopback, unless the
-# caller chose one.
-: "${SENTRY_RUN_NET:=$build/tests/plugins/.libs/skel_net.so}"
+# AF_INET/AF_INET6 in every sandbox run: the host plugin, in this namespace.
+SENTRY_RUN_NET=$build/plugins/net-hostpassthrough/.libs/host.so
 export SENTRY_RUN_NET
 tmp=$(mktemp -d /tmp/cvisor-syscalls-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
