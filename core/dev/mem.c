@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "dev/dev.h"
+#include "tty/tty.h"
 
 enum { DEV_NULL = 3, DEV_ZERO = 5, DEV_FULL = 7, DEV_RANDOM = 8, DEV_URANDOM = 9 };
 
@@ -87,6 +88,8 @@ static const struct sentry_file_ops g_mem_ops = {
 
 int dev_open_chr(uint32_t major, uint32_t minor, uint32_t flags, struct sentry_file **ret_file)
 {
+	if (tty_is_dev(major, minor))
+		return tty_open_chr(major, minor, flags, ret_file);
 	if (major != 1 || (minor != DEV_NULL && minor != DEV_ZERO && minor != DEV_FULL &&
 			   minor != DEV_RANDOM && minor != DEV_URANDOM))
 		return -ENXIO;

@@ -119,3 +119,8 @@ tests_syscalls_thread_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
 tests_syscalls_futex_test_static_SOURCES = tests/syscalls/futex_test.c tests/syscalls/expect.h
 tests_syscalls_futex_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
 tests_syscalls_futex_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
+
+check_PROGRAMS += tests/syscalls/pty_test_static
+tests_syscalls_pty_test_static_SOURCES = tests/syscalls/pty_test.c tests/syscalls/expect.h
+tests_syscalls_pty_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_pty_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
