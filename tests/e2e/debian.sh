@@ -598,6 +598,21 @@ script_check() {
 }
 scenario "script -qc 'tty; stty -a' on a pty" check script_check \
 	script -qc 'tty; stty -a' /dev/null
+# An interactive bash on a pty: fg hands the terminal over (TIOCSPGRP) and back, a background
+# read stops with SIGTTIN, a background write under stty tostop with SIGTTOU.
+jobctl_tty_check() {
+	tr -d '\r' <"$tmp/out" >"$tmp/got"
+	grep -qx 'fg 0' "$tmp/got" && grep -qx '\[1\]+  Stopped                 cat' "$tmp/got" &&
+		grep -qx '\[1\]+  Stopped                 ( echo out )' "$tmp/got" &&
+		! grep -qx out "$tmp/got" && [ "$(tail -n 1 "$tmp/got")" = end ] && return 0
+	show stdout "$tmp/out"
+	show stderr "$tmp/err"
+	return 1
+}
+scenario "bash -i on a pty: fg, SIGTTIN, tostop's SIGTTOU" check jobctl_tty_check \
+	script -qc 'bash --norc -ic "sleep 0.2 & fg >/dev/null; echo fg \$?; cat & sleep 0.3; jobs
+kill -KILL %1; wait 2>/dev/null; stty tostop; (echo out) & sleep 0.3; jobs; kill -KILL %1
+wait 2>/dev/null; echo end"' /dev/null
 
 if [ ${#known[@]} -gt 0 ]; then
 	echo "${#known[@]} scenario(s) hit a known bug of gVisor's:"
