@@ -17,6 +17,12 @@
  * Returns 0, -ENXIO (no such device), -ENOMEM, or core/tty's errors (tty.h). */
 int dev_open_chr(uint32_t major, uint32_t minor, uint32_t flags, struct sentry_file **ret_file);
 
+typedef int (*dev_chr_open_fn)(uint32_t major, uint32_t minor, uint32_t flags,
+			       struct sentry_file **ret_file);
+/* The driver of every other major number (core/tty's terminals), set at boot, so that programs
+ * linking the VFS alone (benchmarks, unit tests) need no kernel. NULL: -ENXIO. */
+void dev_set_chr_fallback(dev_chr_open_fn open);
+
 /* One entry of the standard /dev: name, mode (type and permissions), device number. */
 struct dev_node {
 	const char *name;

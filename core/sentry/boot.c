@@ -280,6 +280,7 @@ int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, cha
 	int rc = sb ? 0 : msg_fail(msg, size, -ENOMEM, "sandbox");
 	if (rc == 0)
 		rc = sentry_compose(cfg->set, cfg->svc, &choice, &c, msg, size);
+	dev_set_chr_fallback(tty_open_chr);	/* /dev/ptmx, /dev/pts/N, /dev/tty */
 	if (rc == 0)
 		rc = make_tree(cfg, &c, &sb->ctx, msg, size);
 	if (rc < 0) {
