@@ -5,7 +5,7 @@
  * ECHONL, ECHOCTL, echo off, raw reads with VMIN/VTIME, FIONREAD; TIOCGPTPEER; controlling terminals: /dev/tty's
  * ENXIO without one, TIOCSCTTY, acquisition on open by a session leader, TIOCGPGRP, TIOCSPGRP
  * and TIOCGSID and their errors, ^C's SIGINT and TIOCSWINSZ's SIGWINCH to the foreground group;
- * hangups both ways (EIO, POLLHUP); bad requests (ENOTTY, EINVAL) and bad pointers (EFAULT).
+ * hangups both ways (EIO, POLLHUP); epoll on the master; bad requests (ENOTTY, EINVAL) and bad pointers (EFAULT).
  */
 #include "expect.h"
 
@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -175,7 +176,14 @@ static void test_canon(void)
 	expect_eq("line readable", n, 8);
 	show("line", s);
 	show("line echo", m);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 7 }, got;
+	expect_ok("epoll_ctl master", epoll_ctl(ep, EPOLL_CTL_ADD, m, &ev));
+	expect_eq("epoll master idle", epoll_wait(ep, &got, 1, 0), 0);
 	put(s, "hi\n");
+	expect_eq("epoll master readable", epoll_wait(ep, &got, 1, 1000), 1);
+	expect_eq("epoll event", got.events == EPOLLIN && got.data.u32 == 7, 1);
+	close(ep);
 	show("onlcr", m);
 	t.c_oflag &= ~(tcflag_t)OPOST;
 	expect_ok("tcsetattr -opost", tcsetattr(s, TCSANOW, &t));
