@@ -172,15 +172,22 @@ void ldisc_flush_input(struct pty *p)
 	p->lnext = 0;
 }
 
+/* A canonical line with no room left: while complete lines wait for the reader, the writer
+ * waits (0), as Linux throttles it; with none, the line can only be ended, and the character
+ * goes (1). The last slot is kept for the line's end, as n_tty keeps it. */
+static int full(const struct pty *p)
+{
+	return p->canon_len ? 0 : 1;
+}
+
 /* A canonical-mode character after the editing ones. Returns 1, or 0 without room. */
 static int canon_char(struct pty *p, unsigned char c)
 {
 	uint32_t l = p->tio.lflag;
 	int delim = c == '\n' || is_cc(p, VEOF, c) || is_cc(p, VEOL, c) ||
 		    ((l & IEXTEN) && is_cc(p, VEOL2, c));
-	/* The last slot is kept for a line's end, as n_tty; past it, other characters go. */
 	if (p->in_len >= TTY_INQ - (delim ? 0 : 1))
-		return delim ? 0 : 1;
+		return full(p);
 	if (is_cc(p, VEOF, c)) {
 		in_put(p, INQ_DELIM | INQ_EOF | c);
 		return 1;
@@ -248,7 +255,7 @@ int ldisc_receive(struct pty *p, unsigned char c, int *ret_sig)
 	if (l & ICANON) {
 		/* A character taken literally: never a line's end. */
 		if (p->in_len >= TTY_INQ - 1)
-			return 1;
+			return full(p);
 		if (l & ECHO)
 			echo_char(p, c);
 		in_put(p, c);

@@ -1,11 +1,13 @@
 /*
  * Pseudo-terminals (pty(7), termios(3), tty_ioctl(4)): posix_openpt, grantpt, unlockpt,
- * ptsname and the locked slave's EIO; the slave's fstat (136:N, 0600, the opener's; devpts's default options) and its devpts
- * entry; canonical line editing (erase, word erase, kill, EOF) with its echo, ONLCR, ICRNL,
- * ECHONL, ECHOCTL, echo off, raw reads with VMIN/VTIME, FIONREAD; TIOCGPTPEER; controlling terminals: /dev/tty's
- * ENXIO without one, TIOCSCTTY, acquisition on open by a session leader, TIOCGPGRP, TIOCSPGRP
- * and TIOCGSID and their errors, ^C's SIGINT and TIOCSWINSZ's SIGWINCH to the foreground group;
- * hangups both ways (EIO, POLLHUP); epoll on the master; bad requests (ENOTTY, EINVAL) and bad pointers (EFAULT).
+ * ptsname and the locked slave's EIO; the slave's fstat (136:N, 0600, the opener's: devpts's
+ * default options) and its devpts entry; canonical line editing (erase, word erase, kill, EOF,
+ * the 4096-byte line limit) with its echo, ONLCR, ICRNL, ECHONL, ECHOCTL, echo off; raw reads
+ * with VMIN/VTIME; FIONREAD; epoll on the master; TIOCGPTPEER; controlling terminals:
+ * /dev/tty's ENXIO without one, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP and TIOCGSID and their errors,
+ * /proc/self/stat's tty_nr and tpgid, ^C's SIGINT and TIOCSWINSZ's SIGWINCH to the foreground
+ * group; hangups both ways (EIO, POLLHUP, SIGHUP); bad requests (ENOTTY, EINVAL) and bad
+ * pointers (EFAULT).
  */
 #include "expect.h"
 
@@ -201,6 +203,20 @@ static void test_canon(void)
 	put(m, "q\n");
 	show("echonl: slave", s);
 	show("echonl: echo", m);
+	/* A line past the 4096-byte limit: the excess goes, the newline still ends it. */
+	t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	expect_ok("tcsetattr -echo again", tcsetattr(s, TCSANOW, &t));
+	static char big[6000];
+	memset(big, 'a', sizeof(big));
+	long w = 0;
+	for (int i = 0; i < 50; i++)
+		w += write(m, big, 100);
+	expect_eq("long line written", w, 5000);
+	put(m, "\n");
+	expect_eq("long line poll", poll(&lp, 1, 1000), 1);
+	long r = read(s, big, sizeof(big));
+	expect_eq("long line cut at 4096", r, 4096);
+	expect_eq("long line ends in newline", r > 0 && big[r - 1] == '\n', 1);
 	t.c_lflag |= ECHO;
 	t.c_lflag &= ~(tcflag_t)ECHOCTL;
 	expect_ok("tcsetattr -echoctl", tcsetattr(s, TCSANOW, &t));
