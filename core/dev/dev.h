@@ -4,8 +4,8 @@
  * A device node lives on any filesystem (memfs for /dev); opening it reaches the driver here
  * by its device number, as Linux's chrdev_open does, so the node's permissions come from the
  * filesystem and its I/O from the core. The memory devices are the first: null (1,3), zero
- * (1,5), full (1,7), random (1,8), urandom (1,9). tty (5,0) has no controlling terminal to
- * stand for yet and gives -ENXIO, as Linux does for a process without one.
+ * (1,5), full (1,7), random (1,8), urandom (1,9). tty (5,0), ptmx (5,2) and the pty slaves
+ * (136..143) are core/tty's.
  */
 #pragma once
 
@@ -14,8 +14,14 @@
 #include "sentry/fs.h"
 
 /* Opens device @major:@minor with @flags. *ret_file is core-made, released through its ops.
- * Returns 0, -ENXIO (no such device), -ENOMEM. */
+ * Returns 0, -ENXIO (no such device), -ENOMEM, or core/tty's errors (tty.h). */
 int dev_open_chr(uint32_t major, uint32_t minor, uint32_t flags, struct sentry_file **ret_file);
+
+typedef int (*dev_chr_open_fn)(uint32_t major, uint32_t minor, uint32_t flags,
+			       struct sentry_file **ret_file);
+/* The driver of every other major number (core/tty's terminals), set at boot, so that programs
+ * linking the VFS alone (benchmarks, unit tests) need no kernel. NULL: -ENXIO. */
+void dev_set_chr_fallback(dev_chr_open_fn open);
 
 /* One entry of the standard /dev: name, mode (type and permissions), device number. */
 struct dev_node {

@@ -85,8 +85,17 @@ static const struct sentry_file_ops g_mem_ops = {
 	.release = mem_release,
 };
 
+static dev_chr_open_fn g_chr_fallback;
+
+void dev_set_chr_fallback(dev_chr_open_fn open)
+{
+	g_chr_fallback = open;
+}
+
 int dev_open_chr(uint32_t major, uint32_t minor, uint32_t flags, struct sentry_file **ret_file)
 {
+	if (major != 1 && g_chr_fallback)
+		return g_chr_fallback(major, minor, flags, ret_file);
 	if (major != 1 || (minor != DEV_NULL && minor != DEV_ZERO && minor != DEV_FULL &&
 			   minor != DEV_RANDOM && minor != DEV_URANDOM))
 		return -ENXIO;

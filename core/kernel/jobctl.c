@@ -193,3 +193,41 @@ int jobctl_wait_report_locked(struct task *c, int options, int *ret_status)
 		g->stop_report = TGROUP_REPORT_NONE;
 	return 1;
 }
+
+/* ---- terminals (core/tty): the foreground group's signals, and its checks ---- */
+
+int kernel_signal_pgrp(struct kernel *k, int pgid, int sig)
+{
+	if (pgid <= 0)
+		return -ESRCH;
+	/* si_code SI_KERNEL, as kill_pgrp from a tty driver. */
+	const struct task_siginfo si = { .code = 0x80 };
+	int found = 0;
+	pthread_mutex_lock(&k->lock);
+	for (struct task *o = k->tasks; o; o = o->next) {
+		if (!task_is_leader(o) || task_pgid(o) != pgid)
+			continue;
+		found = 1;
+		if (!kernel_init_ignores(o, sig, 0))
+			tgroup_signal_locked(o->tg, sig, &si);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return found ? 0 : -ESRCH;
+}
+
+int kernel_pgrp_session(struct kernel *k, int pgid)
+{
+	int sid = -ESRCH;
+	pthread_mutex_lock(&k->lock);
+	for (struct task *o = k->tasks; o && sid < 0; o = o->next)
+		if (task_is_leader(o) && task_pgid(o) == pgid)
+			sid = task_sid(o);
+	pthread_mutex_unlock(&k->lock);
+	return sid;
+}
+
+int task_sig_blocked_or_ignored(struct task *t, int sig)
+{
+	uint64_t h = __atomic_load_n(&t->tg->sigactions[sig - 1].handler, __ATOMIC_RELAXED);
+	return (t->sigmask & SIGBIT(sig)) || h == (uint64_t)(uintptr_t)SIG_IGN;
+}

@@ -136,3 +136,12 @@ int kernel_kill(struct task *t, int pid, int sig, int *ret_self);
 int kernel_setpgid(struct task *t, int pid, int pgid);
 int kernel_getpgid(struct task *t, int pid);
 int kernel_getsid(struct task *t, int pid);
+
+/* Terminals (core/tty) as Linux's kill_pgrp and session_of_pgrp: sends @sig from the kernel
+ * (SI_KERNEL) to every process of group @pgid (-ESRCH: none); the session of group @pgid, or
+ * -ESRCH. */
+int kernel_signal_pgrp(struct kernel *k, int pgid, int sig);
+int kernel_pgrp_session(struct kernel *k, int pgid);
+/* Whether @t (its own thread) blocks or ignores @sig: a background read or write then gets
+ * EIO instead of SIGTTIN/SIGTTOU, as Linux's tty_check_change. */
+int task_sig_blocked_or_ignored(struct task *t, int sig);

@@ -17,6 +17,7 @@
 #include "kernel/proc_view.h"
 #include "mm/mm.h"
 #include "proc/proc_internal.h"
+#include "tty/tty.h"
 #include "vfs/vfs.h"
 
 /* Linux's kB and page counts. */
@@ -52,12 +53,15 @@ int proc_gen_stat(const struct pctx *c, struct pbuf *b)
 		return rc;
 	unsigned long long utime = (unsigned long long)(v.cpu_ns / (1000000000 / PROC_HZ));
 	int cpu = v.is_caller ? sched_getcpu() : 0;
-	/* Fields 1-52 of proc(5): tty 0 and tpgid -1 (no terminal), flags PF_RANDOMIZE, the
-	 * priority and nice of SCHED_OTHER. */
-	pbuf_printf(b, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %llu 0 0 0 20 0 %d 0 %llu "
+	/* Fields 1-52 of proc(5): the session's terminal and its foreground group (0 and -1
+	 * without one), flags PF_RANDOMIZE, the priority and nice of SCHED_OTHER. */
+	int tpgid;
+	uint32_t tty_nr = tty_session_dev(v.sid, &tpgid);
+	pbuf_printf(b, "%d (%s) %c %d %d %d %u %d 4194304 0 0 0 0 %llu 0 0 0 20 0 %d 0 %llu "
 		       "%llu %llu %llu %llu %llu %llu 0 0 %llu %llu %llu %llu 0 0 0 %d %d "
 		       "0 0 0 0 0 0 0 %llu 0 0 0 0 0\n",
-		    v.tid, v.comm, state_of(&v), v.ppid, v.pgid, v.sid, utime, v.nthreads,
+		    v.tid, v.comm, state_of(&v), v.ppid, v.pgid, v.sid, tty_nr, tpgid, utime,
+		    v.nthreads,
 		    ticks_since_boot(v.start_ns), (unsigned long long)v.mm.vsize,
 		    PAGES(v.mm.rss_anon + v.mm.rss_file),
 		    (unsigned long long)v.rlimits[RLIMIT_RSS].rlim_cur,

@@ -22,6 +22,7 @@
 #include "sentry/boot.h"
 #include "sentry/compose.h"
 #include "sys/sys.h"
+#include "tty/tty.h"
 #include "util/log.h"
 #include "vfs/vfs.h"
 
@@ -126,7 +127,7 @@ static int make_root(const struct boot_config *cfg, const struct sentry_composit
 	return rc;
 }
 
-/* /dev: a memfs with the standard nodes and links; /dev/shm and /dev/pts directories. */
+/* /dev: a memfs with the standard nodes and links; devpts on /dev/pts, a tmpfs on /dev/shm. */
 static int make_dev(const struct sentry_composition *c, struct vfs_ctx *ctx)
 {
 	/* The nodes get exactly their listed modes, whatever the process's umask will be. */
@@ -148,6 +149,9 @@ static int make_dev(const struct sentry_composition *c, struct vfs_ctx *ctx)
 	}
 	if (rc == 0)
 		rc = vfs_mkdirat(ctx, NULL, "/dev/pts", 0755);
+	if (rc == 0)
+		rc = vfs_mount(ctx, devpts_plugin(), "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC,
+			       "ptmxmode=666");
 	if (rc == 0)
 		rc = vfs_mkdirat(ctx, NULL, "/dev/shm", 01777);
 	if (rc == 0)
@@ -182,6 +186,8 @@ static int make_proc(const struct boot_config *cfg, struct vfs_ctx *ctx)
 	if (n < sizeof(text))
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
 				      "tmpfs /dev tmpfs rw,nosuid 0 0\n"
+				      "devpts /dev/pts devpts rw,nosuid,noexec,mode=600,"
+				      "ptmxmode=666 0 0\n"
 				      "proc /proc proc rw,nosuid,nodev,noexec 0 0\n"
 				      "shm /dev/shm tmpfs rw,nosuid,nodev,noexec 0 0\n");
 	if (sys && n < sizeof(text))
@@ -274,6 +280,7 @@ int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, cha
 	int rc = sb ? 0 : msg_fail(msg, size, -ENOMEM, "sandbox");
 	if (rc == 0)
 		rc = sentry_compose(cfg->set, cfg->svc, &choice, &c, msg, size);
+	dev_set_chr_fallback(tty_open_chr);	/* /dev/ptmx, /dev/pts/N, /dev/tty */
 	if (rc == 0)
 		rc = make_tree(cfg, &c, &sb->ctx, msg, size);
 	if (rc < 0) {

@@ -621,6 +621,67 @@ s.handle_request()
 print("served")' "$sb_port"
 runtime_flags=("${saved_flags[@]}")
 
+# Terminals: the Sentry's own ptys (/dev/ptmx, devpts). No native run: the chroot has no
+# devpts of its own.
+pty_fork_check() {
+	printf '%s\n' "'tty True True True\\r\\nhello\\r\\ngot hello\\r\\n'" 3 >"$tmp/want"
+	same "$tmp/want" "$tmp/out" && [ ! -s "$tmp/err" ]
+}
+scenario "python3: pty.fork, a child on its controlling terminal" check pty_fork_check \
+	python3 -c '
+import os, pty
+pid, fd = pty.fork()
+if pid == 0:
+    print("tty", os.isatty(0), os.ttyname(0).startswith("/dev/pts/"), os.getsid(0) == os.getpid())
+    print("got", input(), flush=True)  # stdout was a pipe at startup: block-buffered
+    os._exit(3)
+out = b""
+def more():
+    global out
+    try:
+        d = os.read(fd, 1024)
+    except OSError:  # EIO: the slave side is closed
+        return False
+    out += d
+    return bool(d)
+while b"True\r\n" not in out and more():
+    pass
+os.write(fd, b"hello\n")
+while more():
+    pass
+_, st = os.waitpid(pid, 0)
+print(repr(out.decode()))
+print(os.waitstatus_to_exitcode(st))'
+# util-linux's script(1) runs its command on a new pty: tty names it, stty reads its termios.
+script_check() {
+	tr -d '\r' <"$tmp/out" >"$tmp/got"
+	grep -qx '/dev/pts/[0-9]*' "$tmp/got" &&
+		grep -q '^speed 38400 baud; rows 0; columns 0; line = 0;$' "$tmp/got" &&
+		grep -q '^isig icanon iexten echo echoe echok -echonl ' "$tmp/got" &&
+		grep -q ' icrnl ixon ' "$tmp/got" && grep -q '^opost .* onlcr ' "$tmp/got" &&
+		[ ! -s "$tmp/err" ] && return 0
+	show stdout "$tmp/out"
+	show stderr "$tmp/err"
+	return 1
+}
+scenario "script -qc 'tty; stty -a' on a pty" check script_check \
+	script -qc 'tty; stty -a' /dev/null
+# An interactive bash on a pty: fg hands the terminal over (TIOCSPGRP) and back, a background
+# read stops with SIGTTIN, a background write under stty tostop with SIGTTOU.
+jobctl_tty_check() {
+	tr -d '\r' <"$tmp/out" >"$tmp/got"
+	grep -qx 'fg 0' "$tmp/got" && grep -qx '\[1\]+  Stopped                 cat' "$tmp/got" &&
+		grep -qx '\[1\]+  Stopped                 ( echo out )' "$tmp/got" &&
+		! grep -qx out "$tmp/got" && [ "$(tail -n 1 "$tmp/got")" = end ] && return 0
+	show stdout "$tmp/out"
+	show stderr "$tmp/err"
+	return 1
+}
+scenario "bash -i on a pty: fg, SIGTTIN, tostop's SIGTTOU" check jobctl_tty_check \
+	script -qc 'bash --norc -ic "sleep 0.2 & fg >/dev/null; echo fg \$?; cat & sleep 0.3; jobs
+kill -KILL %1; wait 2>/dev/null; stty tostop; (echo out) & sleep 0.3; jobs; kill -KILL %1
+wait 2>/dev/null; echo end"' /dev/null
+
 if [ ${#known[@]} -gt 0 ]; then
 	echo "${#known[@]} scenario(s) hit a known bug of gVisor's:"
 	printf '  %s\n' "${known[@]}"

@@ -171,3 +171,8 @@ check_PROGRAMS += tests/syscalls/inet_test_static
 tests_syscalls_inet_test_static_SOURCES = tests/syscalls/inet_test.c tests/syscalls/expect.h
 tests_syscalls_inet_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_inet_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+check_PROGRAMS += tests/syscalls/pty_test_static
+tests_syscalls_pty_test_static_SOURCES = tests/syscalls/pty_test.c tests/syscalls/expect.h
+tests_syscalls_pty_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_pty_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)

@@ -1,0 +1,398 @@
+/*
+ * core/tty/tty_ioctl.c: terminal ioctls on either end of a pty, and the controlling terminal
+ * (drivers/tty/tty_io.c, tty_jobctrl.c, tty_ioctl.c, pty.c).
+ *
+ * Requests on the master act on the slave's state, as Linux's tty_pair_get_tty: one termios,
+ * one window size, one foreground group. The checks that a slave is the caller's controlling
+ * terminal (TIOCGPGRP, TIOCGSID, TIOCNOTTY) apply to the slave's files only. A session's
+ * controlling terminal is the pty whose session is that session: a process that joined the
+ * session before the terminal was acquired has it too, and TIOCNOTTY from a process other than
+ * the leader changes nothing (Linux drops that one process's terminal).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+
+#include "fd/fdtable.h"
+#include "kernel/process.h"
+#include "kernel/task.h"
+#include "kernel/wait.h"
+#include "mm/mm.h"
+#include "tty/tty_internal.h"
+#include "vfs/vfs.h"
+
+/* asm-generic/ioctls.h numbers; glibc's termios.h and asm/termbits.h cannot both be had. */
+enum {
+	K_TCGETS = 0x5401, K_TCSETS = 0x5402, K_TCSETSW = 0x5403, K_TCSETSF = 0x5404,
+	K_TCSBRK = 0x5409, K_TCXONC = 0x540A, K_TCFLSH = 0x540B, K_TIOCEXCL = 0x540C,
+	K_TIOCNXCL = 0x540D, K_TIOCSCTTY = 0x540E, K_TIOCGPGRP = 0x540F, K_TIOCSPGRP = 0x5410,
+	K_TIOCOUTQ = 0x5411, K_TIOCSTI = 0x5412, K_TIOCGWINSZ = 0x5413, K_TIOCSWINSZ = 0x5414,
+	K_FIONREAD = 0x541B, K_TIOCPKT = 0x5420, K_TIOCNOTTY = 0x5422, K_TIOCSETD = 0x5423,
+	K_TIOCGETD = 0x5424, K_TCSBRKP = 0x5425, K_TIOCSBRK = 0x5427, K_TIOCCBRK = 0x5428,
+	K_TIOCGSID = 0x5429, K_TCGETS2 = 0x802C542A, K_TCSETS2 = 0x402C542B,
+	K_TCSETSW2 = 0x402C542C, K_TCSETSF2 = 0x402C542D, K_TIOCGPTN = 0x80045430,
+	K_TIOCSPTLCK = 0x40045431, K_TIOCSIG = 0x40045436, K_TIOCGPKT = 0x80045438,
+	K_TIOCGPTLCK = 0x80045439, K_TIOCGEXCL = 0x80045440, K_TIOCGPTPEER = 0x5441,
+};
+
+#define CAP_SYS_ADMIN_BIT 21
+
+static int capable_admin(const struct task *t)
+{
+	return (t->fs->creds.cap_effective >> CAP_SYS_ADMIN_BIT) & 1;
+}
+
+struct pty *tty_of_session_locked(int sid)
+{
+	for (int i = 0; i < PTY_MAX; i++) {
+		struct pty *p = g_ptys[i];
+		if (!p)
+			continue;
+		pthread_mutex_lock(&p->lock);
+		int hit = p->session && p->session == sid;
+		pthread_mutex_unlock(&p->lock);
+		if (hit)
+			return p;
+	}
+	return NULL;
+}
+
+/* Whether @p is @t's controlling terminal. */
+static int is_ctty(struct pty *p, struct task *t)
+{
+	pthread_mutex_lock(&p->lock);
+	int r = t && p->session && p->session == task_sid(t);
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+/* A session leader's @t has a terminal other than @p? Then it keeps that one. */
+static int set_ctty(struct pty *p, struct task *t)
+{
+	pthread_mutex_lock(&p->lock);
+	p->session = task_sid(t);
+	p->pgrp = task_pgid(t);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+void tty_maybe_acquire(struct pty *p, struct task *t)
+{
+	if (task_sid(t) != t->tgid)
+		return;
+	pthread_mutex_lock(&g_pty_lock);
+	if (!tty_of_session_locked(task_sid(t))) {
+		pthread_mutex_lock(&p->lock);
+		int free_tty = !p->session && p->masters;
+		pthread_mutex_unlock(&p->lock);
+		if (free_tty)
+			set_ctty(p, t);
+	}
+	pthread_mutex_unlock(&g_pty_lock);
+}
+
+/* __tty_check_change: a member of a background group of the terminal's session. */
+static int check_change(struct pty *p, struct task *t, int sig)
+{
+	if (!t || !is_ctty(p, t))
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	int fg = p->pgrp, pgrp = task_pgid(t);
+	pthread_mutex_unlock(&p->lock);
+	if (!fg || fg == pgrp)
+		return 0;
+	if (task_sig_blocked_or_ignored(t, sig))
+		return sig == SIGTTIN ? -EIO : 0;
+	(void)kernel_signal_pgrp(t->k, pgrp, sig);
+	return -EINTR;
+}
+
+int tty_check_job(struct pty *p, struct task *t, int write)
+{
+	if (!write)
+		return check_change(p, t, SIGTTIN);
+	pthread_mutex_lock(&p->lock);
+	int tostop = (p->tio.lflag & TOSTOP) != 0;
+	pthread_mutex_unlock(&p->lock);
+	return tostop ? check_change(p, t, SIGTTOU) : 0;
+}
+
+static int put_int(struct task *t, uint64_t arg, int v)
+{
+	return mm_copy_out(t->mm, arg, &v, sizeof(v)) < 0 ? -EFAULT : 0;
+}
+
+static int get_int(struct task *t, uint64_t arg, int *v)
+{
+	return mm_copy_in(t->mm, arg, v, sizeof(*v)) < 0 ? -EFAULT : 0;
+}
+
+/* TCSETS and friends: @size 36 (termios) or 44 (termios2); @flush: TCSETSF. */
+static int set_termios(struct pty *p, struct task *t, uint64_t arg, size_t size, int flush)
+{
+	int rc = check_change(p, t, SIGTTOU);
+	if (rc < 0)
+		return rc;
+	struct ktermios nt;
+	pthread_mutex_lock(&p->lock);
+	nt = p->tio;
+	pthread_mutex_unlock(&p->lock);
+	if (mm_copy_in(t->mm, arg, &nt, size) < 0)
+		return -EFAULT;
+	pthread_mutex_lock(&p->lock);
+	struct ktermios old = p->tio;
+	if (size == KTERMIOS_SIZE) {
+		nt.ispeed = old.ispeed;
+		nt.ospeed = old.ospeed;
+	}
+	p->tio = nt;
+	if (flush)
+		ldisc_flush_input(p);
+	ldisc_termios_changed(p, &old);
+	pthread_mutex_unlock(&p->lock);
+	kwait_wq_notify(p->wq, ~0u);
+	return 0;
+}
+
+static int set_winsize(struct pty *p, struct task *t, uint64_t arg)
+{
+	struct kwinsize ws;
+	if (mm_copy_in(t->mm, arg, &ws, sizeof(ws)) < 0)
+		return -EFAULT;
+	pthread_mutex_lock(&p->lock);
+	int changed = memcmp(&ws, &p->ws, sizeof(ws)) != 0, pgrp = p->pgrp;
+	p->ws = ws;
+	pthread_mutex_unlock(&p->lock);
+	if (changed && pgrp && p->k)
+		(void)kernel_signal_pgrp(p->k, pgrp, SIGWINCH);
+	return 0;
+}
+
+/* TIOCSCTTY (tiocsctty). */
+static int sctty(struct pty *p, struct task *t, uint32_t fflags, uint64_t arg)
+{
+	int leader = task_sid(t) == t->tgid, rc = 0;
+	pthread_mutex_lock(&g_pty_lock);
+	pthread_mutex_lock(&p->lock);
+	int session = p->session;
+	pthread_mutex_unlock(&p->lock);
+	if (leader && session == task_sid(t))
+		goto out;
+	if (!leader || tty_of_session_locked(task_sid(t))) {
+		rc = -EPERM;
+		goto out;
+	}
+	if (session && !(arg == 1 && capable_admin(t))) {
+		rc = -EPERM;
+		goto out;
+	}
+	if ((fflags & O_ACCMODE) == O_WRONLY && !capable_admin(t)) {
+		rc = -EPERM;
+		goto out;
+	}
+	set_ctty(p, t);
+out:
+	pthread_mutex_unlock(&g_pty_lock);
+	return rc;
+}
+
+/* TIOCNOTTY: the leader gives the terminal up, its foreground group hears SIGHUP, SIGCONT. */
+static int notty(struct pty *p, struct task *t)
+{
+	if (!is_ctty(p, t))
+		return -ENOTTY;
+	if (task_sid(t) != t->tgid)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	int pgrp = p->pgrp;
+	p->session = p->pgrp = 0;
+	pthread_mutex_unlock(&p->lock);
+	if (pgrp) {
+		(void)kernel_signal_pgrp(t->k, pgrp, SIGHUP);
+		(void)kernel_signal_pgrp(t->k, pgrp, SIGCONT);
+	}
+	return 0;
+}
+
+/* TIOCSPGRP (tiocspgrp), in Linux's order of checks. */
+static int spgrp(struct pty *p, struct task *t, uint64_t arg)
+{
+	int rc = check_change(p, t, SIGTTOU);
+	if (rc == -EIO)
+		return -ENOTTY;
+	if (rc < 0)
+		return rc;
+	int pgrp;
+	if (get_int(t, arg, &pgrp) < 0)
+		return -EFAULT;
+	if (pgrp < 0)
+		return -EINVAL;
+	if (!is_ctty(p, t))
+		return -ENOTTY;
+	int sid = kernel_pgrp_session(t->k, pgrp);
+	if (sid < 0)
+		return -ESRCH;
+	if (sid != task_sid(t))
+		return -EPERM;
+	pthread_mutex_lock(&p->lock);
+	p->pgrp = pgrp;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+/* TIOCGPTPEER: the slave opened from the master, as /dev/pts/N in the caller's root. */
+static int64_t open_peer(struct pty *p, struct task *t, uint64_t arg)
+{
+	uint32_t flags = (uint32_t)arg & (O_ACCMODE | O_NONBLOCK | O_CLOEXEC);
+	pthread_mutex_lock(&p->lock);
+	int locked = p->locked, index = p->index;
+	pthread_mutex_unlock(&p->lock);
+	if (locked)
+		return -EIO;
+	char path[32];
+	snprintf(path, sizeof(path), "/dev/pts/%d", index);
+	struct vfs_file *f;
+	int rc = vfs_openat(t->fs, NULL, path, flags | O_NOCTTY, 0, &f);
+	if (rc < 0)
+		return rc;
+	int fd;
+	rc = fdt_install(t->fdt, f, (flags & O_CLOEXEC) != 0, 0, &fd);
+	vfs_file_put(f);	/* the table took its own reference */
+	return rc < 0 ? rc : fd;
+}
+
+/* The master's own requests (pty_unix98_ioctl). 1: not one of them. */
+static int64_t master_ioctl(struct pty *p, struct task *t, uint32_t cmd, uint64_t arg)
+{
+	int v, rc;
+	switch (cmd) {
+	case K_TIOCGPTN:
+		return put_int(t, arg, p->index);
+	case K_TIOCSPTLCK:
+		if ((rc = get_int(t, arg, &v)) < 0)
+			return rc;
+		pthread_mutex_lock(&p->lock);
+		p->locked = v != 0;
+		pthread_mutex_unlock(&p->lock);
+		return 0;
+	case K_TIOCGPTLCK:
+		return put_int(t, arg, p->locked);
+	case K_TIOCPKT:
+		if ((rc = get_int(t, arg, &v)) < 0)
+			return rc;
+		pthread_mutex_lock(&p->lock);
+		p->packet = v != 0;
+		pthread_mutex_unlock(&p->lock);
+		return 0;
+	case K_TIOCGPKT:
+		return put_int(t, arg, p->packet);
+	case K_TIOCSIG:
+		if ((int)arg <= 0 || (int)arg > TASK_NSIG)
+			return -EINVAL;
+		if (p->pgrp && p->k)
+			(void)kernel_signal_pgrp(p->k, p->pgrp, (int)arg);
+		return 0;
+	case K_TIOCGPTPEER:
+		return open_peer(p, t, arg);
+	default:
+		return 1;
+	}
+}
+
+static int64_t flush(struct pty *p, int master, uint64_t arg)
+{
+	if (arg > TCIOFLUSH)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	int in = arg == TCIFLUSH || arg == TCIOFLUSH, out = arg == TCOFLUSH || arg == TCIOFLUSH;
+	/* The master reads the slave's output; the slave its input. */
+	if (master ? in : out)
+		p->out_len = 0;
+	if (!master && in)
+		ldisc_flush_input(p);
+	pthread_mutex_unlock(&p->lock);
+	kwait_wq_notify(p->wq, ~0u);
+	return 0;
+}
+
+int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, uint32_t cmd,
+		  uint64_t arg)
+{
+	if (!t)
+		return -ENOTTY;
+	if (master) {
+		int64_t r = master_ioctl(p, t, cmd, arg);
+		if (r != 1)
+			return r;
+	}
+	struct ktermios tio;
+	int v, rc;
+	switch (cmd) {
+	case K_TCGETS:
+	case K_TCGETS2:
+		pthread_mutex_lock(&p->lock);
+		tio = p->tio;
+		pthread_mutex_unlock(&p->lock);
+		return mm_copy_out(t->mm, arg, &tio,
+				   cmd == K_TCGETS ? KTERMIOS_SIZE : KTERMIOS2_SIZE) < 0 ? -EFAULT : 0;
+	case K_TCSETS: case K_TCSETSW:
+		return set_termios(p, t, arg, KTERMIOS_SIZE, 0);
+	case K_TCSETSF:
+		return set_termios(p, t, arg, KTERMIOS_SIZE, 1);
+	case K_TCSETS2: case K_TCSETSW2:
+		return set_termios(p, t, arg, KTERMIOS2_SIZE, 0);
+	case K_TCSETSF2:
+		return set_termios(p, t, arg, KTERMIOS2_SIZE, 1);
+	case K_TIOCGWINSZ:
+		return mm_copy_out(t->mm, arg, &p->ws, sizeof(p->ws)) < 0 ? -EFAULT : 0;
+	case K_TIOCSWINSZ:
+		return set_winsize(p, t, arg);
+	case K_TCFLSH:
+		return flush(p, master, arg);
+	case K_TCXONC:
+		return arg <= TCION ? 0 : -EINVAL;
+	case K_TCSBRK: case K_TCSBRKP: case K_TIOCSBRK: case K_TIOCCBRK:
+	case K_TIOCEXCL: case K_TIOCNXCL:
+		return 0;
+	case K_TIOCGEXCL:
+		return put_int(t, arg, 0);
+	case K_TIOCGETD:
+		return put_int(t, arg, 0);	/* N_TTY */
+	case K_TIOCSETD:
+		if ((rc = get_int(t, arg, &v)) < 0)
+			return rc;
+		return v == 0 ? 0 : -EINVAL;
+	case K_FIONREAD:
+		pthread_mutex_lock(&p->lock);
+		v = (int)(master ? p->out_len : ldisc_readable(p));
+		pthread_mutex_unlock(&p->lock);
+		return put_int(t, arg, v);
+	case K_TIOCOUTQ:
+		return put_int(t, arg, 0);	/* a pty's driver buffers nothing */
+	case K_TIOCSTI:
+		/* dev.tty.legacy_tiocsti off, as current kernels default: root only. */
+		return -EPERM;
+	case K_TIOCSCTTY:
+		return sctty(p, t, fflags, arg);
+	case K_TIOCNOTTY:
+		return master ? -ENOTTY : notty(p, t);
+	case K_TIOCGPGRP:
+		if (!master && !is_ctty(p, t))
+			return -ENOTTY;
+		return put_int(t, arg, p->pgrp);
+	case K_TIOCSPGRP:
+		return spgrp(p, t, arg);
+	case K_TIOCGSID:
+		if (!master && !is_ctty(p, t))
+			return -ENOTTY;
+		if (!p->session)
+			return -ENOTTY;
+		return put_int(t, arg, p->session);
+	default:
+		return -ENOTTY;
+	}
+}
