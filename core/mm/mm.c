@@ -104,8 +104,7 @@ static int page_insert(struct mm *mm, const struct mm_page *page)
 
 static void page_release(struct mm *mm, struct mm_page *p)
 {
-	if (p->owned)
-		mf_page_put(p->mf_off);
+	mf_page_put(p->mf_off);
 	p->addr = PAGE_DELETED;
 	mm->page_count--;
 	mm->page_deleted++;
@@ -279,8 +278,7 @@ void mm_free(struct mm *mm)
 	for (size_t i = 0; i < mm->vma_count; i++)
 		vma_release(&mm->vmas[i]);
 	for (size_t i = 0; i < mm->page_cap; i++)
-		if (mm->pages[i].addr != PAGE_EMPTY && mm->pages[i].addr != PAGE_DELETED &&
-		    mm->pages[i].owned)
+		if (mm->pages[i].addr != PAGE_EMPTY && mm->pages[i].addr != PAGE_DELETED)
 			mf_page_put(mm->pages[i].mf_off);
 	if (mm->as)
 		mm->as_ops->release(mm->as);
@@ -330,17 +328,16 @@ int mm_fork(struct mm *src, struct mm **ret_mm)
 		struct mm_page *sp = &src->pages[i];
 		if (sp->addr == PAGE_EMPTY || sp->addr == PAGE_DELETED)
 			continue;
-		/* Private pages become the child's too, copy-on-write in both; shared file pages
-		 * stay the file's. Nothing is mapped in the child's address space until it
-		 * faults. */
+		/* Private pages become the child's too, copy-on-write in both; file pages stay
+		 * the file's, held by the child too. Nothing is mapped in the child's address
+		 * space until it faults. */
 		struct mm_page np = { .addr = sp->addr, .mf_off = sp->mf_off, .owned = sp->owned,
-				      .cow = sp->owned };
+				      .cow = sp->owned || sp->cow };
 		if ((rc = page_insert(mm, &np)) < 0)
 			break;
-		if (sp->owned) {
-			mf_page_share(sp->mf_off);
+		mf_page_share(sp->mf_off);
+		if (sp->owned)
 			sp->cow = 1;
-		}
 	}
 	pthread_mutex_unlock(&src->pages_lock);
 	if (rc == 0)
@@ -357,6 +354,49 @@ int mm_fork(struct mm *src, struct mm **ret_mm)
 void mm_set_as(struct mm *mm, struct sentry_as *as)
 {
 	mm->as = as;
+}
+
+/* --- pages their files let go --- */
+
+/* Unmaps and drops @mm's file pages that their file let go (truncated, evicted), so the next
+ * access faults anew. Caller holds the write lock. */
+static int drop_dead(struct mm *mm)
+{
+	int rc = 0, unmapped = 0;
+	for (size_t i = 0; mm->as && rc == 0 && i < mm->page_cap; i++) {
+		const struct mm_page *p = &mm->pages[i];
+		if (p->addr != PAGE_EMPTY && p->addr != PAGE_DELETED && !p->owned &&
+		    mf_page_dead(p->mf_off)) {
+			rc = mm->as_ops->unmap(mm->as, p->addr, MM_PAGE_SIZE);
+			unmapped = 1;
+		}
+	}
+	if (rc == 0 && unmapped && SENTRY_OPS_HAS(mm->as_ops, mm->as_ops_size, flush))
+		rc = mm->as_ops->flush(mm->as);
+	if (rc < 0)
+		return rc;	/* the pages stay held: stale but never reused */
+	pthread_mutex_lock(&mm->pages_lock);
+	for (size_t i = 0; i < mm->page_cap; i++) {
+		struct mm_page *p = &mm->pages[i];
+		if (p->addr != PAGE_EMPTY && p->addr != PAGE_DELETED && !p->owned &&
+		    mf_page_dead(p->mf_off))
+			page_release(mm, p);
+	}
+	pthread_mutex_unlock(&mm->pages_lock);
+	return 0;
+}
+
+int mm_sync(struct mm *mm)
+{
+	uint64_t gen = mf_dead_gen();
+	if (__atomic_load_n(&mm->dead_gen, __ATOMIC_ACQUIRE) == gen)
+		return 0;
+	pthread_rwlock_wrlock(&mm->lock);
+	int rc = drop_dead(mm);
+	if (rc == 0)
+		__atomic_store_n(&mm->dead_gen, gen, __ATOMIC_RELEASE);
+	pthread_rwlock_unlock(&mm->lock);
+	return rc;
 }
 
 /* --- mmap, munmap, mprotect, brk --- */
@@ -625,6 +665,34 @@ static int access_allowed(uint32_t prot, uint32_t access)
 	return 1;
 }
 
+/* The file's page for @addr of @v, held for the caller (mf_page_share; mf_page_put lets go).
+ * translate returns the page without holding it, so a truncate may free it before the share
+ * counts: when the memory file freed anything meanwhile, the page must still be the file's.
+ * -EIO past the end (SIGBUS). */
+static int src_hold(const struct vma *v, uint64_t addr, uint32_t access, uint64_t *ret_off)
+{
+	int64_t foff = v->off + (int64_t)(addr - v->start);
+	for (;;) {
+		uint64_t gen = mf_free_gen(), off, again, len;
+		int rc = v->src->translate(v->file, foff, access, &off, &len);
+		if (rc < 0)
+			return rc == -EFAULT ? -EIO : rc;
+		mf_page_share(off);
+		if (mf_free_gen() == gen) {
+			*ret_off = off;
+			return 0;
+		}
+		rc = v->src->translate(v->file, foff, access, &again, &len);
+		if (rc == 0 && again == off) {
+			*ret_off = off;
+			return 0;
+		}
+		mf_page_put(off);
+		if (rc < 0)
+			return rc == -EFAULT ? -EIO : rc;
+	}
+}
+
 /* A new private page for @addr of @v: zeroes, or a copy of the file's page. */
 static int populate_private(const struct vma *v, uint64_t addr, uint64_t *ret_off)
 {
@@ -634,14 +702,14 @@ static int populate_private(const struct vma *v, uint64_t addr, uint64_t *ret_of
 		*ret_off = off;
 		return rc;
 	}
-	uint64_t src_off, src_len;
-	rc = v->src->translate(v->file, v->off + (int64_t)(addr - v->start), SENTRY_ACCESS_READ,
-			       &src_off, &src_len);
+	uint64_t src_off;
+	rc = src_hold(v, addr, SENTRY_ACCESS_READ, &src_off);
 	if (rc < 0) {
 		mf_free(off, MM_PAGE_SIZE);
-		return rc == -EFAULT ? -EIO : rc;
+		return rc;
 	}
 	memcpy(mf_ptr(off), mf_ptr(src_off), MM_PAGE_SIZE);
+	mf_page_put(src_off);
 	*ret_off = off;
 	return 0;
 }
@@ -658,17 +726,18 @@ static int page_get(struct mm *mm, const struct vma *v, uint64_t addr, uint32_t 
 	struct mm_page np = { .addr = addr };
 	int rc;
 	if (v->src && (v->flags & VMA_SHARED)) {
-		uint64_t len;
-		rc = v->src->translate(v->file, v->off + (int64_t)(addr - v->start), access,
-				       &np.mf_off, &len);
-		if (rc == -EFAULT)
-			rc = -EIO;
+		rc = src_hold(v, addr, access, &np.mf_off);
+	} else if (v->src && !(access & SENTRY_ACCESS_WRITE)) {
+		/* A private file page maps the file's own page until the first write, as Linux:
+		 * it sees the file's changes, and faults past the end after a truncate. */
+		rc = src_hold(v, addr, SENTRY_ACCESS_READ, &np.mf_off);
+		np.cow = 1;
 	} else {
 		rc = populate_private(v, addr, &np.mf_off);
 		np.owned = 1;
 	}
-	if (rc == 0 && (rc = page_insert(mm, &np)) < 0 && np.owned)
-		mf_free(np.mf_off, MM_PAGE_SIZE);
+	if (rc == 0 && (rc = page_insert(mm, &np)) < 0)
+		mf_page_put(np.mf_off);
 	if (rc == 0)
 		*ret = page_find(mm, addr);
 	return rc;
@@ -678,7 +747,8 @@ static int page_get(struct mm *mm, const struct vma *v, uint64_t addr, uint32_t 
  * in place). *ret_moved is set when the page moved to a new offset. Caller holds pages_lock. */
 static int cow_break(struct mm_page *p, int *ret_moved)
 {
-	if (mf_page_shared(p->mf_off)) {
+	/* A file's page (a private mapping's, not yet written) is always copied. */
+	if (!p->owned || mf_page_shared(p->mf_off)) {
 		uint64_t off;
 		int rc = mf_alloc(MM_PAGE_SIZE, &off);
 		if (rc < 0)
@@ -690,6 +760,7 @@ static int cow_break(struct mm_page *p, int *ret_moved)
 		if (ret_moved)
 			*ret_moved = 1;
 	}
+	p->owned = 1;
 	p->cow = 0;
 	return 0;
 }
@@ -723,7 +794,8 @@ static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm
 	/* Any access to a cow page that no other mm owns any more ends its cow state: it maps
 	 * writable now rather than after a second fault. The count cannot grow meanwhile: only
 	 * an owner's fork adds owners, and this mm's waits for its lock. */
-	if (rc == 0 && (*ret)->cow && ((access & writes) || !mf_page_shared((*ret)->mf_off)))
+	if (rc == 0 && (*ret)->cow &&
+	    ((access & writes) || ((*ret)->owned && !mf_page_shared((*ret)->mf_off))))
 		rc = cow_break(*ret, ret_moved);
 	pthread_mutex_unlock(&mm->pages_lock);
 	*ret_vma = v;
@@ -766,8 +838,12 @@ int mm_fault(struct mm *mm, uint64_t addr, uint32_t access, int *ret_code)
 	struct mm_page *p;
 	const struct vma *v;
 	int code = 0;
+	/* A page its file let go must not be mapped again: it faults anew (SIGBUS past the end). */
+	int rc = mm_sync(mm);
+	if (rc < 0)
+		return rc;
 	pthread_rwlock_rdlock(&mm->lock);
-	int rc = resolve_page(mm, addr, access, &p, &v, &code, NULL);
+	rc = resolve_page(mm, addr, access, &p, &v, &code, NULL);
 	if (rc == 0 && mm->as)
 		rc = mm->as_ops->map(mm->as, page_down(addr), MM_PAGE_SIZE, p->mf_off,
 				     page_prot(v, p));

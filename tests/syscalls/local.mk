@@ -143,3 +143,9 @@ check_PROGRAMS += tests/syscalls/cow_test_static
 tests_syscalls_cow_test_static_SOURCES = tests/syscalls/cow_test.c tests/syscalls/expect.h
 tests_syscalls_cow_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
 tests_syscalls_cow_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
+
+# Shrinking a mapped file (memfs, memfd): SIGBUS past the end, pages never reused while mapped.
+check_PROGRAMS += tests/syscalls/trunc_map_test_static
+tests_syscalls_trunc_map_test_static_SOURCES = tests/syscalls/trunc_map_test.c tests/syscalls/expect.h
+tests_syscalls_trunc_map_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_trunc_map_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
