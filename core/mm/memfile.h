@@ -33,8 +33,8 @@ void mf_free(uint64_t off, uint64_t len);
  * owners it has beyond the first, 0 for a page one address space owns alone. mf_page_share
  * adds an owner of page @off (from mf_alloc); mf_page_put drops one and frees the page with
  * its last owner; mf_page_shared says whether others own it too (a writer must copy it). The
- * counts live in a sparse array indexed by page, updated with atomics: no lock, and the last
- * of several concurrent puts is the one that frees. */
+ * counts live in a sparse array indexed by page, updated with atomics, and the last of several
+ * concurrent puts is the one that frees. */
 void mf_page_share(uint64_t off);
 void mf_page_put(uint64_t off);
 int mf_page_shared(uint64_t off);

@@ -5,13 +5,24 @@
  * memmove beats a tree at that size. The page map is an open-addressing hash keyed by page
  * address, so a huge PROT_NONE reservation costs nothing until touched.
  *
- * Simplification, documented: a MAP_PRIVATE file page is copied into a private page on its
- * first fault of any kind, so later changes to the file are not seen through it (Linux shares
- * the page until the first write).
+ * A MAP_PRIVATE file page maps the file's own page read-only until its first write, which
+ * copies it (a write fault on a page not yet there copies at once), as Linux: until then it
+ * sees the file's changes.
+ *
+ * Truncate. Every page-map entry holds its page (an owner count of the memory file), the file
+ * pages of shared and private mappings too, so no page is freed while an mm maps it. A file
+ * that lets a page go (a shrinking truncate: mf_free) while an mm holds it only marks it dead;
+ * mm_sync, run by each thread before it switches into the application and on every fault,
+ * unmaps and drops this mm's dead pages when any page died since its last run, so an access
+ * past the new end faults and gets SIGBUS, as Linux, and the last drop frees the page. There is
+ * no reverse map from files to VMAs: the dead marks in the memory file stand for it. Differences
+ * from Linux, documented: another process that is running application code sees the old bytes
+ * until it next enters the Sentry (system call, fault, signal: the page is still held, so never
+ * someone else's memory); a copy-in/copy-out in that window reads the held page; and a private
+ * page already copied (written) past the new end stays (Linux takes it away too: SIGBUS).
  *
  * Copy-on-write fork. Private pages (anonymous, and the private copies of file pages) carry a
- * count of extra owners in the memory file (mf_page_share/put/shared: per page, atomic, no
- * lock). mm_fork, holding the parent's lock for writing, gives the child the parent's page
+ * count of extra owners in the memory file (mf_page_share/put/shared: per page, atomic). mm_fork, holding the parent's lock for writing, gives the child the parent's page
  * offsets, counts the child as an owner of each and marks the page cow in both page maps; it
  * then unmaps the parent's writable private VMAs from the platform and flushes, so no thread of
  * the parent can write through a stale writable mapping once fork returns (writes that land
@@ -20,7 +31,8 @@
  * copies the page into a new one and drops this mm's ownership of the old, unless no other
  * owner is left: then it is written in place. Every drop (munmap, MADV_DONTNEED, mm_free) is
  * mf_page_put, which frees with the last owner. Shared mappings never take part: their pages
- * are their file's (or shared memory object's, mm/shm.h).
+ * are their file's (or shared memory object's, mm/shm.h); their entries hold the page but are
+ * never cow.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -392,7 +404,8 @@ int mm_sync(struct mm *mm)
 	if (__atomic_load_n(&mm->dead_gen, __ATOMIC_ACQUIRE) == gen)
 		return 0;
 	pthread_rwlock_wrlock(&mm->lock);
-	int rc = drop_dead(mm);
+	/* Another thread of the mm may have done it while this one waited. */
+	int rc = __atomic_load_n(&mm->dead_gen, __ATOMIC_RELAXED) == gen ? 0 : drop_dead(mm);
 	if (rc == 0)
 		__atomic_store_n(&mm->dead_gen, gen, __ATOMIC_RELEASE);
 	pthread_rwlock_unlock(&mm->lock);
