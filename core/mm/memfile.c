@@ -215,9 +215,11 @@ void mf_page_share(uint64_t off)
 
 void mf_page_put(uint64_t off)
 {
+	/* Lock-free while others still own it; only the last owner takes the lock, to free. */
+	if (drop_owner(off, 0))
+		return;
 	pthread_mutex_lock(&g_lock);
-	if (!drop_owner(off, 0))
-		release_locked(off, MF_PAGE);
+	release_locked(off, MF_PAGE);
 	pthread_mutex_unlock(&g_lock);
 }
 
