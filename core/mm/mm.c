@@ -22,9 +22,10 @@
  * page already copied (written) past the new end stays (Linux takes it away too: SIGBUS).
  *
  * Copy-on-write fork. Private pages (anonymous, and the private copies of file pages) carry a
- * count of extra owners in the memory file (mf_page_share/put/shared: per page, atomic). mm_fork, holding the parent's lock for writing, gives the child the parent's page
- * offsets, counts the child as an owner of each and marks the page cow in both page maps; it
- * then unmaps the parent's writable private VMAs from the platform and flushes, so no thread of
+ * count of extra owners in the memory file (mf_page_share/put/shared: per page, atomic).
+ * mm_fork, holding the parent's lock for writing, gives the child the parent's page offsets,
+ * counts the child as an owner of each and marks the page cow in both page maps; it then
+ * unmaps the parent's writable private VMAs from the platform and flushes, so no thread of
  * the parent can write through a stale writable mapping once fork returns (writes that land
  * before the flush happened before the fork). A cow page is mapped without PROT_WRITE. The
  * first write access (a write fault, copy_out, a futex word for writing) under pages_lock
