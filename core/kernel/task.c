@@ -365,6 +365,9 @@ int task_run(struct task *t)
 		task_deliver_signals(t);
 		if (t->exited)
 			break;
+		/* File pages truncated away while mapped go before the application runs on
+		 * (SIGBUS past the end); on a platform error they stay held, stale but safe. */
+		(void)mm_sync(t->mm);
 		struct sentry_exit ex = { 0 };
 		int rc = ops->switch_to(t->ctx, t->mm->as, &t->cpu, &ex);
 		t->cpu.fpu_dirty = 0;

@@ -137,28 +137,72 @@ static void mf_insert(uint64_t off, uint64_t len)
 	}
 }
 
-void mf_free(uint64_t off, uint64_t len)
-{
-	if (len == 0)
-		return;
-	pthread_mutex_lock(&g_lock);
-	/* Punching returns the memory and makes the pages read as zeros when reused. */
-	(void)fallocate(g_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len);
-	mf_insert(off, len);
-	g_used -= len;
-	pthread_mutex_unlock(&g_lock);
-}
+/* Extra owners of each page (see memfile.h): MF_SIZE / 4096 words, mapped without reserve so
+ * only the pages of words in use take memory. A word is the count of owners beyond the first
+ * plus SHARE_DEAD once the first owner (the file) let go of a page others still hold. */
+#define SHARE_DEAD (1u << 31)
+#define SHARE_COUNT (SHARE_DEAD - 1)
 
-/* Extra owners of each page (see memfile.h): MF_SIZE / 4096 counters, mapped without reserve
- * so only the pages of counters in use take memory. */
 static _Atomic uint32_t *_Atomic g_shares;
 static pthread_once_t g_shares_once = PTHREAD_ONCE_INIT;
+static _Atomic uint64_t g_free_gen, g_dead_gen;
 
 static void shares_init(void)
 {
 	void *p = mmap(NULL, MF_SIZE / MF_PAGE * sizeof(uint32_t), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	g_shares = p == MAP_FAILED ? NULL : p;
+}
+
+/* Gives [off, off+len) back to the allocator. Caller holds g_lock. */
+static void release_locked(uint64_t off, uint64_t len)
+{
+	if (len == 0)
+		return;
+	/* Punching returns the memory and makes the pages read as zeros when reused. */
+	(void)fallocate(g_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len);
+	if (g_shares)
+		for (uint64_t p = off; p < off + len; p += MF_PAGE)
+			if (atomic_load(&g_shares[p / MF_PAGE]) & SHARE_DEAD)
+				atomic_fetch_and(&g_shares[p / MF_PAGE], SHARE_COUNT);
+	mf_insert(off, len);
+	g_used -= len;
+}
+
+/* Drops one owner of page @off: returns 1 when others keep it (marked dead with @dead), 0 when
+ * the caller was the last and must free it. The free generation moves first, so a holder that
+ * raced its mf_page_share with this sees it changed (mf_free_gen). */
+static int drop_owner(uint64_t off, int dead)
+{
+	atomic_fetch_add(&g_free_gen, 1);
+	_Atomic uint32_t *c = g_shares ? &g_shares[off / MF_PAGE] : NULL;
+	uint32_t n = c ? atomic_load(c) : 0;
+	while (n & SHARE_COUNT) {
+		if (atomic_compare_exchange_weak(c, &n, (n - 1) | (dead ? SHARE_DEAD : 0))) {
+			if (dead)
+				atomic_fetch_add(&g_dead_gen, 1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void mf_free(uint64_t off, uint64_t len)
+{
+	if (len == 0)
+		return;
+	pthread_mutex_lock(&g_lock);
+	/* Pages an address space still maps stay until it lets go (mf_page_put); the rest go
+	 * back now, in runs. */
+	uint64_t run = off;
+	for (uint64_t p = off; p < off + len; p += MF_PAGE) {
+		if (drop_owner(p, 1)) {
+			release_locked(run, p - run);
+			run = p + MF_PAGE;
+		}
+	}
+	release_locked(run, off + len - run);
+	pthread_mutex_unlock(&g_lock);
 }
 
 void mf_page_share(uint64_t off)
@@ -171,18 +215,32 @@ void mf_page_share(uint64_t off)
 
 void mf_page_put(uint64_t off)
 {
-	_Atomic uint32_t *c = g_shares ? &g_shares[off / MF_PAGE] : NULL;
-	uint32_t n = c ? atomic_load(c) : 0;
-	/* Drop one extra owner; with none left the caller was the last and frees. */
-	while (n > 0)
-		if (atomic_compare_exchange_weak(c, &n, n - 1))
-			return;
-	mf_free(off, MF_PAGE);
+	/* Lock-free while others still own it; only the last owner takes the lock, to free. */
+	if (drop_owner(off, 0))
+		return;
+	pthread_mutex_lock(&g_lock);
+	release_locked(off, MF_PAGE);
+	pthread_mutex_unlock(&g_lock);
 }
 
 int mf_page_shared(uint64_t off)
 {
-	return g_shares && atomic_load(&g_shares[off / MF_PAGE]) > 0;
+	return g_shares && (atomic_load(&g_shares[off / MF_PAGE]) & SHARE_COUNT) > 0;
+}
+
+int mf_page_dead(uint64_t off)
+{
+	return g_shares && (atomic_load(&g_shares[off / MF_PAGE]) & SHARE_DEAD);
+}
+
+uint64_t mf_free_gen(void)
+{
+	return atomic_load(&g_free_gen);
+}
+
+uint64_t mf_dead_gen(void)
+{
+	return atomic_load(&g_dead_gen);
 }
 
 void *mf_ptr(uint64_t off)

@@ -23,18 +23,29 @@ int mf_init(void);
 /* Allocates @len bytes (a positive multiple of 4096) of zeroed pages at *ret_off. */
 int mf_alloc(uint64_t len, uint64_t *ret_off);
 
-/* Returns [off, off+len) from mf_alloc; the contents are discarded. */
+/* Returns [off, off+len) from mf_alloc; the contents are discarded. This is the first owner
+ * (the file) letting go: a page some address space still holds (mf_page_share) is not freed
+ * but marked dead, and freed by its last mf_page_put. Address spaces drop dead pages (mm_sync),
+ * so a file's truncated or evicted page faults anew instead of being reused under them. */
 void mf_free(uint64_t off, uint64_t len);
 
 /* Copy-on-write sharing of private pages (mm_fork): each page of the file has a count of the
  * owners it has beyond the first, 0 for a page one address space owns alone. mf_page_share
  * adds an owner of page @off (from mf_alloc); mf_page_put drops one and frees the page with
  * its last owner; mf_page_shared says whether others own it too (a writer must copy it). The
- * counts live in a sparse array indexed by page, updated with atomics: no lock, and the last
- * of several concurrent puts is the one that frees. */
+ * counts live in a sparse array indexed by page, updated with atomics, and the last of several
+ * concurrent puts is the one that frees. */
 void mf_page_share(uint64_t off);
 void mf_page_put(uint64_t off);
 int mf_page_shared(uint64_t off);
+/* Whether page @off was let go by its file (mf_free) while others still held it. */
+int mf_page_dead(uint64_t off);
+/* Moves before any page is freed or let go: a holder that took page @off from a file without
+ * the file's lock (translate, then mf_page_share) checks it did not move meanwhile, else the
+ * page may have been freed before the share counted. */
+uint64_t mf_free_gen(void);
+/* Moves whenever a page is marked dead: address spaces compare it with what they last saw. */
+uint64_t mf_dead_gen(void);
 
 /* The Sentry's address of offset @off. */
 void *mf_ptr(uint64_t off);

@@ -5,22 +5,35 @@
  * memmove beats a tree at that size. The page map is an open-addressing hash keyed by page
  * address, so a huge PROT_NONE reservation costs nothing until touched.
  *
- * Simplification, documented: a MAP_PRIVATE file page is copied into a private page on its
- * first fault of any kind, so later changes to the file are not seen through it (Linux shares
- * the page until the first write).
+ * A MAP_PRIVATE file page maps the file's own page read-only until its first write, which
+ * copies it (a write fault on a page not yet there copies at once), as Linux: until then it
+ * sees the file's changes.
+ *
+ * Truncate. Every page-map entry holds its page (an owner count of the memory file), the file
+ * pages of shared and private mappings too, so no page is freed while an mm maps it. A file
+ * that lets a page go (a shrinking truncate: mf_free) while an mm holds it only marks it dead;
+ * mm_sync, run by each thread before it switches into the application and on every fault,
+ * unmaps and drops this mm's dead pages when any page died since its last run, so an access
+ * past the new end faults and gets SIGBUS, as Linux, and the last drop frees the page. There is
+ * no reverse map from files to VMAs: the dead marks in the memory file stand for it. Differences
+ * from Linux, documented: another process that is running application code sees the old bytes
+ * until it next enters the Sentry (system call, fault, signal: the page is still held, so never
+ * someone else's memory); a copy-in/copy-out in that window reads the held page; and a private
+ * page already copied (written) past the new end stays (Linux takes it away too: SIGBUS).
  *
  * Copy-on-write fork. Private pages (anonymous, and the private copies of file pages) carry a
- * count of extra owners in the memory file (mf_page_share/put/shared: per page, atomic, no
- * lock). mm_fork, holding the parent's lock for writing, gives the child the parent's page
- * offsets, counts the child as an owner of each and marks the page cow in both page maps; it
- * then unmaps the parent's writable private VMAs from the platform and flushes, so no thread of
+ * count of extra owners in the memory file (mf_page_share/put/shared: per page, atomic).
+ * mm_fork, holding the parent's lock for writing, gives the child the parent's page offsets,
+ * counts the child as an owner of each and marks the page cow in both page maps; it then
+ * unmaps the parent's writable private VMAs from the platform and flushes, so no thread of
  * the parent can write through a stale writable mapping once fork returns (writes that land
  * before the flush happened before the fork). A cow page is mapped without PROT_WRITE. The
  * first write access (a write fault, copy_out, a futex word for writing) under pages_lock
  * copies the page into a new one and drops this mm's ownership of the old, unless no other
  * owner is left: then it is written in place. Every drop (munmap, MADV_DONTNEED, mm_free) is
  * mf_page_put, which frees with the last owner. Shared mappings never take part: their pages
- * are their file's (or shared memory object's, mm/shm.h).
+ * are their file's (or shared memory object's, mm/shm.h); their entries hold the page but are
+ * never cow.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -104,8 +117,7 @@ static int page_insert(struct mm *mm, const struct mm_page *page)
 
 static void page_release(struct mm *mm, struct mm_page *p)
 {
-	if (p->owned)
-		mf_page_put(p->mf_off);
+	mf_page_put(p->mf_off);
 	p->addr = PAGE_DELETED;
 	mm->page_count--;
 	mm->page_deleted++;
@@ -279,8 +291,7 @@ void mm_free(struct mm *mm)
 	for (size_t i = 0; i < mm->vma_count; i++)
 		vma_release(&mm->vmas[i]);
 	for (size_t i = 0; i < mm->page_cap; i++)
-		if (mm->pages[i].addr != PAGE_EMPTY && mm->pages[i].addr != PAGE_DELETED &&
-		    mm->pages[i].owned)
+		if (mm->pages[i].addr != PAGE_EMPTY && mm->pages[i].addr != PAGE_DELETED)
 			mf_page_put(mm->pages[i].mf_off);
 	if (mm->as)
 		mm->as_ops->release(mm->as);
@@ -330,17 +341,16 @@ int mm_fork(struct mm *src, struct mm **ret_mm)
 		struct mm_page *sp = &src->pages[i];
 		if (sp->addr == PAGE_EMPTY || sp->addr == PAGE_DELETED)
 			continue;
-		/* Private pages become the child's too, copy-on-write in both; shared file pages
-		 * stay the file's. Nothing is mapped in the child's address space until it
-		 * faults. */
+		/* Private pages become the child's too, copy-on-write in both; file pages stay
+		 * the file's, held by the child too. Nothing is mapped in the child's address
+		 * space until it faults. */
 		struct mm_page np = { .addr = sp->addr, .mf_off = sp->mf_off, .owned = sp->owned,
-				      .cow = sp->owned };
+				      .cow = sp->owned || sp->cow };
 		if ((rc = page_insert(mm, &np)) < 0)
 			break;
-		if (sp->owned) {
-			mf_page_share(sp->mf_off);
+		mf_page_share(sp->mf_off);
+		if (sp->owned)
 			sp->cow = 1;
-		}
 	}
 	pthread_mutex_unlock(&src->pages_lock);
 	if (rc == 0)
@@ -357,6 +367,50 @@ int mm_fork(struct mm *src, struct mm **ret_mm)
 void mm_set_as(struct mm *mm, struct sentry_as *as)
 {
 	mm->as = as;
+}
+
+/* --- pages their files let go --- */
+
+/* Unmaps and drops @mm's file pages that their file let go (truncated, evicted), so the next
+ * access faults anew. Caller holds the write lock. */
+static int drop_dead(struct mm *mm)
+{
+	int rc = 0, unmapped = 0;
+	for (size_t i = 0; mm->as && rc == 0 && i < mm->page_cap; i++) {
+		const struct mm_page *p = &mm->pages[i];
+		if (p->addr != PAGE_EMPTY && p->addr != PAGE_DELETED && !p->owned &&
+		    mf_page_dead(p->mf_off)) {
+			rc = mm->as_ops->unmap(mm->as, p->addr, MM_PAGE_SIZE);
+			unmapped = 1;
+		}
+	}
+	if (rc == 0 && unmapped && SENTRY_OPS_HAS(mm->as_ops, mm->as_ops_size, flush))
+		rc = mm->as_ops->flush(mm->as);
+	if (rc < 0)
+		return rc;	/* the pages stay held: stale but never reused */
+	pthread_mutex_lock(&mm->pages_lock);
+	for (size_t i = 0; i < mm->page_cap; i++) {
+		struct mm_page *p = &mm->pages[i];
+		if (p->addr != PAGE_EMPTY && p->addr != PAGE_DELETED && !p->owned &&
+		    mf_page_dead(p->mf_off))
+			page_release(mm, p);
+	}
+	pthread_mutex_unlock(&mm->pages_lock);
+	return 0;
+}
+
+int mm_sync(struct mm *mm)
+{
+	uint64_t gen = mf_dead_gen();
+	if (__atomic_load_n(&mm->dead_gen, __ATOMIC_ACQUIRE) == gen)
+		return 0;
+	pthread_rwlock_wrlock(&mm->lock);
+	/* Another thread of the mm may have done it while this one waited. */
+	int rc = __atomic_load_n(&mm->dead_gen, __ATOMIC_RELAXED) == gen ? 0 : drop_dead(mm);
+	if (rc == 0)
+		__atomic_store_n(&mm->dead_gen, gen, __ATOMIC_RELEASE);
+	pthread_rwlock_unlock(&mm->lock);
+	return rc;
 }
 
 /* --- mmap, munmap, mprotect, brk --- */
@@ -625,6 +679,34 @@ static int access_allowed(uint32_t prot, uint32_t access)
 	return 1;
 }
 
+/* The file's page for @addr of @v, held for the caller (mf_page_share; mf_page_put lets go).
+ * translate returns the page without holding it, so a truncate may free it before the share
+ * counts: when the memory file freed anything meanwhile, the page must still be the file's.
+ * -EIO past the end (SIGBUS). */
+static int src_hold(const struct vma *v, uint64_t addr, uint32_t access, uint64_t *ret_off)
+{
+	int64_t foff = v->off + (int64_t)(addr - v->start);
+	for (;;) {
+		uint64_t gen = mf_free_gen(), off, again, len;
+		int rc = v->src->translate(v->file, foff, access, &off, &len);
+		if (rc < 0)
+			return rc == -EFAULT ? -EIO : rc;
+		mf_page_share(off);
+		if (mf_free_gen() == gen) {
+			*ret_off = off;
+			return 0;
+		}
+		rc = v->src->translate(v->file, foff, access, &again, &len);
+		if (rc == 0 && again == off) {
+			*ret_off = off;
+			return 0;
+		}
+		mf_page_put(off);
+		if (rc < 0)
+			return rc == -EFAULT ? -EIO : rc;
+	}
+}
+
 /* A new private page for @addr of @v: zeroes, or a copy of the file's page. */
 static int populate_private(const struct vma *v, uint64_t addr, uint64_t *ret_off)
 {
@@ -634,14 +716,14 @@ static int populate_private(const struct vma *v, uint64_t addr, uint64_t *ret_of
 		*ret_off = off;
 		return rc;
 	}
-	uint64_t src_off, src_len;
-	rc = v->src->translate(v->file, v->off + (int64_t)(addr - v->start), SENTRY_ACCESS_READ,
-			       &src_off, &src_len);
+	uint64_t src_off;
+	rc = src_hold(v, addr, SENTRY_ACCESS_READ, &src_off);
 	if (rc < 0) {
 		mf_free(off, MM_PAGE_SIZE);
-		return rc == -EFAULT ? -EIO : rc;
+		return rc;
 	}
 	memcpy(mf_ptr(off), mf_ptr(src_off), MM_PAGE_SIZE);
+	mf_page_put(src_off);
 	*ret_off = off;
 	return 0;
 }
@@ -658,17 +740,18 @@ static int page_get(struct mm *mm, const struct vma *v, uint64_t addr, uint32_t 
 	struct mm_page np = { .addr = addr };
 	int rc;
 	if (v->src && (v->flags & VMA_SHARED)) {
-		uint64_t len;
-		rc = v->src->translate(v->file, v->off + (int64_t)(addr - v->start), access,
-				       &np.mf_off, &len);
-		if (rc == -EFAULT)
-			rc = -EIO;
+		rc = src_hold(v, addr, access, &np.mf_off);
+	} else if (v->src && !(access & SENTRY_ACCESS_WRITE)) {
+		/* A private file page maps the file's own page until the first write, as Linux:
+		 * it sees the file's changes, and faults past the end after a truncate. */
+		rc = src_hold(v, addr, SENTRY_ACCESS_READ, &np.mf_off);
+		np.cow = 1;
 	} else {
 		rc = populate_private(v, addr, &np.mf_off);
 		np.owned = 1;
 	}
-	if (rc == 0 && (rc = page_insert(mm, &np)) < 0 && np.owned)
-		mf_free(np.mf_off, MM_PAGE_SIZE);
+	if (rc == 0 && (rc = page_insert(mm, &np)) < 0)
+		mf_page_put(np.mf_off);
 	if (rc == 0)
 		*ret = page_find(mm, addr);
 	return rc;
@@ -678,7 +761,8 @@ static int page_get(struct mm *mm, const struct vma *v, uint64_t addr, uint32_t 
  * in place). *ret_moved is set when the page moved to a new offset. Caller holds pages_lock. */
 static int cow_break(struct mm_page *p, int *ret_moved)
 {
-	if (mf_page_shared(p->mf_off)) {
+	/* A file's page (a private mapping's, not yet written) is always copied. */
+	if (!p->owned || mf_page_shared(p->mf_off)) {
 		uint64_t off;
 		int rc = mf_alloc(MM_PAGE_SIZE, &off);
 		if (rc < 0)
@@ -690,6 +774,7 @@ static int cow_break(struct mm_page *p, int *ret_moved)
 		if (ret_moved)
 			*ret_moved = 1;
 	}
+	p->owned = 1;
 	p->cow = 0;
 	return 0;
 }
@@ -723,7 +808,8 @@ static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm
 	/* Any access to a cow page that no other mm owns any more ends its cow state: it maps
 	 * writable now rather than after a second fault. The count cannot grow meanwhile: only
 	 * an owner's fork adds owners, and this mm's waits for its lock. */
-	if (rc == 0 && (*ret)->cow && ((access & writes) || !mf_page_shared((*ret)->mf_off)))
+	if (rc == 0 && (*ret)->cow &&
+	    ((access & writes) || ((*ret)->owned && !mf_page_shared((*ret)->mf_off))))
 		rc = cow_break(*ret, ret_moved);
 	pthread_mutex_unlock(&mm->pages_lock);
 	*ret_vma = v;
@@ -766,8 +852,12 @@ int mm_fault(struct mm *mm, uint64_t addr, uint32_t access, int *ret_code)
 	struct mm_page *p;
 	const struct vma *v;
 	int code = 0;
+	/* A page its file let go must not be mapped again: it faults anew (SIGBUS past the end). */
+	int rc = mm_sync(mm);
+	if (rc < 0)
+		return rc;
 	pthread_rwlock_rdlock(&mm->lock);
-	int rc = resolve_page(mm, addr, access, &p, &v, &code, NULL);
+	rc = resolve_page(mm, addr, access, &p, &v, &code, NULL);
 	if (rc == 0 && mm->as)
 		rc = mm->as_ops->map(mm->as, page_down(addr), MM_PAGE_SIZE, p->mf_off,
 				     page_prot(v, p));

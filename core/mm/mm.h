@@ -60,15 +60,18 @@ struct vma {
 	int64_t off;			/* file offset of start */
 };
 
-/* A populated page: application page address -> memory-file offset. Private pages are owned
- * by the mm (freed on unmap); shared file pages belong to the file. */
+/* A populated page: application page address -> memory-file offset. Every entry holds its
+ * page (an owner count of the memory file, dropped with mf_page_put), so a page is never freed
+ * while an mm maps it. Private pages are owned by the mm; file pages belong to their file,
+ * which may let them go (truncate): mm_sync then drops them. */
 struct mm_page {
 	uint64_t addr;			/* page address; 0 marks an empty slot, ~0 a deleted one */
 	uint64_t mf_off;
-	uint32_t owned;			/* 1: private; the mm drops it with mf_page_put */
-	uint32_t cow;			/* 1: private but maybe shared with another mm since a fork:
-					 * mapped read-only, copied on the first write unless this
-					 * mm turns out to be its last owner */
+	uint32_t owned;			/* 1: private, the mm's own; 0: its file's page */
+	uint32_t cow;			/* 1: mapped read-only, copied on the first write: a private
+					 * page maybe shared with another mm since a fork (unless
+					 * this mm turns out to be its last owner), or a private
+					 * mapping's file page not written yet */
 };
 
 struct mm {
@@ -85,6 +88,7 @@ struct mm {
 	struct sentry_as *as;		/* platform address space; NULL in unit tests without one */
 	const struct sentry_as_ops *as_ops;
 	size_t as_ops_size;
+	uint64_t dead_gen;		/* mf_dead_gen() when its dead file pages last went */
 };
 
 /* Makes an empty mm over platform address space @as (taken: released with the mm) for user
@@ -130,6 +134,13 @@ uint64_t mm_brk(struct mm *mm, uint64_t addr);
 
 /* Sets where the heap begins (after the executable's bss). */
 void mm_set_brk_start(struct mm *mm, uint64_t start);
+
+/* Drops the file pages of @mm that their file let go (a truncate freed them while mapped:
+ * memfile.h), unmapping them from the platform, so the next access faults anew: past the end
+ * of the file that is SIGBUS, as Linux. Cheap when no page died since the last call. Call it on
+ * a thread of @mm (it uses the platform): the core calls it before each switch into the
+ * application and on each fault. Returns 0 or the platform's error. */
+int mm_sync(struct mm *mm);
 
 /* Handles a fault at @addr for @access (SENTRY_ACCESS_*): populates and maps the page.
  * Returns 0, or -EFAULT with *ret_code SEGV_MAPERR (no VMA) or SEGV_ACCERR (protection), or

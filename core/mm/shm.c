@@ -96,9 +96,9 @@ static int page_at(struct shm_obj *o, uint64_t index, int alloc, uint64_t *ret_o
 	return 0;
 }
 
-/* Frees (@free) or zeroes the pages with index >= @first below @node; returns whether @node is
- * left empty. */
-static int trim(struct shm_obj *o, void *node, int level, uint64_t base, uint64_t first, int free_)
+/* Frees the pages with index >= @first below @node; returns whether @node is left empty. Pages
+ * still mapped stay held by their mappings, which drop them (memfile.h, mm_sync). */
+static int trim(struct shm_obj *o, void *node, int level, uint64_t base, uint64_t first)
 {
 	int empty = 1;
 	uint64_t span = 1ull << (level * SHM_BITS);
@@ -107,19 +107,15 @@ static int trim(struct shm_obj *o, void *node, int level, uint64_t base, uint64_
 		if (level == 0) {
 			uint64_t *slot = &((uint64_t *)node)[i];
 			if (*slot && lo >= first) {
-				if (free_) {
-					mf_free(*slot - 1, SHM_PAGE);
-					*slot = 0;
-					o->pages--;
-				} else {
-					memset(mf_ptr(*slot - 1), 0, SHM_PAGE);
-				}
+				mf_free(*slot - 1, SHM_PAGE);
+				*slot = 0;
+				o->pages--;
 			}
 			empty &= *slot == 0;
 			continue;
 		}
 		void **child = &((void **)node)[i];
-		if (*child && lo + span > first && trim(o, *child, level - 1, lo, first, free_)) {
+		if (*child && lo + span > first && trim(o, *child, level - 1, lo, first)) {
 			free(*child);
 			*child = NULL;
 		}
@@ -128,10 +124,10 @@ static int trim(struct shm_obj *o, void *node, int level, uint64_t base, uint64_
 	return empty;
 }
 
-/* Drops (or, while mapped, zeroes) the pages from index @first on. Caller holds o->lock. */
+/* Drops the pages from index @first on. Caller holds o->lock. */
 static void trim_from(struct shm_obj *o, uint64_t first)
 {
-	if (o->radix && trim(o, o->radix, SHM_LEVELS - 1, 0, first, o->maps == 0)) {
+	if (o->radix && trim(o, o->radix, SHM_LEVELS - 1, 0, first)) {
 		free(o->radix);
 		o->radix = NULL;
 	}
@@ -141,7 +137,6 @@ void shm_put(struct shm_obj *o)
 {
 	if (!o || atomic_fetch_sub(&o->refs, 1) != 1)
 		return;
-	o->maps = 0;
 	trim_from(o, 0);
 	pthread_mutex_destroy(&o->lock);
 	free(o);
@@ -288,9 +283,6 @@ int shm_shared_map(struct shm_obj *o, int delta, uint32_t prot, int fresh)
 	} else {
 		o->maps += delta;
 		o->writers += writable ? delta : 0;
-		/* Pages kept past a shrink for the mappings can go with the last of them. */
-		if (o->maps == 0)
-			trim_from(o, (o->size + SHM_PAGE - 1) / SHM_PAGE);
 	}
 	pthread_mutex_unlock(&o->lock);
 	return rc;

@@ -6,11 +6,11 @@
  * too (a segment holds one object; shmat maps a memfd-style file over it).
  *
  * Pages are allocated on first touch through translate (any access: a shared read fault must
- * see later writes) or a write, and a page map of 4 levels of 512 slots keeps holes free. Pages
- * mapped somewhere are never freed while a mapping may use them: a shrinking truncate zeroes
- * them and keeps them until the last shared mapping goes (no SIGBUS past the end as Linux
- * gives: reads there see zeros). The object also keeps memfd's seals (F_SEAL_*) and counts
- * writable shared mappings for F_SEAL_WRITE.
+ * see later writes) or a write, and a page map of 4 levels of 512 slots keeps holes free. A
+ * shrinking truncate lets its pages go (mf_free): the memory file keeps those still mapped
+ * until their mappings drop them (mm_sync), and an access past the end then faults with
+ * SIGBUS, as Linux. The object also keeps memfd's seals (F_SEAL_*) and counts writable shared
+ * mappings for F_SEAL_WRITE.
  *
  * Thread-safe (one mutex per object; never held while calling out). Errors: -ENOMEM, -EFBIG
  * (beyond SHM_MAX_SIZE), -EPERM (sealed), -EBUSY (F_SEAL_WRITE with writable mappings),

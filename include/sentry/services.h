@@ -81,7 +81,10 @@ struct sentry_services {
 	/* Allocates @len bytes (a multiple of 4096) of zeroed pages. *ret_off is their offset in the
 	 * memory file. Returns 0, -EINVAL (len), -ENOMEM. */
 	int (*mf_alloc)(uint64_t len, uint64_t *ret_off);
-	/* Returns pages [off, off+len) from mf_alloc to the core. Their contents are lost. */
+	/* Returns pages [off, off+len) from mf_alloc to the core. Their contents are lost to the
+	 * plugin. Pages an application still maps (a memfs file truncated under its mmap) are kept
+	 * by the core until those mappings drop them, which they do before the application runs
+	 * on: its next access faults anew through translate (past the end: SIGBUS, as Linux). */
 	void (*mf_free)(uint64_t off, uint64_t len);
 	/* The Sentry's address of memory file offset @off, valid until the pages are freed. */
 	void *(*mf_ptr)(uint64_t off);

@@ -176,3 +176,9 @@ check_PROGRAMS += tests/syscalls/pty_test_static
 tests_syscalls_pty_test_static_SOURCES = tests/syscalls/pty_test.c tests/syscalls/expect.h
 tests_syscalls_pty_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_pty_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+# Shrinking a mapped file (memfs, memfd): SIGBUS past the end, pages never reused while mapped.
+check_PROGRAMS += tests/syscalls/trunc_map_test_static
+tests_syscalls_trunc_map_test_static_SOURCES = tests/syscalls/trunc_map_test.c tests/syscalls/expect.h
+tests_syscalls_trunc_map_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_trunc_map_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)

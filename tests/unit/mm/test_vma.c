@@ -338,6 +338,35 @@ Test(mm, many_pages_and_vmas)
 	assert_no_leak();
 }
 
+Test(mm, truncated_file_pages_live_until_unmapped_then_fault)
+{
+	struct fake_file f = { .size = 2 * PG };
+	cr_assert_eq(mf_alloc(2 * PG, &f.mf_off), 0);
+	memcpy(mf_ptr(f.mf_off + PG), "file!", 6);
+	uint64_t sh, pr;
+	cr_assert_eq(mm_mmap(g_mm, 0, 2 * PG, PROT_READ, MAP_SHARED, &g_src, &f, 0, &sh), 0);
+	cr_assert_eq(mm_mmap(g_mm, 0, 2 * PG, PROT_READ, MAP_PRIVATE, &g_src, &f, 0, &pr), 0);
+	char buf[6];
+	cr_assert_eq(mm_copy_in(g_mm, sh + PG, buf, 6), 0);
+	cr_assert_eq(mm_copy_in(g_mm, pr + PG, buf, 6), 0);
+	cr_assert_str_eq(buf, "file!", "a private read maps the file's page");
+	/* The file shrinks to one page and lets its second go, as memfs's truncate. */
+	f.size = PG;
+	mf_free(f.mf_off + PG, PG);
+	cr_assert(mf_page_dead(f.mf_off + PG));
+	cr_assert_eq(mf_used_bytes(), g_used0 + 2 * PG, "freed while mapped");
+	int unmaps = g_as.unmaps, code;
+	cr_assert_eq(mm_fault(g_mm, sh + PG, SENTRY_ACCESS_READ, &code), -EIO, "SIGBUS past the end");
+	cr_assert_eq(g_as.unmaps, unmaps + 2, "both mappings of the page unmapped");
+	cr_assert_eq(mm_fault(g_mm, pr + PG, SENTRY_ACCESS_READ, &code), -EIO);
+	cr_assert_eq(mf_used_bytes(), g_used0 + PG, "freed with its last mapping");
+	cr_assert_eq(mm_fault(g_mm, sh, SENTRY_ACCESS_READ, &code), 0, "before the end: fine");
+	mm_free(g_mm);
+	g_mm = NULL;
+	mf_free(f.mf_off, PG);
+	cr_assert_eq(mf_used_bytes(), g_used0);
+}
+
 Test(mm, page_owner_counts_free_with_the_last_owner)
 {
 	uint64_t off;
