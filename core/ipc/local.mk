@@ -10,7 +10,8 @@ core_libsentry_core_la_SOURCES += core/ipc/epoll.c core/ipc/epoll.h core/ipc/tim
 	core/ipc/timerfd.h
 core_libsentry_core_la_SOURCES += core/ipc/memfd.c core/ipc/memfd.h
 core_libsentry_core_la_SOURCES += core/ipc/sysv.c core/ipc/sysv.h core/ipc/sem.c core/ipc/sem.h \
-	core/ipc/msg.c core/ipc/msg.h core/ipc/mqueue.c core/ipc/mqueue.h
+	core/ipc/msg.c core/ipc/msg.h core/ipc/mqueue.c core/ipc/mqueue.h \
+	core/ipc/sysv_shm.c core/ipc/sysv_shm.h
 
 check_PROGRAMS += tests/unit/ipc/test_pipe
 tests_unit_ipc_test_pipe_SOURCES = tests/unit/ipc/test_pipe.c

@@ -11,6 +11,7 @@
 
 #include "ipc/mqueue.h"
 #include "ipc/sysv.h"
+#include "ipc/sysv_shm.h"
 
 /* linux/capability.h */
 #define CAP_IPC_OWNER 15
@@ -48,6 +49,7 @@ static void ids_fini(struct ipc_ids *ids)
 /* The kinds' destructors (sem.c, msg.c): each is only reached through its table. */
 void sem_free_obj(struct ipc_obj *o);
 void msg_free_obj(struct ipc_obj *o);
+void shm_seg_free_obj(struct ipc_obj *o);
 
 struct ipc_ns *ipc_ns_new(void)
 {
@@ -56,7 +58,7 @@ struct ipc_ns *ipc_ns_new(void)
 		return NULL;
 	ids_init(&ns->sem, SEMMNI, sem_free_obj);
 	ids_init(&ns->msg, MSGMNI, msg_free_obj);
-	ids_init(&ns->shm, 4096, NULL);
+	ids_init(&ns->shm, SHM_SEG_MNI, shm_seg_free_obj);
 	pthread_mutex_init(&ns->mq_lock, NULL);
 	return ns;
 }

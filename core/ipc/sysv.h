@@ -1,20 +1,16 @@
 /*
  * core/ipc/sysv.h: the System V IPC registry of one sandbox kernel (its IPC namespace).
  *
- * Semaphore sets (sem.c), message queues (msg.c) and, later, shared memory segments each have
- * one `struct ipc_ids`: the key -> id table, ids shaped as Linux's (seq * 32768 + index, the
+ * Semaphore sets (sem.c), message queues (msg.c) and shared memory segments (sysv_shm.c) each
+ * have one `struct ipc_ids`: the key -> id table, ids shaped as Linux's (seq * 32768 + index, the
  * lowest free index, the sequence bumped whenever an index at or below the last one given is
  * reused), and the permission rules of ipc/util.c (ipcperms, ipcctl_obtain_check,
  * ipc_update_perm). A kind embeds `struct ipc_obj` as the first member of its object and
  * gives ipc_get() a create/check pair; everything about keys, ids, modes and owners is here.
  *
- * Plugging System V shared memory in: add `struct ipc_ids shm` users in a shm.c, make
- * segments `struct shm_seg { struct ipc_obj perm; ... }`, call ipc_get() from shmget with a
- * create that makes the shared-memory object and a check for the size (EINVAL when the
- * segment is smaller than asked), ipc_ctl_obtain() for shmctl, ipc_rmid_locked() for
- * IPC_RMID (a segment still attached stays alive through its own references: take one with
- * `refs++` under the lock for each attach, as waiters do) and ipc_perm_out()/ipc_perm_set()
- * for IPC_STAT/IPC_SET. ipc_ns_free() frees what is left through each kind's free_obj.
+ * Shared memory (sysv_shm.c) is the third kind: a segment holds a shared memory object and
+ * each shmat maps a file over it; IPC_RMID of an attached segment leaves it in the table under
+ * a private key until its last mapping goes.
  *
  * Locks: one mutex per kind (`ipc_ids.lock`) covers its table and every object of the kind;
  * then an object's waiter queue (kernel/wait.h). Nothing is held across a sleep.
@@ -95,7 +91,7 @@ struct ipc_ids {
 struct ipc_ns {
 	struct ipc_ids sem;
 	struct ipc_ids msg;
-	struct ipc_ids shm;	/* for shared memory, when it comes */
+	struct ipc_ids shm;	/* shared memory segments (sysv_shm.c) */
 	struct mq_ns *mq;	/* mqueue.c; NULL until first used */
 	pthread_mutex_t mq_lock;	/* creating @mq */
 };

@@ -142,6 +142,14 @@ void shm_put(struct shm_obj *o)
 	free(o);
 }
 
+long shm_maps(struct shm_obj *o)
+{
+	pthread_mutex_lock(&o->lock);
+	long n = o->maps;
+	pthread_mutex_unlock(&o->lock);
+	return n;
+}
+
 uint64_t shm_size(struct shm_obj *o)
 {
 	pthread_mutex_lock(&o->lock);

@@ -35,6 +35,8 @@ void shm_get(struct shm_obj *o);
 void shm_put(struct shm_obj *o);
 
 uint64_t shm_size(struct shm_obj *o);
+/* Shared mappings of @o now (System V's shm_nattch). */
+long shm_maps(struct shm_obj *o);
 /* Allocated bytes (st_blocks). */
 uint64_t shm_bytes(struct shm_obj *o);
 

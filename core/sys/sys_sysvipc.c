@@ -1,7 +1,7 @@
 /*
  * core/sys/sys_sysvipc.c: System V IPC calls (semget, semop, semtimedop, semctl, msgget,
- * msgsnd, msgrcv, msgctl): arguments copied and checked in Linux's order, then
- * core/ipc's sem.c and msg.c.
+ * msgsnd, msgrcv, msgctl, shmget, shmat, shmdt, shmctl): arguments copied and checked in
+ * Linux's order, then core/ipc's sem.c, msg.c and sysv_shm.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include "ipc/msg.h"
 #include "ipc/sem.h"
 #include "ipc/sysv.h"
+#include "ipc/sysv_shm.h"
 #include "kernel/ptimer.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
@@ -107,4 +108,34 @@ int64_t sys_msgctl(struct task *t, const uint64_t a[6])
 	if (!t->k->ipc)
 		return -ENOMEM;
 	return msg_ctl(t, (int)a[0], (int)a[1], a[2]);
+}
+
+int64_t sys_shmget(struct task *t, const uint64_t a[6])
+{
+	if (!t->k->ipc)
+		return -ENOMEM;
+	return shm_seg_get(t, (int32_t)a[0], a[1], (int)a[2]);
+}
+
+int64_t sys_shmat(struct task *t, const uint64_t a[6])
+{
+	if (!t->k->ipc)
+		return -ENOMEM;
+	uint64_t got = 0;
+	int rc = shm_seg_at(t, (int)a[0], a[1], (int)a[2], &got);
+	return rc < 0 ? rc : (int64_t)got;
+}
+
+int64_t sys_shmdt(struct task *t, const uint64_t a[6])
+{
+	if (!t->k->ipc)
+		return -ENOMEM;
+	return shm_seg_dt(t, a[0]);
+}
+
+int64_t sys_shmctl(struct task *t, const uint64_t a[6])
+{
+	if (!t->k->ipc)
+		return -ENOMEM;
+	return shm_seg_ctl(t, (int)a[0], (int)a[1], a[2]);
 }

@@ -182,3 +182,9 @@ check_PROGRAMS += tests/syscalls/trunc_map_test_static
 tests_syscalls_trunc_map_test_static_SOURCES = tests/syscalls/trunc_map_test.c tests/syscalls/expect.h
 tests_syscalls_trunc_map_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_trunc_map_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+# System V shared memory (core/ipc/sysv_shm.c over mm/shm).
+check_PROGRAMS += tests/syscalls/shm_test_static
+tests_syscalls_shm_test_static_SOURCES = tests/syscalls/shm_test.c tests/syscalls/expect.h
+tests_syscalls_shm_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_shm_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
