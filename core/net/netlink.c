@@ -510,16 +510,9 @@ static int nl_setsockopt(struct sock *s, struct task *t, int level, int name, co
 /* The int value of SOL_SOCKET option @name, or -ENOPROTOOPT. */
 static int nl_sockopt_int(struct nl_sock *n, int name, int *ret)
 {
+	if (sock_identity_opt(&n->base, name, ret) == 0)
+		return 0;
 	switch (name) {
-	case SO_TYPE:
-		*ret = n->base.type;
-		return 0;
-	case SO_PROTOCOL:
-		*ret = n->base.protocol;
-		return 0;
-	case SO_DOMAIN:
-		*ret = AF_NETLINK;
-		return 0;
 	case SO_ACCEPTCONN:
 		*ret = 0;
 		return 0;

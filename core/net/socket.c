@@ -160,6 +160,23 @@ int sock_timeo_set(int64_t *slot, const void *val, uint32_t len)
 	return 0;
 }
 
+int sock_identity_opt(const struct sock *s, int name, int *ret)
+{
+	switch (name) {
+	case SO_TYPE:
+		*ret = s->type;
+		return 0;
+	case SO_PROTOCOL:
+		*ret = s->protocol;
+		return 0;
+	case SO_DOMAIN:
+		*ret = s->family;
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
 int sock_buf_size(int val, int min, int max)
 {
 	unsigned int v = (unsigned int)val > (unsigned int)max ? (unsigned int)max : (unsigned int)val;

@@ -160,6 +160,10 @@ struct timeval sock_timeo_get(const int64_t *slot);
  * range). */
 int sock_timeo_set(int64_t *slot, const void *val, uint32_t len);
 
+/* The SOL_SOCKET options every socket answers from its identity (SO_TYPE, SO_PROTOCOL,
+ * SO_DOMAIN) into *@ret. Returns 0, or -ENOPROTOOPT for any other @name. */
+int sock_identity_opt(const struct sock *s, int name, int *ret);
+
 /* SO_SNDBUF/SO_RCVBUF's stored size for @val: doubled for the kernel's bookkeeping, within
  * [@min, 2 * @max] (net.core.wmem_max/rmem_max = @max). */
 int sock_buf_size(int val, int min, int max);

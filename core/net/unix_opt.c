@@ -54,16 +54,9 @@ static int get_int(struct unix_sock *u, int name, int *ret)
 		*ret = (__atomic_load_n(&u->opt_flags, __ATOMIC_RELAXED) & bit) != 0;
 		return 0;
 	}
+	if (sock_identity_opt(&u->base, name, ret) == 0)
+		return 0;
 	switch (name) {
-	case SO_TYPE:
-		*ret = u->base.type;
-		return 0;
-	case SO_PROTOCOL:
-		*ret = u->base.protocol;
-		return 0;
-	case SO_DOMAIN:
-		*ret = AF_UNIX;
-		return 0;
 	case SO_ERROR:
 		pthread_mutex_lock(&u->lock);
 		*ret = u->err;

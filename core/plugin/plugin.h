@@ -57,6 +57,22 @@ struct plg_set {
 	size_t handle_count;
 };
 
+/* A filesystem the core serves itself (proc, sysfs, devpts, anon): a static accepted-plugin
+ * record @var for @fsname with ops table @fsops, mounted as if a loaded plugin offered it. */
+#define PLG_CORE_FS(var, fsname, fsops)                                                    \
+	static const struct sentry_plugin var##_desc = {                                   \
+		.magic = SENTRY_PLUGIN_MAGIC,                                              \
+		.abi_major = SENTRY_ABI_MAJOR,                                             \
+		.abi_minor = SENTRY_ABI_MINOR,                                             \
+		.desc_size = sizeof(struct sentry_plugin),                                 \
+		.kind = SENTRY_PLUGIN_FS,                                                  \
+		.name = fsname,                                                            \
+		.version = "core",                                                         \
+		.ops = &(fsops),                                                           \
+		.ops_size = sizeof(fsops),                                                 \
+	};                                                                                 \
+	static struct plg_plugin var = { .desc = &var##_desc, .file = "(core)", .initialised = 1 }
+
 /* Empty set. */
 void plg_set_init(struct plg_set *set);
 

@@ -910,37 +910,9 @@ static const struct sentry_fs_ops g_sysfs_ops = {
 	.readlink_at = proc_readlink_at,
 };
 
-static const struct sentry_plugin g_proc_desc = {
-	.magic = SENTRY_PLUGIN_MAGIC,
-	.abi_major = SENTRY_ABI_MAJOR,
-	.abi_minor = SENTRY_ABI_MINOR,
-	.desc_size = sizeof(struct sentry_plugin),
-	.kind = SENTRY_PLUGIN_FS,
-	.name = "proc",
-	.version = "core",
-	.ops = &g_proc_ops,
-	.ops_size = sizeof(g_proc_ops),
-};
+PLG_CORE_FS(g_proc_plugin, "proc", g_proc_ops);
 
-static const struct sentry_plugin g_sysfs_desc = {
-	.magic = SENTRY_PLUGIN_MAGIC,
-	.abi_major = SENTRY_ABI_MAJOR,
-	.abi_minor = SENTRY_ABI_MINOR,
-	.desc_size = sizeof(struct sentry_plugin),
-	.kind = SENTRY_PLUGIN_FS,
-	.name = "sysfs",
-	.version = "core",
-	.ops = &g_sysfs_ops,
-	.ops_size = sizeof(g_sysfs_ops),
-};
-
-static struct plg_plugin g_proc_plugin = {
-	.desc = &g_proc_desc, .file = "(core)", .initialised = 1,
-};
-
-static struct plg_plugin g_sysfs_plugin = {
-	.desc = &g_sysfs_desc, .file = "(core)", .initialised = 1,
-};
+PLG_CORE_FS(g_sysfs_plugin, "sysfs", g_sysfs_ops);
 
 struct plg_plugin *procfs_plugin(void)
 {

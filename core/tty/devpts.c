@@ -320,21 +320,7 @@ static const struct sentry_fs_ops g_devpts_ops = {
 	.dentry_stat = devpts_dentry_stat,
 };
 
-static const struct sentry_plugin g_devpts_desc = {
-	.magic = SENTRY_PLUGIN_MAGIC,
-	.abi_major = SENTRY_ABI_MAJOR,
-	.abi_minor = SENTRY_ABI_MINOR,
-	.desc_size = sizeof(struct sentry_plugin),
-	.kind = SENTRY_PLUGIN_FS,
-	.name = "devpts",
-	.version = "core",
-	.ops = &g_devpts_ops,
-	.ops_size = sizeof(g_devpts_ops),
-};
-
-static struct plg_plugin g_devpts_plugin = {
-	.desc = &g_devpts_desc, .file = "(core)", .initialised = 1,
-};
+PLG_CORE_FS(g_devpts_plugin, "devpts", g_devpts_ops);
 
 struct plg_plugin *devpts_plugin(void)
 {

@@ -539,11 +539,13 @@ static void pty_release(struct sentry_file *file)
 		free(p);
 		return;
 	}
-	kwait_wq_notify(p->wq, ~0u);
+	/* The signals before the wakeup: a reader woken by the hangup returns to a SIGHUP
+	 * already pending, so its handler has run when read(2) returns. */
 	if (pgrp && k) {
 		(void)kernel_signal_pgrp(k, pgrp, SIGHUP);
 		(void)kernel_signal_pgrp(k, pgrp, SIGCONT);
 	}
+	kwait_wq_notify(p->wq, ~0u);
 }
 
 static const struct sentry_file_ops g_pty_ops = {

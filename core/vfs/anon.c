@@ -125,21 +125,7 @@ static const struct sentry_fs_ops g_anon_ops = {
 	.dentry_setstat = anon_dentry_setstat,
 };
 
-static const struct sentry_plugin g_anon_desc = {
-	.magic = SENTRY_PLUGIN_MAGIC,
-	.abi_major = SENTRY_ABI_MAJOR,
-	.abi_minor = SENTRY_ABI_MINOR,
-	.desc_size = sizeof(struct sentry_plugin),
-	.kind = SENTRY_PLUGIN_FS,
-	.name = "anon",
-	.version = "core",
-	.ops = &g_anon_ops,
-	.ops_size = sizeof(g_anon_ops),
-};
-
-static struct plg_plugin g_anon_plugin = {
-	.desc = &g_anon_desc, .file = "(core)", .initialised = 1,
-};
+PLG_CORE_FS(g_anon_plugin, "anon", g_anon_ops);
 
 /* The one mount of the filesystem, made on first use and kept for the life of the Sentry. */
 static struct vfs_mount *g_anon_mnt;
