@@ -101,8 +101,13 @@ __asm__(
 	"	jne 8f\n"
 	"	call stub_wait_req\n"
 	"	jmp 6b\n"
-	/* clone(SIGCHLD): a copy of this tiny process. */
-	"8:	mov $56, %eax\n"
+	/* clone(SIGCHLD): a copy of this tiny process. The request's memfd and offset go to
+	 * the child in r14/r15, read before the answer: once answered, the Sentry may write the
+	 * next request over them before the child has run (a child that read them late took
+	 * over another stub's control page, leaving its own unanswered). */
+	"8:	movslq 40(%rbx), %r14\n"
+	"	mov 48(%rbx), %r15\n"
+	"	mov $56, %eax\n"
 	"	mov $17, %edi\n"
 	"	xor %esi, %esi\n"
 	"	xor %edx, %edx\n"
@@ -120,8 +125,8 @@ __asm__(
 	"	mov $0x2000, %esi\n"
 	"	mov $3, %edx\n"
 	"	mov $0x11, %r10d\n"
-	"	movslq 40(%rbx), %r8\n"
-	"	mov 48(%rbx), %r9\n"
+	"	mov %r14, %r8\n"
+	"	mov %r15, %r9\n"
 	"	syscall\n"
 	"	cmp %rdi, %rax\n"
 	"	je stub_spawner\n"
