@@ -329,10 +329,7 @@ static int template_start(struct ptrace_platform *pp, int memfd)
 /* One request to a spawner (a stub's, or the template's) through control page @c: bumps req
  * unless one is already pending (a stub's first thread is asked for at its start), wakes it, and
  * waits for the answer: the new TID or PID, or -errno. -ECHILD when @gone(@arg) says the spawner
- * died; -EAGAIN when it never answered. A started spawner answers within microseconds, but on a
- * machine busy with other work a fresh stub may wait seconds for its first time slice (it runs
- * on the asker's CPU): a short limit turned that into fork(2) failing with EAGAIN, so only a
- * spawner silent for a minute counts as wedged. */
+ * died; -EAGAIN when it never answered (a started spawner answers within microseconds). */
 static long ctl_request(struct stub_ctl *c, int (*gone)(void *arg), void *arg)
 {
 	uint32_t want = __atomic_load_n(&c->req, __ATOMIC_ACQUIRE);
@@ -340,7 +337,7 @@ static long ctl_request(struct stub_ctl *c, int (*gone)(void *arg), void *arg)
 		__atomic_store_n(&c->req, ++want, __ATOMIC_RELEASE);
 		syscall(SYS_futex, &c->req, FUTEX_WAKE, 1, NULL, NULL, 0);
 	}
-	for (int tries = 0; tries < 600; tries++) {
+	for (int tries = 0; tries < 50; tries++) {
 		uint32_t got = __atomic_load_n(&c->served, __ATOMIC_ACQUIRE);
 		if (got == want)
 			return __atomic_load_n(&c->tid, __ATOMIC_ACQUIRE);
