@@ -264,6 +264,21 @@ static int svc_block(struct sentry_task *task, struct sentry_waitq *wq, uint32_t
 	return kwait_block((struct task *)task, wq, events, clock, deadline_ns);
 }
 
+static int svc_block_seq(struct sentry_task *task, struct sentry_waitq *wq, uint32_t events,
+			 const uint32_t *seq, uint32_t seen, int clock, int64_t deadline_ns)
+{
+	if (clock != SENTRY_CLOCK_MONOTONIC && clock != SENTRY_CLOCK_REALTIME)
+		return -EINVAL;
+	struct kwait_reg reg;
+	kwait_prepare((struct task *)task, wq, events, &reg);
+	/* Registered first, then the counter: a bump after this read comes with a notify. */
+	int rc = __atomic_load_n(seq, __ATOMIC_ACQUIRE) != seen
+			 ? 0
+			 : kwait_sleep(&reg, clock, deadline_ns);
+	kwait_finish(&reg);
+	return rc;
+}
+
 static int svc_copy_in(struct sentry_task *task, uint64_t addr, void *dst, size_t len)
 {
 	return mm_copy_in(((struct task *)task)->mm, addr, dst, len);
@@ -400,6 +415,7 @@ void kwait_fill_services(struct sentry_services *svc)
 	svc->wq_free = kwait_wq_free;
 	svc->wq_notify = kwait_wq_notify;
 	svc->block = svc_block;
+	svc->block_seq = svc_block_seq;
 	svc->timer_new = svc_timer_new;
 	svc->timer_arm = svc_timer_arm;
 	svc->timer_cancel = svc_timer_cancel;

@@ -29,7 +29,7 @@ extern "C" {
 
 /* ABI version this header describes. */
 #define SENTRY_ABI_MAJOR 1
-#define SENTRY_ABI_MINOR 0
+#define SENTRY_ABI_MINOR 1	/* 1: sentry_services.block_seq */
 
 /* Name of the exported descriptor array; the core looks it up with dlsym. */
 #define SENTRY_PLUGIN_SYMBOL "sentry_plugin_v1"

@@ -127,6 +127,14 @@ struct sentry_services {
 	 * CAP_DAC_READ_SEARCH. Returns 0 or -EACCES. */
 	int (*may_access)(const struct sentry_creds *creds, uint32_t mode, uint32_t uid,
 			  uint32_t gid, uint32_t may);
+
+	/* Since ABI minor 1 (check with SENTRY_OPS_HAS(svc, svc->size, block_seq)). As block, but
+	 * it sleeps only while the counter at @seq still holds @seen, read once the caller is
+	 * registered on @wq: a notifier that bumps the counter before wq_notify is never missed,
+	 * which block alone cannot promise (it registers after the caller's check, so the core
+	 * bounds a lost wakeup by waking every 5 ms). Returns 0 (recheck), -ETIMEDOUT, -EINTR. */
+	int (*block_seq)(struct sentry_task *task, struct sentry_waitq *wq, uint32_t events,
+			 const uint32_t *seq, uint32_t seen, int clock, int64_t deadline_ns);
 };
 
 #ifdef __cplusplus

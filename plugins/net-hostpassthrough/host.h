@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "sentry/net.h"
+#include "sentry/plugin.h"
 #include "sentry/services.h"
 
 struct hn_sock;
@@ -42,7 +43,7 @@ struct hn_sock {
 	int fd;				/* host socket, O_NONBLOCK|O_CLOEXEC */
 	int dead;			/* released: the poller skips it (under st->lock) */
 	struct sentry_waitq *wq;
-	atomic_uint seq;		/* bumped by the poller on every host event */
+	uint32_t seq;			/* bumped by the poller on every host event (atomic) */
 	_Atomic int64_t rcvtimeo_ns;	/* SO_RCVTIMEO, 0: none, -1: Linux's zero timeout */
 	_Atomic int64_t sndtimeo_ns;	/* SO_SNDTIMEO, same encoding */
 	uint64_t caps;			/* creator's effective capabilities */

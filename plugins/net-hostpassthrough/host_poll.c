@@ -77,7 +77,7 @@ static void *poller(void *arg)
 			}
 			if (s->dead)
 				continue;
-			atomic_fetch_add(&s->seq, 1);
+			__atomic_fetch_add(&s->seq, 1, __ATOMIC_RELEASE);
 			st->svc->wq_notify(s->wq, to_sentry(evs[i].events));
 		}
 		pthread_mutex_unlock(&st->lock);

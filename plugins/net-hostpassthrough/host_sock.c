@@ -44,16 +44,22 @@ int64_t hn_deadline(const struct hn_sock *s, int64_t timeo_ns)
 }
 
 /* Sleeps until @s may be ready for @events, unless the poller saw an event since @seq was
- * read. Returns 0 (try again), -EAGAIN (the deadline passed), -EINTR. */
+ * read (block_seq checks that once registered, so no event is missed; a core without it
+ * bounds a miss with its own slices). Returns 0 (try again), -EAGAIN (the deadline passed),
+ * -EINTR. */
 static int hn_wait(struct hn_sock *s, struct sentry_task *task, uint32_t events, unsigned seq,
 		   int64_t deadline)
 {
-	if (atomic_load(&s->seq) != seq)
+	if (__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) != seq)
 		return 0;
 	if (deadline == 0)
 		return -EAGAIN;
-	int rc = s->st->svc->block(task, s->wq, events | SENTRY_EV_ERR | SENTRY_EV_HUP,
-				   SENTRY_CLOCK_MONOTONIC, deadline);
+	const struct sentry_services *svc = s->st->svc;
+	events |= SENTRY_EV_ERR | SENTRY_EV_HUP;
+	int rc = SENTRY_OPS_HAS(svc, svc->size, block_seq)
+			 ? svc->block_seq(task, s->wq, events, &s->seq, seq, SENTRY_CLOCK_MONOTONIC,
+					  deadline)
+			 : svc->block(task, s->wq, events, SENTRY_CLOCK_MONOTONIC, deadline);
 	return rc == -ETIMEDOUT ? -EAGAIN : rc;
 }
 
@@ -96,7 +102,7 @@ static int hn_accept(struct sentry_socket *ss, struct sentry_task *task, int non
 	struct hn_sock *s = hs(ss);
 	int64_t deadline = nonblock ? 0 : hn_deadline(s, atomic_load(&s->rcvtimeo_ns));
 	for (;;) {
-		unsigned seq = atomic_load(&s->seq);
+		unsigned seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 		int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
 			struct hn_sock *ns;
@@ -132,7 +138,7 @@ static int hn_connect(struct sentry_socket *ss, struct sentry_task *task, const 
 		      uint32_t len, int nonblock)
 {
 	struct hn_sock *s = hs(ss);
-	unsigned seq = atomic_load(&s->seq);
+	unsigned seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 	if (connect(s->fd, addr, len) == 0)
 		return 0;
 	int err = -errno;
@@ -149,7 +155,7 @@ static int hn_connect(struct sentry_socket *ss, struct sentry_task *task, const 
 			return -EINPROGRESS;	/* as Linux when SO_SNDTIMEO ends the wait */
 		if (rc < 0)
 			return rc;
-		seq = atomic_load(&s->seq);
+		seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 	}
 }
 
@@ -203,7 +209,7 @@ static int64_t send_loop(struct hn_sock *s, struct sentry_task *task, struct msg
 	int64_t deadline = nonblock ? 0 : hn_deadline(s, atomic_load(&s->sndtimeo_ns));
 	int64_t done = 0;
 	for (;;) {
-		unsigned seq = atomic_load(&s->seq);
+		unsigned seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 		ssize_t n = sendmsg(s->fd, mh, hflags);
 		if (n >= 0) {
 			done += n;
@@ -266,7 +272,7 @@ static int64_t recv_loop(struct hn_sock *s, struct sentry_task *task, struct msg
 				   : hn_deadline(s, atomic_load(&s->rcvtimeo_ns));
 	int64_t done = 0;
 	for (;;) {
-		unsigned seq = atomic_load(&s->seq);
+		unsigned seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 		ssize_t n = recvmsg(s->fd, mh, hflags);
 		if (n >= 0) {
 			done += n;

@@ -160,3 +160,46 @@ Test(wait, timers)
 	svc.timer_free(a);
 	svc.timer_free(b);
 }
+
+/* services.block_seq: a counter moved before the call returns at once; unchanged, it sleeps
+ * until a notify (which a bump-then-notify writer sends) or the deadline. */
+struct bumper {
+	struct sentry_waitq *wq;
+	uint32_t *seq;
+};
+
+static void *bump_then_notify(void *arg)
+{
+	struct bumper *b = arg;
+	usleep(20000);
+	__atomic_fetch_add(b->seq, 1, __ATOMIC_RELEASE);
+	kwait_wq_notify(b->wq, SENTRY_EV_IN);
+	return NULL;
+}
+
+Test(wait, block_seq_never_misses_a_counted_event)
+{
+	struct sentry_services svc = { 0 };
+	kwait_fill_services(&svc);
+	cr_assert_not_null(svc.block_seq);
+	struct task *t = mk_task();
+	struct sentry_waitq *wq = kwait_wq_new();
+	uint32_t seq = 5;
+	int64_t soon = now(CLOCK_MONOTONIC) + 2000000;
+	cr_expect_eq(svc.block_seq((struct sentry_task *)t, wq, SENTRY_EV_IN, &seq, 4,
+				   SENTRY_CLOCK_MONOTONIC, soon), 0, "a moved counter does not sleep");
+	cr_expect_eq(svc.block_seq((struct sentry_task *)t, wq, SENTRY_EV_IN, &seq, 5,
+				   SENTRY_CLOCK_MONOTONIC, soon), -ETIMEDOUT);
+	struct bumper b = { wq, &seq };
+	pthread_t th;
+	pthread_create(&th, NULL, bump_then_notify, &b);
+	int64_t t0 = now(CLOCK_MONOTONIC);
+	cr_expect_eq(svc.block_seq((struct sentry_task *)t, wq, SENTRY_EV_IN, &seq, 5,
+				   SENTRY_CLOCK_MONOTONIC, t0 + 5000000000ll), 0);
+	cr_expect_lt(now(CLOCK_MONOTONIC) - t0, 2000000000ll, "woken by the notify");
+	pthread_join(th, NULL);
+	cr_expect_eq(svc.block_seq((struct sentry_task *)t, wq, SENTRY_EV_IN, &seq, 5, 9, -1),
+		     -EINVAL);
+	kwait_wq_free(wq);
+	rm_task(t);
+}
