@@ -31,7 +31,8 @@ ${CC:-cc} -std=c11 -Wall -Wextra -Wno-unused-parameter -Werror -shared -fPIC -fv
 runsc=$(find "$tmp/root" -path '*/bin/runsc' | head -n 1)
 out=$("$runsc" plugins --plugin-dir "$tmp/plugins")
 echo "$out"
-echo "$out" | grep -Eq '^skel-fs +fs +1\.0 +0\.1\.0 +.*/skel_fs\.so$' ||
+minor=$(sed -n 's/^#define SENTRY_ABI_MINOR \([0-9][0-9]*\).*/\1/p' "$srcdir/include/sentry/plugin.h")
+echo "$out" | grep -Eq "^skel-fs +fs +1\\.$minor +0\\.1\\.0 +.*/skel_fs\\.so\$" ||
 	{ echo "FAIL: installed runsc does not list the out-of-tree plugin"; exit 1; }
 echo "$out" | grep -q REFUSED && { echo "FAIL: something was refused"; exit 1; }
 echo "out-of-tree plugin built from the installed SDK and loaded"
