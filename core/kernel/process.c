@@ -434,6 +434,9 @@ static struct task *orphan_reaper_locked(struct kernel *k, const struct task *t)
  * init, and with PID 1 the end of every other process. */
 static void task_gone(struct kernel *k, struct task *t, int status)
 {
+	/* Before the exit is seen, as Linux's do_exit calls disassociate_ctty first. */
+	if (k->session_end && task_sid(t) == t->tgid)
+		k->session_end(k, t->tgid);
 	struct kernel_exit *e = malloc(sizeof(*e));
 	pthread_mutex_lock(&k->lock);
 	for (struct task **p = &k->tasks; *p; p = &(*p)->next)

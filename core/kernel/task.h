@@ -31,6 +31,9 @@ struct kernel {
 	void *platform_state;				/* the plugin's state */
 	struct sentry_platform_info info;
 	const struct sentry_services *svc;		/* the core's services */
+	/* A session leader's exit, for its controlling terminal (core/tty: set at boot; NULL
+	 * without terminals): the foreground group hears SIGHUP and the session loses it. */
+	void (*session_end)(struct kernel *k, int sid);
 	int next_tid;					/* last TID handed out (under lock) */
 	/* The sandbox's processes (kernel/process.c): every running task, the exit records
 	 * of spawned ones, and the threads still running tasks. */

@@ -292,6 +292,7 @@ int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, cha
 				 .platform_state = c.platform->state, .info = c.platform_info,
 				 .svc = cfg->svc };
 	kernel_init(&sb->k);
+	sb->k.session_end = tty_session_end;
 	sys_set_strace(cfg->strace);
 	if (c.net) {
 		struct net_stack stack = { .ops = c.net->desc->ops, .ops_size = c.net->desc->ops_size,

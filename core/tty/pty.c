@@ -558,6 +558,23 @@ static const struct sentry_file_ops g_pty_ops = {
 	.release = pty_release,
 };
 
+void tty_session_end(struct kernel *k, int sid)
+{
+	int pgrp = 0;
+	pthread_mutex_lock(&g_pty_lock);
+	struct pty *p = tty_of_session_locked(sid);
+	if (p) {
+		pthread_mutex_lock(&p->lock);
+		pgrp = p->pgrp;
+		p->session = p->pgrp = 0;
+		pthread_mutex_unlock(&p->lock);
+	}
+	pthread_mutex_unlock(&g_pty_lock);
+	/* SIGHUP alone: SIGCONT goes with a hangup or TIOCNOTTY, not with the leader's exit. */
+	if (pgrp)
+		(void)kernel_signal_pgrp(k, pgrp, SIGHUP);
+}
+
 uint32_t tty_session_dev(int sid, int *ret_tpgid)
 {
 	uint32_t dev = 0;

@@ -39,3 +39,10 @@ struct plg_plugin *devpts_plugin(void);
  * as the kernel's new_encode_dev for small numbers) of its controlling terminal, 0 without
  * one, and the terminal's foreground group in *ret_tpgid (-1 without one). */
 uint32_t tty_session_dev(int sid, int *ret_tpgid);
+
+struct kernel;
+
+/* kernel.session_end: session @sid's leader exits (Linux's disassociate_ctty(1)): the
+ * foreground group of its controlling terminal gets SIGHUP and the terminal belongs to no
+ * session any more. */
+void tty_session_end(struct kernel *k, int sid);

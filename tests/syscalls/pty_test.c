@@ -392,6 +392,55 @@ static void test_ctty(void)
 	close(pfd[0]);
 }
 
+/* A session leader's exit: the foreground group of its terminal hears SIGHUP. */
+static int g_note_fd = -1;
+
+static void note_hup(int sig)
+{
+	(void)sig;
+	(void)!write(g_note_fd, "H", 1);
+	_exit(0);
+}
+
+static void test_leader_exit(void)
+{
+	int s, m = open_pair(&s);
+	int note[2];
+	if (m < 0 || pipe(note) < 0) {
+		expect_ok("leader exit: setup", -1);
+		return;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "%s", ptsname(m));
+	close(s);
+	pid_t leader = fork();
+	if (leader == 0) {
+		setsid();
+		int t = open(path, O_RDWR);	/* becomes the controlling terminal */
+		pid_t g = fork();
+		if (g == 0) {
+			g_note_fd = note[1];
+			signal(SIGHUP, note_hup);
+			(void)!write(note[1], "r", 1);
+			for (;;)
+				pause();
+		}
+		char c;
+		(void)!read(note[0], &c, 1);	/* the member is ready */
+		_exit(t >= 0 && c == 'r' ? 0 : 1);
+	}
+	int st;
+	waitpid(leader, &st, 0);
+	expect_eq("leader exit: the leader got its terminal", WIFEXITED(st) && !WEXITSTATUS(st), 1);
+	struct pollfd p = { .fd = note[0], .events = POLLIN };
+	char c = 0;
+	int got = poll(&p, 1, 5000) == 1 && read(note[0], &c, 1) == 1;
+	expect_eq("leader exit: its foreground group hears SIGHUP", got && c == 'H', 1);
+	close(note[0]);
+	close(note[1]);
+	close(m);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -399,5 +448,6 @@ int main(void)
 	test_canon();
 	test_raw();
 	test_ctty();
+	test_leader_exit();
 	return expect_status();
 }
