@@ -116,6 +116,14 @@ static int pgrp_orphaned_locked(struct kernel *k, int pgid, const struct task *d
 	return 1;
 }
 
+int kernel_pgrp_orphaned(struct kernel *k, int pgid)
+{
+	pthread_mutex_lock(&k->lock);
+	int orphaned = pgrp_orphaned_locked(k, pgid, NULL, NULL);
+	pthread_mutex_unlock(&k->lock);
+	return orphaned;
+}
+
 /* SIGHUP then SIGCONT to every member of @pgid when it has a stopped one. k->lock held. */
 static void hangup_stopped_pgrp_locked(struct kernel *k, int pgid)
 {

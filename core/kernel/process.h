@@ -141,6 +141,9 @@ int kernel_getsid(struct task *t, int pid);
  * (SI_KERNEL) to every process of group @pgid (-ESRCH: none); the session of group @pgid, or
  * -ESRCH. */
 int kernel_signal_pgrp(struct kernel *k, int pgid, int sig);
+/* Whether process group @pgid is orphaned: none of its members has a parent in another group
+ * of the same session (kernel/jobctl.c). */
+int kernel_pgrp_orphaned(struct kernel *k, int pgid);
 int kernel_pgrp_session(struct kernel *k, int pgid);
 /* Whether @t (its own thread) blocks or ignores @sig: a background read or write then gets
  * EIO instead of SIGTTIN/SIGTTOU, as Linux's tty_check_change. */

@@ -107,6 +107,9 @@ static int check_change(struct pty *p, struct task *t, int sig)
 		return 0;
 	if (task_sig_blocked_or_ignored(t, sig))
 		return sig == SIGTTIN ? -EIO : 0;
+	/* No shell is left to continue an orphaned group: it gets EIO instead of a stop. */
+	if (kernel_pgrp_orphaned(t->k, pgrp))
+		return -EIO;
 	(void)kernel_signal_pgrp(t->k, pgrp, sig);
 	return -EINTR;
 }

@@ -441,6 +441,55 @@ static void test_leader_exit(void)
 	close(m);
 }
 
+/* A read from the controlling terminal by an orphaned background group: EIO, no SIGTTIN. */
+static void test_orphan_read(void)
+{
+	int s, m = open_pair(&s);
+	int note[2];
+	if (m < 0 || pipe(note) < 0) {
+		expect_ok("orphan read: setup", -1);
+		return;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "%s", ptsname(m));
+	close(s);
+	pid_t leader = fork();
+	if (leader == 0) {
+		setsid();
+		int t = open(path, O_RDWR);	/* the controlling terminal; our group in front */
+		pid_t g = fork();
+		if (g == 0) {
+			setpgid(0, 0);
+			if (fork() == 0) {
+				/* Our parent gone, our group's only parent is outside the session. */
+				while (getppid() == g)
+					usleep(1000);
+				char c;
+				errno = 0;
+				ssize_t r = read(t, &c, 1);
+				char verdict = r < 0 && errno == EIO ? 'E' : 'x';
+				(void)!write(note[1], &verdict, 1);
+				_exit(0);
+			}
+			_exit(0);
+		}
+		waitpid(g, NULL, 0);
+		char c;
+		(void)!read(note[0], &c, 1);
+		(void)!write(note[1], &c, 1);	/* passed on to the test */
+		_exit(0);
+	}
+	int st;
+	waitpid(leader, &st, 0);
+	struct pollfd p = { .fd = note[0], .events = POLLIN };
+	char c = 0;
+	int got = poll(&p, 1, 5000) == 1 && read(note[0], &c, 1) == 1;
+	expect_eq("orphaned background group reading its terminal: EIO", got && c == 'E', 1);
+	close(note[0]);
+	close(note[1]);
+	close(m);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -449,5 +498,6 @@ int main(void)
 	test_raw();
 	test_ctty();
 	test_leader_exit();
+	test_orphan_read();
 	return expect_status();
 }
