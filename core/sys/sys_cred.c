@@ -278,8 +278,16 @@ int64_t sys_setpgid(struct task *t, const uint64_t a[6])
 
 int64_t sys_setsid(struct task *t, const uint64_t a[6])
 {
-	if (task_pgid(t) == t->tgid)
-		return -EPERM;
-	t->tg->sid = t->tg->pgid = t->tgid;
-	return t->tgid;
+	/* ksys_setsid: EPERM while any process group has the caller's PID as its ID (its own,
+	 * or one it led and left with members behind). */
+	struct kernel *k = t->k;
+	int rc = t->tgid;
+	pthread_mutex_lock(&k->lock);
+	for (struct task *o = k->tasks; o && rc > 0; o = o->next)
+		if (task_is_leader(o) && task_pgid(o) == t->tgid)
+			rc = -EPERM;
+	if (rc > 0)
+		t->tg->sid = t->tg->pgid = t->tgid;
+	pthread_mutex_unlock(&k->lock);
+	return rc;
 }

@@ -114,7 +114,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	     SA_HEX, SA_HEX, SA_INT),
 	/* sys_proc.c */
 	FULL(SYS_getpid, getpid),
-	PART(SYS_exit, exit, "single-threaded: ends the task", SA_INT),
+	FULL(SYS_exit, exit, SA_INT),
 	FULL(SYS_uname, uname, SA_PTR),
 	FULL(SYS_sethostname, sethostname, SA_PTR, SA_INT),
 	FULL(SYS_setdomainname, setdomainname, SA_PTR, SA_INT),
@@ -125,7 +125,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_getppid, getppid),
 	FULL(SYS_gettid, gettid),
 	FULL(SYS_set_tid_address, set_tid_address, SA_PTR),
-	PART(SYS_exit_group, exit_group, "single-threaded", SA_INT),
+	FULL(SYS_exit_group, exit_group, SA_INT),
 	/* sys_xattr.c */
 	FULL(SYS_getxattr, getxattr, SA_PATH, SA_PTR, SA_PTR, SA_INT),
 	FULL(SYS_lgetxattr, lgetxattr, SA_PATH, SA_PTR, SA_PTR, SA_INT),
@@ -144,15 +144,15 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_getitimer, getitimer, "only ITIMER_REAL fires", SA_INT, SA_PTR),
 	FULL(SYS_alarm, alarm, SA_INT),
 	/* sys_fork.c */
-	PART(SYS_fork, fork, "memory copied at fork", ),
-	PART(SYS_vfork, vfork, "the child runs on a copy", ),
+	FULL(SYS_fork, fork, ),
+	FULL(SYS_vfork, vfork, ),
 	FULL(SYS_clone, clone, SA_HEX, SA_PTR, SA_PTR,
 	     SA_PTR, SA_PTR),
-	PART(SYS_wait4, wait4, "exits only (no stops)", SA_INT, SA_PTR, SA_HEX, SA_PTR),
+	FULL(SYS_wait4, wait4, SA_INT, SA_PTR, SA_HEX, SA_PTR),
 	FULL(SYS_waitid, waitid, SA_INT, SA_INT, SA_PTR, SA_HEX, SA_PTR),
 	/* sys_exec.c */
-	PART(SYS_execve, execve, "single-threaded processes", SA_PATH, SA_PTR, SA_PTR),
-	PART(SYS_execveat, execveat, "single-threaded processes", SA_FD, SA_PATH, SA_PTR, SA_PTR,
+	FULL(SYS_execve, execve, SA_PATH, SA_PTR, SA_PTR),
+	FULL(SYS_execveat, execveat, SA_FD, SA_PATH, SA_PTR, SA_PTR,
 	     SA_HEX),
 	FULL(SYS_set_robust_list, set_robust_list, SA_PTR, SA_INT),
 	FULL(SYS_get_robust_list, get_robust_list, SA_INT, SA_PTR, SA_PTR),
@@ -187,9 +187,9 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_rt_sigprocmask, rt_sigprocmask, SA_INT, SA_PTR,
 	     SA_PTR, SA_INT),
 	FULL(SYS_rt_sigpending, rt_sigpending, SA_PTR, SA_INT),
-	PART(SYS_rt_sigsuspend, rt_sigsuspend, "no stop signals", SA_PTR, SA_INT),
+	FULL(SYS_rt_sigsuspend, rt_sigsuspend, SA_PTR, SA_INT),
 	FULL(SYS_rt_sigtimedwait, rt_sigtimedwait, SA_PTR, SA_PTR, SA_PTR, SA_INT),
-	PART(SYS_pause, pause, "no stop signals", ),
+	FULL(SYS_pause, pause, ),
 	FULL(SYS_sigaltstack, sigaltstack, SA_PTR, SA_PTR),
 	FULL(SYS_kill, kill, SA_INT, SA_INT),
 	FULL(SYS_pidfd_open, pidfd_open, SA_INT, SA_HEX),
@@ -215,7 +215,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_getpgid, getpgid, SA_INT),
 	FULL(SYS_setpgid, setpgid, SA_INT, SA_INT),
 	FULL(SYS_getsid, getsid, SA_INT),
-	PART(SYS_setsid, setsid, "one process"),
+	FULL(SYS_setsid, setsid),
 	/* sys_ipc.c */
 	FULL(SYS_pipe, pipe, SA_PTR),
 	PART(SYS_pipe2, pipe2, "O_NOTIFICATION_PIPE: ENOPKG (no watch queues)", SA_PTR, SA_HEX),
@@ -229,7 +229,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	     SA_INT, SA_PTR, SA_PTR, SA_HEX),
 	NOSYS(SYS_rseq, "rseq", "restartable sequences are not offered; glibc falls back"),
 	/* sys_socket.c, sys_sockmsg.c */
-	PART(SYS_socket, socket, "AF_UNIX; AF_INET/AF_INET6 through the network plugin; no netlink",
+	PART(SYS_socket, socket, "AF_UNIX, AF_NETLINK (NETLINK_ROUTE); AF_INET/AF_INET6 through the network plugin",
 	     SA_INT, SA_HEX, SA_INT),
 	FULL(SYS_socketpair, socketpair, SA_INT, SA_HEX, SA_INT, SA_PTR),
 	FULL(SYS_bind, bind, SA_FD, SA_PTR, SA_INT),
@@ -266,8 +266,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	     "(the sandbox's clock is never set)", SA_FD, SA_HEX, SA_PTR, SA_PTR),
 	FULL(SYS_timerfd_gettime, timerfd_gettime, SA_FD, SA_PTR),
 	/* sys_ptimer.c */
-	PART(SYS_timer_create, timer_create, "no CPU-time clocks (EOPNOTSUPP); SIGEV_THREAD_ID to "
-	     "the calling thread only", SA_INT, SA_PTR, SA_PTR),
+	PART(SYS_timer_create, timer_create, "no CPU-time clocks (EOPNOTSUPP)", SA_INT, SA_PTR, SA_PTR),
 	FULL(SYS_timer_settime, timer_settime, SA_INT, SA_HEX, SA_PTR, SA_PTR),
 	FULL(SYS_timer_gettime, timer_gettime, SA_INT, SA_PTR),
 	FULL(SYS_timer_getoverrun, timer_getoverrun, SA_INT),

@@ -606,6 +606,26 @@ static void test_kill_and_groups(void)
 		_exit(setsid() == me && getsid(0) == me && getpgid(0) == me ? 0 : 1);
 	}
 	expect_eq("child: setsid() makes a session and group of its own", exit_code(reap(c)), 0);
+	/* A group the caller led and left still has a member: setsid is EPERM until it ends. */
+	c = start();
+	if (c == 0) {
+		pid_t parent_group = getpgid(getppid());
+		setpgid(0, 0);
+		pid_t member = fork();
+		if (member == 0) {
+			pause();
+			_exit(0);
+		}
+		int bits = setpgid(0, parent_group) == 0 ? 0 : 1;
+		if (!(setsid() == -1 && errno == EPERM))
+			bits |= 2;
+		kill(member, SIGKILL);
+		waitpid(member, NULL, 0);
+		if (setsid() != getpid())
+			bits |= 4;
+		_exit(bits);
+	}
+	expect_eq("child: setsid() while its old group lives on: EPERM, then ok", exit_code(reap(c)), 0);
 }
 
 /* A child forks a grandchild and exits: the grandchild gets another parent (the sandbox's init
