@@ -179,8 +179,11 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_sysinfo, sysinfo, "the host's memory and load", SA_PTR),
 	FULL(SYS_sched_yield, sched_yield),
 	FULL(SYS_sched_getaffinity, sched_getaffinity, SA_INT, SA_INT, SA_PTR),
-	PART(SYS_prctl, prctl, "common options; no PR_SET_SECCOMP yet", SA_INT, SA_HEX, SA_HEX, SA_HEX,
+	PART(SYS_prctl, prctl, "common options", SA_INT, SA_HEX, SA_HEX, SA_HEX,
 	     SA_HEX),
+	/* sys_seccomp.c */
+	PART(SYS_seccomp, seccomp, "no notification listener (NEW_LISTENER: EINVAL)", SA_INT, SA_HEX,
+	     SA_PTR),
 	/* sys_signal.c */
 	FULL(SYS_rt_sigaction, rt_sigaction, SA_INT, SA_PTR, SA_PTR,
 	     SA_INT),
