@@ -19,6 +19,8 @@ runtime_runsc_SOURCES = \
 	runtime/control.h \
 	runtime/sandbox.c \
 	runtime/sandbox.h \
+	runtime/seccomp_bpf.c \
+	runtime/seccomp_bpf.h \
 	runtime/cmd_spec.c \
 	runtime/runsc.c \
 	runtime/runsc.h \

@@ -301,6 +301,24 @@ static void sync_locked(struct task *t)
 	}
 }
 
+/* A filter of @len instructions @insns (taken, also on failure), validated. Returns 0,
+ * -EINVAL or -ENOMEM. */
+static int filter_new(struct sock_filter *insns, uint32_t len, struct seccomp_filter **ret)
+{
+	struct seccomp_filter *f = calloc(1, sizeof(*f));
+	int rc = f ? seccomp_check(insns, len) : -ENOMEM;
+	if (rc < 0) {
+		free(insns);
+		free(f);
+		return rc;
+	}
+	f->refs = 1;
+	f->len = len;
+	f->insns = insns;
+	*ret = f;
+	return 0;
+}
+
 /* Copies in and validates the program of struct sock_fprog at @uargs, in Linux's order of
  * errors: the header (EFAULT), its length (EINVAL), the privilege (EACCES), the program
  * (EFAULT), its check (EINVAL). */
@@ -313,24 +331,17 @@ static int prepare(struct task *t, uint64_t uargs, struct seccomp_filter **ret)
 		return -EINVAL;
 	if (!t->no_new_privs && !((t->fs->creds.cap_effective >> CAP_SYS_ADMIN_) & 1))
 		return -EACCES;
-	struct seccomp_filter *f = calloc(1, sizeof(*f));
 	struct sock_filter *insns = calloc(fprog.len, sizeof(*insns));
-	int rc = f && insns ? 0 : -ENOMEM;
-	if (rc == 0 && mm_copy_in(t->mm, fprog.filter, insns, fprog.len * sizeof(*insns)) < 0)
-		rc = -EFAULT;
-	if (rc == 0)
-		rc = seccomp_check(insns, fprog.len);
-	if (rc < 0) {
+	if (!insns)
+		return -ENOMEM;
+	if (mm_copy_in(t->mm, fprog.filter, insns, fprog.len * sizeof(*insns)) < 0) {
 		free(insns);
-		free(f);
-		return rc;
+		return -EFAULT;
 	}
-	f->refs = 1;
-	f->len = fprog.len;
-	f->insns = insns;
-	*ret = f;
-	return 0;
+	return filter_new(insns, fprog.len, ret);
 }
+
+static int64_t attach(struct task *t, struct seccomp_filter *f, unsigned flags);
 
 static int64_t set_filter(struct task *t, unsigned flags, uint64_t uargs)
 {
@@ -347,8 +358,13 @@ static int64_t set_filter(struct task *t, unsigned flags, uint64_t uargs)
 		return -EINVAL;
 	struct seccomp_filter *f;
 	int rc = prepare(t, uargs, &f);
-	if (rc < 0)
-		return rc;
+	return rc < 0 ? rc : attach(t, f, flags);
+}
+
+/* Stacks @f (taken, also on failure) on @t's chain, on every thread's with TSYNC. Returns 0,
+ * a TID (TSYNC refused), -EINVAL (strict mode), -ENOMEM (the path limit), -ESRCH. */
+static int64_t attach(struct task *t, struct seccomp_filter *f, unsigned flags)
+{
 	/* Under kernel.lock, so a TSYNC from another thread cannot swap this chain while it
 	 * is being extended. */
 	pthread_mutex_lock(&t->k->lock);
@@ -373,6 +389,22 @@ static int64_t set_filter(struct task *t, unsigned flags, uint64_t uargs)
 	if (ret != 0)
 		seccomp_put(f);
 	return ret;
+}
+
+int seccomp_install(struct task *t, const struct sock_filter *insns, uint32_t len, int log)
+{
+	if (len == 0 || len > SECCOMP_MAXINSNS)
+		return -EINVAL;
+	struct sock_filter *copy = malloc(len * sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, insns, len * sizeof(*copy));
+	struct seccomp_filter *f;
+	int rc = filter_new(copy, len, &f);
+	if (rc < 0)
+		return rc;
+	int64_t ret = attach(t, f, log ? SECCOMP_FILTER_FLAG_LOG : 0);
+	return ret < 0 ? (int)ret : 0;
 }
 
 static int64_t action_avail(struct task *t, uint64_t uargs)

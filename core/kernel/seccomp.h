@@ -12,7 +12,8 @@
 
 #include <stdint.h>
 
-struct task;
+#include "kernel/task.h"
+
 struct sock_filter;
 
 /* One installed filter; immutable once attached. */
@@ -42,7 +43,10 @@ uint32_t seccomp_run(const struct seccomp_filter *f, int nr, const uint64_t args
 		     uint64_t ip);
 
 /* The task's chain (NULL: none), read from any thread (TSYNC writes other threads'). */
-static inline struct seccomp_filter *seccomp_of(const struct task *t);
+static inline struct seccomp_filter *seccomp_of(const struct task *t)
+{
+	return __atomic_load_n(&t->seccomp, __ATOMIC_ACQUIRE);
+}
 
 /* References: take, drop (the chain is freed filter by filter when the last goes). The strict
  * marker and NULL are ignored. */
@@ -63,14 +67,12 @@ static inline uint32_t seccomp_count(const struct seccomp_filter *f)
  * that cannot take the chain), or -EINVAL, -EFAULT, -EACCES, -ENOMEM, -ESRCH, -EOPNOTSUPP. */
 int64_t seccomp_op(struct task *t, unsigned op, unsigned flags, uint64_t uargs);
 
+/* Installs the @len-instruction program @insns (copied) on @t as its process's starting
+ * filter (config.json's linux.seccomp), without seccomp(2)'s privilege check. @log: non-allow
+ * actions are logged. Returns 0, -EINVAL (a bad program), -ENOMEM. */
+int seccomp_install(struct task *t, const struct sock_filter *insns, uint32_t len, int log);
+
 /* The hook before dispatch (task.c) for a task with a chain: runs it on the call in @t's
  * registers. Returns 0 to run the call, or 1 when the call is not run: *ret is then its
  * result, and the task may have been ended (t->exited) or given a SIGSYS. */
 int seccomp_enter(struct task *t, const uint64_t args[6], int64_t *ret);
-
-#include "kernel/task.h"
-
-static inline struct seccomp_filter *seccomp_of(const struct task *t)
-{
-	return __atomic_load_n(&t->seccomp, __ATOMIC_ACQUIRE);
-}

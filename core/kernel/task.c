@@ -327,7 +327,9 @@ static void task_syscall(struct task *t)
 	struct sentry_regs *r = &t->cpu.regs;
 	const uint64_t args[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
 	int64_t ret;
-	if (__builtin_expect(t->seccomp != NULL, 0) && seccomp_enter(t, args, &ret)) {
+	/* Relaxed: another thread's TSYNC may store it; seccomp_enter reads it properly. */
+	if (__builtin_expect(__atomic_load_n(&t->seccomp, __ATOMIC_RELAXED) != NULL, 0) &&
+	    seccomp_enter(t, args, &ret)) {
 		if (!t->exited) {
 			r->rax = (uint64_t)ret;
 			t->restart = TASK_RESTART_NONE;

@@ -308,6 +308,8 @@ int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, cha
 		.hold = 1,
 		.groups = cfg->groups, .ngroups = cfg->ngroups, .rlimits = cfg->rlimits,
 		.rlimit_count = cfg->rlimit_count,
+		.seccomp = cfg->seccomp, .seccomp_len = cfg->seccomp_len,
+		.seccomp_log = cfg->seccomp_log,
 	};
 	memcpy(init.stdio, cfg->stdio, sizeof(init.stdio));
 	int pid;

@@ -62,3 +62,7 @@ int sys_task_rlimit(struct task *t, int res, uint64_t soft, uint64_t hard);
 /* The limit @res a process has until it sets one (getrlimit's defaults), for /proc/PID/limits.
  * Returns 0 or -EINVAL (unknown resource). */
 int sys_default_rlimit(int res, struct rlimit *ret);
+
+/* The x86-64 number of the system call named @name ("openat"), or -1 (seccomp profiles name
+ * calls of other architectures too). */
+int sys_number(const char *name);
