@@ -132,6 +132,8 @@ static int sandbox_of_config(const struct oci_config *cfg, struct rt_sandbox *sb
 		if (rt_seccomp_compile(sc, &prog, &sb->seccomp_len, err) < 0)
 			return -1;
 		sb->seccomp = prog;
+		log_msg(SENTRY_LOG_DEBUG, "create", "linux.seccomp: %zu BPF instructions",
+			sb->seccomp_len);
 	}
 	return 0;
 }
