@@ -102,6 +102,26 @@ socket(AF_UNIX) ok
 ['2', '1']
 child getppid Permission denied"
 
+# runsc exec: a process started in the running container gets the profile too, as with runc.
+python3 - "$tmp/small/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["/bin/sleep", "30"]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+R() { timeout 30 env CVISOR_PLUGIN_DIR="$plugins" "$runsc" --network=none --root "$tmp/state" "$@"; }
+R create --bundle "$tmp/small" sc-exec && R start sc-exec
+out=$(R exec sc-exec /usr/bin/python3 -c "$probe"'
+call("getppid", 110)' 2>&1)
+R kill sc-exec KILL >/dev/null 2>&1
+R delete --force sc-exec >/dev/null 2>&1
+if [ "$out" = "getppid Permission denied" ]; then
+	echo "PASS: exec"
+else
+	echo "FAIL: exec: $out"
+	fail=1
+fi
+
 profile=/usr/share/containers/seccomp.json
 if [ -r "$profile" ]; then
 	bundle docker - "$probe"'
