@@ -230,15 +230,19 @@ static uint32_t run_one(const struct seccomp_filter *flt, const struct sc_data *
 }
 
 uint32_t seccomp_run(const struct seccomp_filter *f, int nr, const uint64_t args[6],
-		     uint64_t ip)
+		     uint64_t ip, const struct seccomp_filter **ret_match)
 {
 	struct sc_data d = { .nr = nr, .arch = AUDIT_ARCH_X86_64, .ip = ip };
 	memcpy(d.args, args, sizeof(d.args));
 	uint32_t ret = SECCOMP_RET_ALLOW;
 	for (; f; f = f->prev) {
 		uint32_t cur = run_one(f, &d);
-		if ((int32_t)(cur & SECCOMP_RET_ACTION_FULL) < (int32_t)(ret & SECCOMP_RET_ACTION_FULL))
+		if ((int32_t)(cur & SECCOMP_RET_ACTION_FULL) <
+		    (int32_t)(ret & SECCOMP_RET_ACTION_FULL)) {
 			ret = cur;
+			if (ret_match)
+				*ret_match = f;
+		}
 	}
 	return ret;
 }
@@ -496,8 +500,15 @@ int seccomp_enter(struct task *t, const uint64_t args[6], int64_t *ret)
 	const struct seccomp_filter *f = seccomp_of(t);
 	if (f->strict)
 		return strict_enter(t, nr, ret);
-	uint32_t v = seccomp_run(f, nr, args, r->rip);
+	const struct seccomp_filter *match = NULL;
+	uint32_t v = seccomp_run(f, nr, args, r->rip, &match);
 	uint32_t action = v & SECCOMP_RET_ACTION_FULL, data = v & SECCOMP_RET_DATA;
+	/* SECCOMP_FILTER_FLAG_LOG: the filter that decided asked for its verdicts to be logged
+	 * (LOG and the kills are logged anyway). */
+	if (match && match->log && (action == SECCOMP_RET_ERRNO || action == SECCOMP_RET_TRAP ||
+				    action == SECCOMP_RET_TRACE || action == SECCOMP_RET_USER_NOTIF))
+		log_msg(SENTRY_LOG_INFO, "seccomp", "tid %d: system call %d: action %#x data %u",
+			t->tid, nr, action, data);
 	switch (action) {
 	case SECCOMP_RET_ALLOW:
 		return 0;

@@ -38,9 +38,10 @@ extern struct seccomp_filter g_seccomp_strict;
 int seccomp_check(const struct sock_filter *insns, uint32_t len);
 
 /* Runs @f's chain (newest first) on system call @nr with @args at @ip and returns the action
- * with the highest precedence with its data (SECCOMP_RET_*), as Linux's seccomp_run_filters. */
+ * with the highest precedence with its data (SECCOMP_RET_*), as Linux's seccomp_run_filters;
+ * *@ret_match (unless NULL) is the filter that gave it, untouched when all allow. */
 uint32_t seccomp_run(const struct seccomp_filter *f, int nr, const uint64_t args[6],
-		     uint64_t ip);
+		     uint64_t ip, const struct seccomp_filter **ret_match);
 
 /* The task's chain (NULL: none), read from any thread (TSYNC writes other threads'). */
 static inline struct seccomp_filter *seccomp_of(const struct task *t)

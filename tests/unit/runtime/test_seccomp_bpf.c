@@ -39,7 +39,7 @@ static void compile(struct oci_seccomp_arg *args, size_t n)
 static uint32_t run2(int nr, uint64_t a0, uint64_t a1)
 {
 	const uint64_t args[6] = { a0, a1 };
-	return seccomp_run(&g_f, nr, args, 0);
+	return seccomp_run(&g_f, nr, args, 0, NULL);
 }
 
 static uint32_t run(uint64_t a0)
