@@ -330,6 +330,7 @@ static void task_syscall(struct task *t)
 	/* Relaxed: another thread's TSYNC may store it; seccomp_enter reads it properly. */
 	if (__builtin_expect(__atomic_load_n(&t->seccomp, __ATOMIC_RELAXED) != NULL, 0) &&
 	    seccomp_enter(t, args, &ret)) {
+		sys_strace_skipped(t, r->orig_rax, args, ret);
 		if (!t->exited) {
 			r->rax = (uint64_t)ret;
 			t->restart = TASK_RESTART_NONE;

@@ -386,3 +386,9 @@ int64_t sys_dispatch(struct task *t, uint64_t nr, const uint64_t args[6])
 		strace_line(t, nr, args, ret);
 	return ret;
 }
+
+void sys_strace_skipped(struct task *t, uint64_t nr, const uint64_t args[6], int64_t ret)
+{
+	if (g_strace && !t->exited)
+		strace_line(t, nr, args, ret);
+}
