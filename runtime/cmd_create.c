@@ -41,6 +41,7 @@
 #include "oci_config.h"
 #include "runsc.h"
 #include "sandbox.h"
+#include "seccomp_bpf.h"
 #include "sentry/boot.h"
 #include "util/log.h"
 
@@ -123,6 +124,17 @@ static int sandbox_of_config(const struct oci_config *cfg, struct rt_sandbox *sb
 			log_msg(SENTRY_LOG_INFO, "create",
 				"network namespace %s not joined: --network decides",
 				cfg->lx.namespaces[i].path);
+	const struct oci_seccomp *sc = cfg->lx.seccomp;
+	if (sc) {
+		for (size_t i = 0; i < sc->flags.count; i++)
+			sb->seccomp_log |= !strcmp(sc->flags.v[i], "SECCOMP_FILTER_FLAG_LOG");
+		struct sock_filter *prog;
+		if (rt_seccomp_compile(sc, &prog, &sb->seccomp_len, err) < 0)
+			return -1;
+		sb->seccomp = prog;
+		log_msg(SENTRY_LOG_DEBUG, "create", "linux.seccomp: %zu BPF instructions",
+			sb->seccomp_len);
+	}
 	return 0;
 }
 
@@ -193,12 +205,13 @@ static int sandbox_main(struct sandbox_args *a)
 {
 	int sig_fd = forward_fd();
 	struct rt_error *err = NULL;
-	struct rt_sandbox sb;
+	struct rt_sandbox sb = { 0 };
 	struct rt_sandbox_proc *p = NULL;
 	int lfd = -1;
 	if (sandbox_of_config(a->cfg, &sb, &err) == 0 &&
 	    rt_sandbox_boot(a->g, &sb, a->stdio, &p, &err) == 0)
 		lfd = rt_control_listen(a->dirfd, &err);
+	free((void *)sb.seccomp);	/* the Sentry copied it into PID 1's chain */
 	for (int i = 0; i < 3; i++)
 		close(a->stdio[i]);
 	if (lfd < 0) {

@@ -19,6 +19,8 @@ runtime_runsc_SOURCES = \
 	runtime/control.h \
 	runtime/sandbox.c \
 	runtime/sandbox.h \
+	runtime/seccomp_bpf.c \
+	runtime/seccomp_bpf.h \
 	runtime/cmd_spec.c \
 	runtime/runsc.c \
 	runtime/runsc.h \
@@ -85,3 +87,13 @@ tests_unit_runtime_test_cgroup_CFLAGS = $(UNIT_CCOPTS)
 tests_unit_runtime_test_cgroup_LDFLAGS = $(CORE_LDOPTS)
 tests_unit_runtime_test_cgroup_LDADD = runtime/liboci.la $(UNIT_LIBS) $(JSONC_LIBS)
 TESTS += tests/unit/runtime/test_cgroup
+
+# linux.seccomp's compiler, run through the Sentry's validator and interpreter.
+check_PROGRAMS += tests/unit/runtime/test_seccomp_bpf
+tests_unit_runtime_test_seccomp_bpf_SOURCES = tests/unit/runtime/test_seccomp_bpf.c \
+	runtime/seccomp_bpf.c runtime/seccomp_bpf.h
+tests_unit_runtime_test_seccomp_bpf_CPPFLAGS = $(UNIT_CPPOPTS) -I$(top_srcdir)/runtime
+tests_unit_runtime_test_seccomp_bpf_CFLAGS = $(UNIT_CCOPTS) $(JSONC_CFLAGS)
+tests_unit_runtime_test_seccomp_bpf_LDFLAGS = $(CORE_LDOPTS)
+tests_unit_runtime_test_seccomp_bpf_LDADD = runtime/liboci.la $(UNIT_LIBS) $(JSONC_LIBS)
+TESTS += tests/unit/runtime/test_seccomp_bpf

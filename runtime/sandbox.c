@@ -220,6 +220,8 @@ int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, con
 		.umask_set = sb->umask_set, .rlimits = sb->rlimits, .rlimit_count = sb->rlimit_count,
 		.hostname = sb->hostname, .domainname = sb->domainname,
 		.masked_paths = sb->masked_paths, .readonly_paths = sb->readonly_paths,
+		.seccomp = sb->seccomp, .seccomp_len = sb->seccomp_len,
+		.seccomp_log = sb->seccomp_log,
 		.net = net,
 	};
 	char data[16][64];

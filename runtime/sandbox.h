@@ -30,6 +30,8 @@ struct rt_tmpfs {
 	uint64_t flags;		/* MS_* */
 };
 
+struct sock_filter;
+
 struct rt_sandbox {
 	struct rt_share shares[16];	/* shares[0] is the root */
 	size_t share_count;
@@ -48,6 +50,11 @@ struct rt_sandbox {
 	const char *hostname, *domainname;	/* NULL: the Sentry's defaults */
 	char *const *masked_paths;	/* NULL-terminated or NULL */
 	char *const *readonly_paths;
+	/* linux.seccomp compiled (runtime/seccomp_bpf.h), @seccomp_len instructions, owned by
+	 * the caller; NULL: none. @seccomp_log: SECCOMP_FILTER_FLAG_LOG. */
+	const struct sock_filter *seccomp;
+	size_t seccomp_len;
+	int seccomp_log;
 };
 
 /* A booted sandbox: its Gofers, plugins and Sentry (see sentry/boot.h). */

@@ -108,6 +108,12 @@ EXTRA_DIST += tests/e2e/lifecycle.sh
 TESTS += tests/e2e/debian.sh
 EXTRA_DIST += tests/e2e/debian.sh tests/e2e/debian_rootfs.sh
 
+# config.json's linux.seccomp (issue #9): a small profile's ERRNO data, argument conditions and
+# inheritance, and containers-common's Docker-derived profile (when the host has it) letting
+# a shell and python3 work while blocking what it blocks. Needs root and the Debian rootfs.
+TESTS += tests/e2e/seccomp_oci.sh
+EXTRA_DIST += tests/e2e/seccomp_oci.sh tests/e2e/seccomp_profile.py
+
 # The NETLINK_ROUTE message walk's bounds checks (core/net/netlink_route.c).
 check_PROGRAMS += tests/unit/net/test_netlink
 tests_unit_net_test_netlink_SOURCES = tests/unit/net/test_netlink.c

@@ -17,6 +17,7 @@
 #include "fd/fdtable.h"
 #include "kernel/process_internal.h"
 #include "kernel/proc_view.h"
+#include "kernel/seccomp.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
 #include "sys/sys.h"
@@ -193,6 +194,9 @@ static void fill_ids(struct proc_view *v, struct task *t)
 	v->cap_effective = c->cap_effective;
 	v->cap_permitted = t->xcreds.valid ? t->xcreds.cap_permitted : c->cap_effective;
 	v->umask = t->fs->umask;
+	v->no_new_privs = t->no_new_privs;
+	v->seccomp_mode = seccomp_mode(seccomp_of(t));
+	v->seccomp_filters = seccomp_count(seccomp_of(t));
 	for (int s = 1; s <= TASK_NSIG; s++) {
 		uint64_t h = __atomic_load_n(&t->tg->sigactions[s - 1].handler, __ATOMIC_RELAXED);
 		if (h == (uint64_t)(uintptr_t)SIG_IGN)

@@ -66,6 +66,9 @@ struct proc_view {
 	uint32_t umask;
 	uint64_t cap_effective;	/* capability sets; bit n is capability n */
 	uint64_t cap_permitted;
+	int no_new_privs;	/* prctl(PR_SET_NO_NEW_PRIVS) */
+	int seccomp_mode;	/* 0 none, 1 strict, 2 filter (kernel/seccomp.h) */
+	unsigned seccomp_filters;	/* filters in the thread's chain */
 	uint64_t sig_pending;	/* signal masks; bit n-1 is signal n */
 	uint64_t sig_blocked;
 	uint64_t sig_ignored;	/* disposition SIG_IGN */

@@ -19,6 +19,7 @@
 #include "ipc/sysv.h"
 #include "kernel/process.h"
 #include "kernel/process_internal.h"
+#include "kernel/seccomp.h"
 #include "kernel/thread.h"
 #include "sys/sys.h"
 #include "util/log.h"
@@ -318,6 +319,9 @@ static int spawn_load(struct spawn_job *j, int stdio[3], struct vfs_ctx **ret_fs
 		if ((rc = sys_task_rlimit(t, r->resource, r->soft, r->hard)) < 0)
 			msg_fail(j->msg, j->msg_size, rc, "rlimit %d", r->resource);
 	}
+	if (rc == 0 && req->seccomp &&
+	    (rc = seccomp_install(t, req->seccomp, (uint32_t)req->seccomp_len, req->seccomp_log)) < 0)
+		msg_fail(j->msg, j->msg_size, rc, "seccomp program");
 	if (rc < 0) {
 		/* reported */
 	} else if ((rc = install_stdio(t, stdio)) < 0) {

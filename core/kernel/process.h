@@ -19,6 +19,7 @@
 #include "kernel/task.h"
 
 struct vfs_mntns;
+struct sock_filter;
 
 /* A resource limit a new process starts with. */
 struct kernel_rlimit {
@@ -40,6 +41,11 @@ struct kernel_spawn {
 	int stdio[3];		/* host descriptors for 0, 1, 2 (taken on every path), or -1 */
 	struct vfs_mntns *ns;	/* the mount namespace it runs in (borrowed) */
 	int hold;		/* made and exec'd, but kept from running until kernel_release */
+	/* A seccomp program it starts under (struct sock_filter, @seccomp_len of them; NULL:
+	 * none), with SECCOMP_FILTER_FLAG_LOG when @seccomp_log. Borrowed. */
+	const struct sock_filter *seccomp;
+	size_t seccomp_len;
+	int seccomp_log;
 };
 
 /* An exit record: how a process ended. A spawned one's is kept for kernel_wait; a forked

@@ -20,6 +20,9 @@
 #define FP_XSTATE_MAGIC1 0x46505853u
 #define FP_XSTATE_MAGIC2 0x46505845u
 #endif
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1
+#endif
 #ifndef SS_AUTODISARM
 #define SS_AUTODISARM (1u << 31)
 #endif
@@ -104,6 +107,12 @@ void task_siginfo_abi(const struct task *t, int sig, void *out)
 		i->u.chld.pid = si->pid;
 		i->u.chld.uid = si->uid;
 		i->u.chld.status = si->status;
+	} else if (sig == SIGSYS && si->code == SYS_SECCOMP) {
+		/* _sigsys: si_call_addr, si_syscall, si_arch; si_errno is the filter's data. */
+		i->errno_ = si->err;
+		memcpy(i->u.raw, &si->addr, 8);
+		memcpy(i->u.raw + 8, &si->syscall, 4);
+		memcpy(i->u.raw + 12, &si->arch, 4);
 	} else if (si->code == SI_TIMER) {
 		i->u.timer.tid = si->timer_id;
 		i->u.timer.overrun = si->overrun;

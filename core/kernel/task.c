@@ -12,6 +12,7 @@
 
 #include "fd/fdtable.h"
 #include "kernel/ptimer.h"
+#include "kernel/seccomp.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 #include "mm/mm.h"
@@ -175,6 +176,8 @@ static void inherit(struct task *t, const struct task *parent)
 	t->keepcaps = parent->keepcaps;
 	t->timerslack_ns = parent->timerslack_ns;
 	t->capbset = parent->capbset;
+	t->seccomp = seccomp_of(parent);
+	seccomp_get(t->seccomp);
 	memcpy(t->comm, parent->comm, sizeof(t->comm));
 	t->exe_path = parent->exe_path ? strdup(parent->exe_path) : NULL;
 	if ((t->exe_file = parent->exe_file) != NULL)
@@ -255,6 +258,7 @@ void task_free(struct task *t)
 	vfs_file_put(t->exe_file);
 	free(t->cmdline);
 	free(t->environ);
+	seccomp_put(t->seccomp);
 	kwait_destroy(&t->wait);
 	task_drop_thread_state(t);
 	tgroup_put(t->tg);
@@ -322,7 +326,18 @@ static void task_syscall(struct task *t)
 {
 	struct sentry_regs *r = &t->cpu.regs;
 	const uint64_t args[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
-	int64_t ret = sys_dispatch(t, r->orig_rax, args);
+	int64_t ret;
+	/* Relaxed: another thread's TSYNC may store it; seccomp_enter reads it properly. */
+	if (__builtin_expect(__atomic_load_n(&t->seccomp, __ATOMIC_RELAXED) != NULL, 0) &&
+	    seccomp_enter(t, args, &ret)) {
+		sys_strace_skipped(t, r->orig_rax, args, ret);
+		if (!t->exited) {
+			r->rax = (uint64_t)ret;
+			t->restart = TASK_RESTART_NONE;
+		}
+		return;
+	}
+	ret = sys_dispatch(t, r->orig_rax, args);
 	if (t->exited)
 		return;
 	r->rax = (uint64_t)ret;

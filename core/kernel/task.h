@@ -24,6 +24,7 @@ struct fdt_ops;
 struct ipc_ns;
 struct vfs_ctx;
 struct vfs_file;
+struct seccomp_filter;
 
 /* What a task needs from the composed Sentry: the platform and its ops. */
 struct kernel {
@@ -76,6 +77,11 @@ struct task_siginfo {
 	int overrun;
 	uint64_t value;
 	uint64_t timer_seq;
+	/* SIGSYS of a seccomp TRAP (SYS_SECCOMP): si_syscall, si_arch, si_errno (the filter's
+	 * data); si_call_addr is @addr. */
+	int syscall;
+	uint32_t arch;
+	int err;
 };
 
 /* The alternate signal stack of sigaltstack(2); size 0: none (reported as SS_DISABLE). */
@@ -214,6 +220,10 @@ struct task {
 	uint64_t timerslack_ns;		/* PR_SET_TIMERSLACK; 0: the default 50 us */
 	uint64_t capbset;		/* the bounding set, all ones until dropped */
 	char comm[16];			/* prctl(PR_SET_NAME) name, NUL-terminated; set by exec */
+	/* The application's seccomp chain (kernel/seccomp.h), referenced; NULL: none, the one
+	 * test on the system call path. Inherited by clone, kept across execve; another thread's
+	 * TSYNC may replace it (atomically, under kernel.lock). */
+	struct seccomp_filter *seccomp;
 	struct rlimit rlimits[RLIM_NLIMITS];	/* getrlimit(2) values, once rlimits_set */
 	int rlimits_set;
 	/* setitimer(ITIMER_REAL) and alarm(2): SIGALRM from the core's timer thread. Under

@@ -2,7 +2,7 @@
  * core/proc/proc_pid.c: the files of /proc/PID and /proc/PID/task/TID, in Linux 6.1's formats
  * (proc(5), fs/proc/array.c, fs/proc/task_mmu.c), from a snapshot of the process
  * (kernel/proc_view.h). What the sandbox does not model reads as Linux shows it for a process
- * without it: no controlling terminal, no tracer, no seccomp filter, no context switches.
+ * without it: no controlling terminal, no tracer, no context switches.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -147,12 +147,13 @@ int proc_gen_status(const struct pctx *c, struct pbuf *b)
 		       "SigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\nSigIgn:\t%016llx\n"
 		       "SigCgt:\t%016llx\nCapInh:\t0000000000000000\nCapPrm:\t%016llx\n"
 		       "CapEff:\t%016llx\nCapBnd:\t%016llx\nCapAmb:\t0000000000000000\n"
-		       "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n",
+		       "NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%u\n",
 		    v.nthreads, (unsigned long long)v.rlimits[RLIMIT_SIGPENDING].rlim_cur, 0ull,
 		    (unsigned long long)v.sig_pending, (unsigned long long)v.sig_blocked,
 		    (unsigned long long)v.sig_ignored, (unsigned long long)v.sig_caught,
 		    (unsigned long long)(v.cap_permitted & CAP_ALL),
-		    (unsigned long long)(v.cap_effective & CAP_ALL), (unsigned long long)CAP_ALL);
+		    (unsigned long long)(v.cap_effective & CAP_ALL), (unsigned long long)CAP_ALL,
+		    v.no_new_privs, v.seccomp_mode, v.seccomp_filters);
 	cpus_allowed(b, proc_ncpus());
 	pbuf_printf(b, "Mems_allowed:\t00000001\nMems_allowed_list:\t0\n"
 		       "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,6 +233,11 @@ static int mask_paths(const struct boot_config *cfg, const struct sentry_composi
 struct boot_sandbox {
 	struct kernel k;
 	struct vfs_ctx *ctx;	/* boot's own: the mounts were made through it */
+	/* A copy of the config's seccomp program: `runsc exec` processes start under it too,
+	 * as runc applies the container's profile to them. NULL: none. */
+	struct sock_filter *seccomp;
+	size_t seccomp_len;
+	int seccomp_log;
 };
 
 /* The mounts of @cfg, in order, /dev and /proc, then the optional populate and cwd checks. */
@@ -283,8 +289,19 @@ int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, cha
 	dev_set_chr_fallback(tty_open_chr);	/* /dev/ptmx, /dev/pts/N, /dev/tty */
 	if (rc == 0)
 		rc = make_tree(cfg, &c, &sb->ctx, msg, size);
+	if (rc == 0 && cfg->seccomp_len) {
+		size_t bytes = cfg->seccomp_len * sizeof(*sb->seccomp);
+		if (!(sb->seccomp = malloc(bytes)))
+			rc = msg_fail(msg, size, -ENOMEM, "seccomp program");
+		else
+			memcpy(sb->seccomp, cfg->seccomp, bytes);
+		sb->seccomp_len = cfg->seccomp_len;
+		sb->seccomp_log = cfg->seccomp_log;
+	}
 	if (rc < 0) {
 		close_stdio(cfg->stdio);
+		if (sb)
+			vfs_ctx_free(sb->ctx);
 		free(sb);
 		return rc;
 	}
@@ -309,6 +326,8 @@ int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, cha
 		.hold = 1,
 		.groups = cfg->groups, .ngroups = cfg->ngroups, .rlimits = cfg->rlimits,
 		.rlimit_count = cfg->rlimit_count,
+		.seccomp = sb->seccomp, .seccomp_len = sb->seccomp_len,
+		.seccomp_log = sb->seccomp_log,
 	};
 	memcpy(init.stdio, cfg->stdio, sizeof(init.stdio));
 	int pid;
@@ -331,6 +350,8 @@ int boot_exec(struct boot_sandbox *sb, const struct boot_process *p, int *ret_pi
 	struct kernel_spawn req = {
 		.argv = p->argv, .envp = p->envp, .cwd = p->cwd, .uid = p->uid, .gid = p->gid,
 		.umask = sb->ctx->umask, .ns = sb->ctx->ns,
+		.seccomp = sb->seccomp, .seccomp_len = sb->seccomp_len,
+		.seccomp_log = sb->seccomp_log,
 	};
 	memcpy(req.stdio, p->stdio, sizeof(req.stdio));
 	return kernel_spawn(&sb->k, &req, ret_pid, msg, size);
@@ -374,6 +395,7 @@ void boot_destroy(struct boot_sandbox *sb)
 	kernel_destroy(&sb->k);
 	net_stack_set(NULL);
 	vfs_ctx_free(sb->ctx);
+	free(sb->seccomp);
 	free(sb);
 }
 

@@ -56,6 +56,11 @@ struct boot_config {
 	char *const *readonly_paths;
 	int stdio[3];				/* host descriptors for 0, 1, 2 (taken), or -1 */
 	int strace;				/* log every system call */
+	/* config.json's linux.seccomp compiled to classic BPF (struct sock_filter, @seccomp_len;
+	 * NULL: none), the process's first filter; @seccomp_log: SECCOMP_FILTER_FLAG_LOG. */
+	const struct sock_filter *seccomp;
+	size_t seccomp_len;
+	int seccomp_log;
 	/* Optional: runs after the mounts, before exec, on the process's filesystem context
 	 * (struct vfs_ctx *). Returns 0 or -errno. */
 	int (*populate)(void *vfs_ctx, void *arg);

@@ -12,6 +12,7 @@ core_libsentry_core_la_SOURCES += \
 	core/sys/sys_file.c \
 	core/sys/sys_futex.c \
 	core/sys/sys_info.c core/sys/sys_prctl.c \
+	core/kernel/seccomp.c core/kernel/seccomp.h core/sys/sys_seccomp.c \
 	core/sys/sys_ipc.c \
 	core/sys/sys_sysvipc.c \
 	core/sys/sys_mqueue.c \

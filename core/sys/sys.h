@@ -51,6 +51,10 @@ extern const struct sys_entry g_sys_table[SYS_TABLE_SIZE];
  * unimplemented numbers give -ENOSYS. Logs the call under --strace. */
 int64_t sys_dispatch(struct task *t, uint64_t nr, const uint64_t args[6]);
 
+/* Logs under --strace a call that was not dispatched (a seccomp filter decided it) with the
+ * result @ret it got. */
+void sys_strace_skipped(struct task *t, uint64_t nr, const uint64_t args[6], int64_t ret);
+
 /* Turns --strace on (0: off). */
 void sys_set_strace(int on);
 
@@ -62,3 +66,7 @@ int sys_task_rlimit(struct task *t, int res, uint64_t soft, uint64_t hard);
 /* The limit @res a process has until it sets one (getrlimit's defaults), for /proc/PID/limits.
  * Returns 0 or -EINVAL (unknown resource). */
 int sys_default_rlimit(int res, struct rlimit *ret);
+
+/* The x86-64 number of the system call named @name ("openat"), or -1 (seccomp profiles name
+ * calls of other architectures too). */
+int sys_number(const char *name);

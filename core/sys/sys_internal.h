@@ -331,3 +331,6 @@ SYS_DECL(timer_settime);
 SYS_DECL(timer_gettime);
 SYS_DECL(timer_getoverrun);
 SYS_DECL(timer_delete);
+
+/* sys_seccomp.c */
+SYS_DECL(seccomp);

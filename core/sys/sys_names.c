@@ -4,6 +4,7 @@
  * gaps are numbers Linux never assigned.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "sys/sys_internal.h"
 
@@ -394,4 +395,12 @@ static const char *const g_sys_names[SYS_TABLE_SIZE] = {
 const char *sys_name(uint64_t nr)
 {
 	return nr < SYS_TABLE_SIZE ? g_sys_names[nr] : NULL;
+}
+
+int sys_number(const char *name)
+{
+	for (int nr = 0; nr < SYS_TABLE_SIZE; nr++)
+		if (g_sys_names[nr] && strcmp(g_sys_names[nr], name) == 0)
+			return nr;
+	return -1;
 }

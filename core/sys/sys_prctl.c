@@ -2,15 +2,17 @@
  * core/sys/sys_prctl.c: prctl(2): the options programs and runtimes use, with Linux's argument
  * checks (kernel/sys.c): names, the parent-death signal, child subreapers, no_new_privs,
  * dumpable, keepcaps, the capability bounding set, timer slack, the TID address, seccomp's
- * mode. Anything else is EINVAL, as for an option the kernel does not know.
+ * mode (PR_SET_SECCOMP through kernel/seccomp.c). Anything else is EINVAL, as for an option the kernel does not know.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "kernel/seccomp.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
@@ -108,7 +110,14 @@ int64_t sys_prctl(struct task *t, const uint64_t a[6])
 	case PR_GET_TID_ADDRESS:
 		return mm_copy_out(t->mm, a[1], &t->clear_child_tid, sizeof(uint64_t));
 	case PR_GET_SECCOMP:
-		return 0;	/* no filter: issue #9 brings the application's seccomp */
+		/* Strict mode never gets here: prctl is not among its calls (SIGKILL). */
+		return seccomp_mode(seccomp_of(t));
+	case PR_SET_SECCOMP:
+		if (a[1] == SECCOMP_MODE_STRICT)
+			return seccomp_op(t, SECCOMP_SET_MODE_STRICT, 0, 0);
+		if (a[1] == SECCOMP_MODE_FILTER)
+			return seccomp_op(t, SECCOMP_SET_MODE_FILTER, 0, a[2]);
+		return -EINVAL;
 	case PR_SET_PTRACER:
 		return 0;	/* no Yama inside: any ptracer allowed is what it asks */
 	default:

@@ -179,8 +179,11 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_sysinfo, sysinfo, "the host's memory and load", SA_PTR),
 	FULL(SYS_sched_yield, sched_yield),
 	FULL(SYS_sched_getaffinity, sched_getaffinity, SA_INT, SA_INT, SA_PTR),
-	PART(SYS_prctl, prctl, "common options; no PR_SET_SECCOMP yet", SA_INT, SA_HEX, SA_HEX, SA_HEX,
+	PART(SYS_prctl, prctl, "common options", SA_INT, SA_HEX, SA_HEX, SA_HEX,
 	     SA_HEX),
+	/* sys_seccomp.c */
+	PART(SYS_seccomp, seccomp, "no notification listener (NEW_LISTENER: EINVAL)", SA_INT, SA_HEX,
+	     SA_PTR),
 	/* sys_signal.c */
 	FULL(SYS_rt_sigaction, rt_sigaction, SA_INT, SA_PTR, SA_PTR,
 	     SA_INT),
@@ -381,4 +384,10 @@ int64_t sys_dispatch(struct task *t, uint64_t nr, const uint64_t args[6])
 	if (g_strace && !(t->exited && e && e->fn == sys_exit_group))
 		strace_line(t, nr, args, ret);
 	return ret;
+}
+
+void sys_strace_skipped(struct task *t, uint64_t nr, const uint64_t args[6], int64_t ret)
+{
+	if (g_strace && !t->exited)
+		strace_line(t, nr, args, ret);
 }

@@ -188,3 +188,9 @@ check_PROGRAMS += tests/syscalls/shm_test_static
 tests_syscalls_shm_test_static_SOURCES = tests/syscalls/shm_test.c tests/syscalls/expect.h
 tests_syscalls_shm_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_shm_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
+# The application's seccomp (issue #9): filters, strict mode, TSYNC with a second thread.
+check_PROGRAMS += tests/syscalls/seccomp_test_static
+tests_syscalls_seccomp_test_static_SOURCES = tests/syscalls/seccomp_test.c tests/syscalls/expect.h
+tests_syscalls_seccomp_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
+tests_syscalls_seccomp_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
