@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pty.h>
 #include <signal.h>
@@ -29,6 +30,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -598,13 +600,6 @@ int rt_cmd_start(const struct rt_globals *g, int argc, char **argv, struct rt_er
 
 /* ---- run ---- */
 
-static volatile sig_atomic_t g_forward;
-
-static void on_forward(int sig)
-{
-	g_forward = sig;
-}
-
 /* Sends @sig to the container's PID 1, as runc run forwards the signals it gets. */
 static void forward(const struct rt_globals *g, const char *id, int sig)
 {
@@ -622,12 +617,50 @@ static void forward(const struct rt_globals *g, const char *id, int sig)
 	rt_error_free(&e);
 }
 
+/* Waits for the sandbox process @pid, passing each signal of @sfd on to the container; returns
+ * its wait status. A pidfd tells of the exit when the kernel has them, else a 100 ms poll. */
+static int run_wait(const struct rt_globals *g, const char *id, pid_t pid, int sfd)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int st = 0;
+	for (;;) {
+		struct pollfd fds[2] = { { .fd = sfd, .events = POLLIN },
+					 { .fd = pfd, .events = POLLIN } };
+		int n = poll(fds, pfd >= 0 ? 2 : 1, pfd >= 0 ? -1 : 100);
+		struct signalfd_siginfo si;
+		if (n > 0 && (fds[0].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si))
+			forward(g, id, (int)si.ssi_signo);
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			st = 1 << 8;
+			break;
+		}
+	}
+	if (pfd >= 0)
+		close(pfd);
+	return st;
+}
+
 int rt_cmd_run(const struct rt_globals *g, int argc, char **argv, struct rt_error **err)
 {
 	struct create_opts o;
 	pid_t pid;
 	if (parse_create(argc, argv, &o, err) < 0 || do_create(g, &o, &pid, err) < 0)
 		return 1;
+	/* Blocked before the container starts: a signal that comes while it runs is never this
+	 * process's own death, nor lost in a gap before a handler, as runc forwards them all. */
+	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
+		sigaddset(&set, fwd[i]);
+	int sfd = -1;
+	if (!o.detach) {
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	}
 	if (do_start(g, o.id, err) < 0) {
 		struct rt_error *e = NULL;
 		const char *del[] = { "delete", "--force", o.id, NULL };
@@ -637,21 +670,12 @@ int rt_cmd_run(const struct rt_globals *g, int argc, char **argv, struct rt_erro
 	}
 	if (o.detach)
 		return 0;
-	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-	struct sigaction sa = { .sa_handler = on_forward };	/* no SA_RESTART: waitpid wakes */
-	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
-		sigaction(fwd[i], &sa, NULL);
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			st = 1 << 8;
-			break;
-		}
-		int sig = g_forward;
-		g_forward = 0;
-		if (sig)
-			forward(g, o.id, sig);
-	}
+	int st = sfd >= 0 ? run_wait(g, o.id, pid, sfd) : 0;
+	if (sfd < 0 && waitpid(pid, &st, 0) < 0)
+		st = 1 << 8;
+	/* The signals stay blocked: one still pending must not end runsc before the delete. */
+	if (sfd >= 0)
+		close(sfd);
 	const char *del[] = { "delete", "--force", o.id, NULL };
 	rt_cmd_delete(g, 3, (char **)del, err);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
