@@ -235,6 +235,8 @@ int shm_seg_dt(struct task *t, uint64_t addr)
 	struct shm_obj *obj = v && v->start == addr && v->off == 0 && v->src == &g_vfs_mm_source
 				      ? memfd_obj(v->file)
 				      : NULL;
+	if (obj)	/* past the lock, another thread may unmap it: held, it cannot be reused */
+		shm_get(obj);
 	pthread_rwlock_unlock(&mm->lock);
 	uint64_t size = 0;
 	pthread_mutex_lock(&ids->lock);
@@ -245,6 +247,8 @@ int shm_seg_dt(struct task *t, uint64_t addr)
 		s->dtime = ipc_now_sec();
 	}
 	pthread_mutex_unlock(&ids->lock);
+	if (obj)
+		shm_put(obj);
 	if (!s)
 		return -EINVAL;
 	int rc = mm_munmap(mm, addr, size);
