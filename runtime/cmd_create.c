@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <pty.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "confine.h"
 #include "container.h"
 #include "control.h"
 #include "hooks.h"
@@ -172,18 +174,23 @@ static void *init_waiter(void *arg)
 }
 
 /* Records the container's exit status for `runsc wait` and `state` after the sandbox is
- * gone: a file of its own, written atomically, so no lock is needed (delete may hold it). */
-static void record_exit(int dirfd, int code)
+ * gone, in @fd: the status file, opened empty before confinement (the confined Sentry opens
+ * no path). One small write, which readers see whole or not at all: they need the newline. */
+static void record_exit(int fd, int code)
 {
 	char text[16];
 	int n = snprintf(text, sizeof(text), "%d\n", code);
-	int fd = openat(dirfd, RT_EXIT_FILE ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		(void)!pwrite(fd, text, (size_t)n, 0);
+}
+
+/* The status file, empty until record_exit. */
+static int exit_file_open(int dirfd, struct rt_error **err)
+{
+	int fd = openat(dirfd, RT_EXIT_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return;
-	int ok = write(fd, text, (size_t)n) == n;
-	close(fd);
-	if (ok)
-		renameat(dirfd, RT_EXIT_FILE ".tmp", dirfd, RT_EXIT_FILE);
+		rt_error_make(err, errno, "state: %s", RT_EXIT_FILE);
+	return fd;
 }
 
 /* Host signals the sandbox process passes on to the container, blocked in every thread and
@@ -209,18 +216,27 @@ static int sandbox_main(struct sandbox_args *a)
 	struct rt_error *err = NULL;
 	struct rt_sandbox sb = { 0 };
 	struct rt_sandbox_proc *p = NULL;
-	int lfd = -1;
+	int lfd = -1, exit_fd = -1;
 	if (sandbox_of_config(a->cfg, &sb, &err) == 0 &&
-	    rt_sandbox_boot(a->g, &sb, a->stdio, &p, &err) == 0)
+	    rt_sandbox_boot(a->g, &sb, a->stdio, &p, &err) == 0 &&
+	    (exit_fd = exit_file_open(a->dirfd, &err)) >= 0)
 		lfd = rt_control_listen(a->dirfd, &err);
 	free((void *)sb.seccomp);	/* the Sentry copied it into PID 1's chain */
 	for (int i = 0; i < 3; i++)
 		close(a->stdio[i]);
+	/* The state directory is the last host path we hold: gone before confinement. */
+	close(a->dirfd);
+	if (lfd >= 0 && rt_sandbox_confine(a->g, p, &err) < 0) {
+		close(lfd);
+		lfd = -1;
+	}
 	if (lfd < 0) {
 		sync_send(a->sync, err ? err->msg : "sandbox failed");
 		rt_error_free(&err);
 		rt_sandbox_end(p);
 		close(sig_fd);
+		if (exit_fd >= 0)
+			close(exit_fd);
 		return 1;
 	}
 	sync_send(a->sync, "ok");
@@ -231,6 +247,7 @@ static int sandbox_main(struct sandbox_args *a)
 		close(lfd);
 		rt_sandbox_end(p);
 		close(sig_fd);
+		close(exit_fd);
 		return 1;
 	}
 	/* No longer tied to create's life; create waits for this word before it exits, or its
@@ -247,6 +264,7 @@ static int sandbox_main(struct sandbox_args *a)
 		close(lfd);
 		rt_sandbox_end(p);
 		close(sig_fd);
+		close(exit_fd);
 		return 1;
 	}
 	rt_control_serve(lfd, w.stop, sig_fd, p);
@@ -255,7 +273,8 @@ static int sandbox_main(struct sandbox_args *a)
 	close(w.stop);
 	close(sig_fd);
 	int code = boot_exit_code(w.status);
-	record_exit(a->dirfd, code);
+	record_exit(exit_fd, code);
+	close(exit_fd);
 	rt_sandbox_end(p);
 	return code;
 }
@@ -309,7 +328,9 @@ static int sandbox_child(const struct rt_globals *g, const struct oci_config *cf
 			  int sync, int stdio[3], pid_t creator, int terminal)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != creator)
+	/* PID 1 of its own PID namespace, our parent is outside it and shows as 0; a creator
+	 * that died before the death signal was set is seen when the sync socket closes. */
+	if (getpid() != 1 && getppid() != creator)
 		_exit(1);
 	setsid();
 	if (terminal)
@@ -322,6 +343,9 @@ static int sandbox_child(const struct rt_globals *g, const struct oci_config *cf
 			dup2(null, i);
 		close(null);
 	}
+	/* Nothing of what create's caller left open reaches the sandbox. */
+	int keep[] = { dirfd, sync, stdio[0], stdio[1], stdio[2], log_fd() };
+	rt_close_fds_except(keep, sizeof(keep) / sizeof(keep[0]));
 	struct sandbox_args a = { .g = g, .cfg = cfg, .dirfd = dirfd, .sync = sync };
 	memcpy(a.stdio, stdio, sizeof(a.stdio));
 	return sandbox_main(&a);
@@ -437,25 +461,29 @@ static int do_create(const struct rt_globals *g, const struct create_opts *o, pi
 	if (rc == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		rc = rt_error_make(err, errno, "socketpair");
 	pid_t self = getpid();
-	if (rc == 0 && (child = fork()) < 0)
-		rc = rt_error_make(err, errno, "fork");
+	/* The sandbox process is PID 1 of a PID namespace of its own: the Sentry, its Gofers
+	 * and its platform's processes see no host process, and all die with it. A raw clone
+	 * has fork's semantics here: create has no other thread. */
+	if (rc == 0 && (child = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0)) < 0)
+		rc = rt_error_make(err, errno, "clone (PID namespace)");
 	if (rc == 0 && child == 0) {
 		close(sv[0]);
 		close(lockfd);	/* create's lock stays create's: no LOCK_UN on the shared file */
 		struct rt_error *e = NULL;
 		int code = 1;
-		if (cg && rt_cgroup_join(cg, getpid(), &e) < 0)
+		if (cg && rt_cgroup_join(cg, getpid(), &e) < 0) {
 			sync_send(sv[1], e->msg);
-		else
+			close(dirfd);
+		} else {	/* the sandbox takes dirfd */
 			code = sandbox_child(g, cfg, dirfd, sv[1], stdio, self,
 					     cfg->process.terminal);
+		}
 		/* The copies of create's state go too, so the sandbox ends with nothing
 		 * leaked (the sanitizer builds check). */
 		rt_error_free(&e);
 		rt_cgroup_free(cg);
 		rt_state_clear(&st);
 		oci_config_free(cfg);
-		close(dirfd);
 		exit(code);
 	}
 	for (int i = 0; i < 3; i++)

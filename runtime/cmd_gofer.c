@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "confine.h"
 #include "gofer/gofer.h"
 #include "plugin/plugin.h"
 #include "plugin/services.h"
@@ -78,11 +79,13 @@ static void close_others(int keep)
 	(void)syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u);
 }
 
-/* Makes @root the process's "/" in a mount namespace of its own. Returns 0, or -errno when the
- * Gofer lacks the privilege (it then serves from the fds it already holds, unconfined). */
+/* Makes @root the process's "/" in mount and network namespaces of its own (the Gofer talks
+ * only over the channel it holds). Returns 0, or -errno when the Gofer lacks the privilege (it
+ * then serves from the fds it already holds, unconfined). */
 static int confine(const char *root)
 {
-	if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET) == 0 &&
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
 	    mount(root, root, NULL, MS_BIND | MS_REC, NULL) == 0 && chdir(root) == 0 &&
 	    syscall(SYS_pivot_root, ".", ".") == 0 && umount2(".", MNT_DETACH) == 0 &&
 	    chdir("/") == 0)
@@ -115,6 +118,40 @@ static int open_backend(struct plg_set *set, struct sentry_services *svc,
 	return 0;
 }
 
+/* The Gofer's own calls once confined: its channel and its end. */
+static const struct sentry_host_rule g_gofer_rules[] = {
+	{ .nr = SYS_sendto }, { .nr = SYS_recvfrom },
+};
+
+/* After confine: not traceable (the Sentry, a descendant with the same user, could otherwise
+ * ptrace us into serving any path), only the backend's capabilities, and a filter of the base,
+ * our channel and the backend's declared calls. Returns 0 or -1 with the reason logged. */
+static int lock_down(const struct rt_globals *g, const struct plg_set *set)
+{
+	struct hostfilter_set sets[8] = {
+		hostfilter_base, { "gofer", g_gofer_rules, sizeof(g_gofer_rules) / sizeof(g_gofer_rules[0]) },
+	};
+	uint64_t keep = 0;
+	size_t n = 2;
+	int k = hostfilter_plugin_sets(set, sets + n, sizeof(sets) / sizeof(sets[0]) - n);
+	for (size_t i = 0; i < set->plugin_count; i++)
+		if (set->plugins[i].initialised)
+			keep |= plg_host_caps(&set->plugins[i]);
+	char msg[256] = "too many plugins with host rules";
+	int r = k < 0 ? k : 0;
+	if (r == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		r = -errno;
+	if (r == 0 && (r = rt_confine_caps(keep)) < 0)
+		snprintf(msg, sizeof(msg), "capabilities: %s", strerror(-r));
+	if (r == 0)
+		r = hostfilter_install(sets, n + (size_t)(k > 0 ? k : 0),
+				       g->debug ? HOSTFILTER_TRAP | HOSTFILTER_PRINT : 0, msg,
+				       sizeof(msg));
+	if (r < 0)
+		log_msg(SENTRY_LOG_ERR, "gofer", "confine: %s", msg);
+	return r;
+}
+
 int rt_cmd_gofer(const struct rt_globals *g, int argc, char **argv, struct rt_error **err)
 {
 	struct gofer_args a;
@@ -132,13 +169,14 @@ int rt_cmd_gofer(const struct rt_globals *g, int argc, char **argv, struct rt_er
 	plg_set_init(&set);
 	int status = 1;
 	if (open_backend(&set, &svc, &a, &exp, err) == 0) {
+		rt_confine_leak_check();	/* while /proc is there */
 		int r = confine(a.root);
 		if (r < 0)
 			log_msg(SENTRY_LOG_INFO, "gofer", "not confined to %s: %s", a.root,
 				strerror(-r));
-		(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		r = gofer_serve(a.fd, &exp);
-		if (r < 0)
+		if ((r = lock_down(g, &set)) < 0)
+			rt_error_make(err, -r, "gofer: confine");
+		else if ((r = gofer_serve(a.fd, &exp)) < 0)
 			rt_error_make(err, -r, "gofer: channel");
 		status = r < 0;
 	}

@@ -117,7 +117,8 @@ int rt_container_exit_status(const struct rt_container *c)
 		return -1;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n <= 0)
+	/* Empty while the sandbox runs; whole, with its newline, once it has ended. */
+	if (n <= 0 || buf[n - 1] != '\n')
 		return -1;
 	buf[n] = '\0';
 	return atoi(buf);

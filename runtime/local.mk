@@ -13,6 +13,8 @@ runtime_runsc_SOURCES = \
 	runtime/cmd_create.c \
 	runtime/cmd_exec.c \
 	runtime/cmd_state.c \
+	runtime/confine.c \
+	runtime/confine.h \
 	runtime/container.c \
 	runtime/container.h \
 	runtime/control.c \

@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "confine.h"
+#include "dev/dev.h"
 #include "plugin/plugin.h"
 #include "plugin/services.h"
 #include "sandbox.h"
@@ -205,6 +207,11 @@ int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, con
 	plg_set_init(&p->set);
 	svc_init(&p->svc);
 	vfs_fill_services(&p->svc);
+	/* The Gofers keep the host's namespaces; the Sentry leaves them before anything of it
+	 * starts a thread. --network=host keeps the host's user namespace, whose capabilities
+	 * the host network plugin needs over the host's network namespace. */
+	if (rc == 0)
+		rc = rt_confine_namespaces(!g->network || strcmp(g->network, "host"), err);
 	const char *dir = g->plugin_dir ? g->plugin_dir : PLUGINDIR;
 	if (rc == 0 && (rc = plg_set_load_dir(&p->set, dir)) < 0)
 		rt_error_make(err, -rc, "plugin directory %s", dir);
@@ -247,6 +254,25 @@ int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, con
 	return 0;
 }
 
+int rt_sandbox_confine(const struct rt_globals *g, struct rt_sandbox_proc *p,
+		       struct rt_error **err)
+{
+	struct hostfilter_set sets[16] = { hostfilter_base, hostfilter_sentry, rt_sandbox_rules };
+	size_t n = 3;
+	int k = hostfilter_plugin_sets(&p->set, sets + n, sizeof(sets) / sizeof(sets[0]) - n);
+	if (k < 0)
+		return rt_error_make(err, -k, "confine: too many plugins with host rules");
+	n += (size_t)k;
+	uint64_t keep = 0;
+	for (size_t i = 0; i < p->set.plugin_count; i++)
+		if (p->set.plugins[i].initialised)
+			keep |= plg_host_caps(&p->set.plugins[i]);
+	/* Host files named through /proc/self/fd are duplicated from now on: no path opens. */
+	dev_host_no_reopen();
+	int flags = g->debug ? HOSTFILTER_TRAP | HOSTFILTER_PRINT : 0;
+	return rt_confine_finish(sets, n, keep, flags, err);
+}
+
 struct boot_sandbox *rt_sandbox_sentry(struct rt_sandbox_proc *p)
 {
 	return p->boot;
@@ -268,6 +294,10 @@ int rt_sandbox_run(const struct rt_globals *g, const struct rt_sandbox *sb, stru
 	const int stdio[3] = { 0, 1, 2 };
 	if (rt_sandbox_boot(g, sb, stdio, &p, err) < 0)
 		return -1;
+	if (rt_sandbox_confine(g, p, err) < 0) {
+		rt_sandbox_end(p);
+		return -1;
+	}
 	int status = 0;
 	boot_start(p->boot);
 	int rc = boot_wait(p->boot, 1, &status);

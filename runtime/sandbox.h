@@ -65,6 +65,12 @@ struct boot_sandbox;
  * process's stdio are duplicates of @stdio (-1: none). Returns 0 or -1 with *@err set. */
 int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, const int stdio[3],
 		    struct rt_sandbox_proc **ret, struct rt_error **err);
+/* Confines the booted sandbox's process (runtime/confine.h, step 2): an empty root, the
+ * plugins' capabilities only, the host filter composed from the core, runsc and every
+ * initialised plugin (--debug: printed, and a call outside it is logged instead of fatal).
+ * Call once the process holds every descriptor it needs. Returns 0 or -1 with *@err set. */
+int rt_sandbox_confine(const struct rt_globals *g, struct rt_sandbox_proc *p,
+		       struct rt_error **err);
 /* The Sentry, for boot_start, boot_exec, boot_signal, boot_wait, boot_list. */
 struct boot_sandbox *rt_sandbox_sentry(struct rt_sandbox_proc *p);
 /* Kills what still runs in the Sentry, stops the Gofers, frees @p. */

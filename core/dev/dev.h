@@ -42,3 +42,9 @@ struct vfs_file;
  * from a short allowlist pass through. @flags is the access mode and status flags the
  * application sees. Returns 0, -EBADF (@fd not open), -ENOMEM. */
 int dev_host_file(int fd, uint32_t flags, struct vfs_file **ret_file);
+
+/* From now on, an open of /proc/PID/fd/N naming a host-backed file duplicates the host
+ * descriptor instead of opening the host's /proc/self/fd/N: a confined Sentry opens no host
+ * path. The duplicate shares the description (its offset and status flags), so it is given
+ * only for the access mode the description already has; another one gets ENXIO. */
+void dev_host_no_reopen(void);

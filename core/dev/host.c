@@ -175,6 +175,13 @@ static struct host_file *host_new(int fd, struct stat *hs)
 	return f;
 }
 
+static int g_no_reopen;
+
+void dev_host_no_reopen(void)
+{
+	__atomic_store_n(&g_no_reopen, 1, __ATOMIC_RELAXED);
+}
+
 /* open(2) of /proc/PID/fd/N naming a host file: the host opens its own /proc/self/fd link, so
  * a pipe gets a new end and a file a new description with its own offset, as on Linux. Opened
  * non-blocking (a named FIFO must not block the task's thread), then made blocking as every
@@ -183,14 +190,28 @@ static int host_reopen(struct vfs_file *vf, uint32_t flags, struct sentry_file *
 {
 	if (!vf->sf || vf->sf->ops != &g_host_ops)
 		return -ENXIO;
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", host_fd(vf->sf));
-	uint32_t keep = O_ACCMODE | O_APPEND | O_TRUNC | O_DIRECT | O_SYNC | O_DSYNC;
-	int fd = open(path, (int)(flags & keep) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ENXIO : -errno;
+	int fd, dup = __atomic_load_n(&g_no_reopen, __ATOMIC_RELAXED);
+	if (dup) {
+		int have = fcntl(host_fd(vf->sf), F_GETFL);
+		if (have < 0)
+			return -errno;
+		if ((flags & O_ACCMODE) != ((uint32_t)have & O_ACCMODE) &&
+		    (have & O_ACCMODE) != O_RDWR)
+			return -ENXIO;
+		fd = fcntl(host_fd(vf->sf), F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+	} else {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", host_fd(vf->sf));
+		uint32_t keep = O_ACCMODE | O_APPEND | O_TRUNC | O_DIRECT | O_SYNC | O_DSYNC;
+		fd = open(path, (int)(flags & keep) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0)
+			return errno == ENOENT ? -ENXIO : -errno;
+	}
 	struct stat hs;
-	struct host_file *f = fcntl(fd, F_SETFL, (int)(flags & (O_APPEND | O_DIRECT))) == 0
+	/* A duplicate's status flags are the shared description's: left as they are. */
+	struct host_file *f = dup || fcntl(fd, F_SETFL, (int)(flags & (O_APPEND | O_DIRECT))) == 0
 				      ? host_new(fd, &hs) : NULL;
 	if (!f) {
 		close(fd);

@@ -436,6 +436,13 @@ int plg_set_load_dir(struct plg_set *set, const char *dir)
 	return rc;
 }
 
+uint64_t plg_host_caps(const struct plg_plugin *p)
+{
+	if (p->desc->desc_size < SENTRY_OPS_SIZE_THROUGH(struct sentry_plugin, host_caps))
+		return 0;
+	return p->desc->host_caps;
+}
+
 struct plg_plugin *plg_set_find(const struct plg_set *set, int kind, const char *name)
 {
 	for (size_t i = 0; i < set->plugin_count; i++) {

@@ -42,10 +42,13 @@ int64_t proc_mono_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
+static void host_files_open(void);
+
 static void boot_once(void)
 {
 	g_proc_boot_mono_ns = clock_ns(CLOCK_MONOTONIC);
 	g_proc_boot_real_ns = clock_ns(CLOCK_REALTIME);
+	host_files_open();
 }
 
 void proc_boot_init(void)
@@ -67,19 +70,35 @@ int proc_ncpus(void)
 	return g_ncpus;
 }
 
-/* Appends host file @path whole. Returns 0 or -errno (the Sentry may not see the host's). */
-static int host_file(const char *path, struct pbuf *b)
+/* The host files some of ours are made from, opened once when /proc is first mounted: a
+ * confined Sentry opens no host path, and a procfs file gives nothing but its own text (no
+ * path walks from it). Reread from offset 0 each time, which regenerates them. */
+static const char *const g_host_paths[] = { "/proc/cpuinfo", "/proc/meminfo", "/proc/stat",
+					    "/proc/sys/kernel/pid_max" };
+enum { HOST_CPUINFO, HOST_MEMINFO, HOST_STAT, HOST_PID_MAX, HOST_FILES };
+static int g_host_fds[HOST_FILES] = { -1, -1, -1, -1 };
+
+static void host_files_open(void)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	for (int i = 0; i < HOST_FILES; i++)
+		g_host_fds[i] = open(g_host_paths[i], O_RDONLY | O_CLOEXEC);
+}
+
+/* Appends host file @which whole. Returns 0 or -errno (the Sentry may not see the host's). */
+static int host_file(int which, struct pbuf *b)
+{
+	proc_boot_init();
+	int fd = g_host_fds[which];
 	if (fd < 0)
-		return -errno;
+		return -ENOENT;
 	char buf[4096];
 	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	off_t off = 0;
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
 		pbuf_put(b, buf, (size_t)n);
-	int rc = n < 0 ? -errno : 0;
-	close(fd);
-	return rc;
+		off += n;
+	}
+	return n < 0 ? -errno : 0;
 }
 
 /* cpuinfo made from cpuid, when the host's cannot be read. */
@@ -114,7 +133,7 @@ static void cpuinfo_cpuid(struct pbuf *b)
 int proc_gen_cpuinfo(const struct pctx *c, struct pbuf *b)
 {
 	struct pbuf host = { 0 };
-	if (host_file("/proc/cpuinfo", &host) < 0 || host.oom || !host.len) {
+	if (host_file(HOST_CPUINFO, &host) < 0 || host.oom || !host.len) {
 		free(host.p);
 		cpuinfo_cpuid(b);
 		return 0;
@@ -131,7 +150,7 @@ int proc_gen_cpuinfo(const struct pctx *c, struct pbuf *b)
 
 int proc_gen_meminfo(const struct pctx *c, struct pbuf *b)
 {
-	if (host_file("/proc/meminfo", b) == 0 && b->len)
+	if (host_file(HOST_MEMINFO, b) == 0 && b->len)
 		return 0;
 	b->len = 0;
 	struct sysinfo si;
@@ -186,7 +205,7 @@ int proc_gen_kstat(const struct pctx *c, struct pbuf *b)
 		proc_view_counts(c->k, &n);
 	struct pbuf host = { 0 };
 	int lines = 0;
-	if (host_file("/proc/stat", &host) == 0 && !host.oom) {
+	if (host_file(HOST_STAT, &host) == 0 && !host.oom) {
 		for (char *p = host.p; p && p < host.p + host.len && lines <= g_ncpus;) {
 			char *nl = memchr(p, '\n', (size_t)(host.p + host.len - p));
 			if (!nl || strncmp(p, "cpu", 3))
@@ -266,7 +285,7 @@ int proc_gen_pid_max(const struct pctx *c, struct pbuf *b)
 {
 	struct pbuf host = { 0 };
 	long v = 0;
-	if (host_file("/proc/sys/kernel/pid_max", &host) == 0 && host.len && !host.oom) {
+	if (host_file(HOST_PID_MAX, &host) == 0 && host.len && !host.oom) {
 		pbuf_put(&host, "", 1);
 		v = strtol(host.p, NULL, 10);
 	}

@@ -70,3 +70,6 @@ int sys_default_rlimit(int res, struct rlimit *ret);
 /* The x86-64 number of the system call named @name ("openat"), or -1 (seccomp profiles name
  * calls of other architectures too). */
 int sys_number(const char *name);
+
+/* The name of system call @nr, NULL for a number Linux never assigned (sys_names.c). */
+const char *sys_name(uint64_t nr);

@@ -268,9 +268,6 @@ void sys_path_put(struct sys_path *p);
 int sys_sleep_until(struct task *t, clockid_t c, const struct timespec *deadline);
 int sys_sleep_for(struct task *t, const struct timespec *req);
 
-/* The name of system call @nr, NULL for a number Linux never assigned (sys_names.c). */
-const char *sys_name(uint64_t nr);
-
 /* sys_socket.c */
 SYS_DECL(socket);
 SYS_DECL(socketpair);

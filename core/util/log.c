@@ -14,6 +14,11 @@ int log_has_file(void)
 	return g_log_file != NULL;
 }
 
+int log_fd(void)
+{
+	return g_log_file ? fileno(g_log_file) : 2;
+}
+
 void log_set_json(int on)
 {
 	g_log_json = on;

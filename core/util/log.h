@@ -21,6 +21,9 @@ void log_set_file(FILE *f);
 /* Whether output goes to a file set by log_set_file. */
 int log_has_file(void);
 
+/* The descriptor output goes to, for a signal handler that may only write(2). */
+int log_fd(void);
+
 /* One JSON object per line ({"level":"error","msg":"...","time":"..."}, runc's --log-format
  * json, which engines parse) instead of text. */
 void log_set_json(int on);

@@ -29,7 +29,7 @@ extern "C" {
 
 /* ABI version this header describes. */
 #define SENTRY_ABI_MAJOR 1
-#define SENTRY_ABI_MINOR 1	/* 1: sentry_services.block_seq */
+#define SENTRY_ABI_MINOR 2	/* 1: sentry_services.block_seq; 2: sentry_plugin.host_caps */
 
 /* Name of the exported descriptor array; the core looks it up with dlsym. */
 #define SENTRY_PLUGIN_SYMBOL "sentry_plugin_v1"
@@ -43,7 +43,10 @@ enum sentry_plugin_kind {
 };
 
 /* Host system call rule for the seccomp filter the core composes (DESIGN.md, Confinement).
- * A rule allows call `nr` when every one of its argument conditions holds. */
+ * A rule allows call `nr` when every one of its argument conditions holds. Rules for the same
+ * call are alternatives: the call is allowed when any of them holds. clone3 cannot be allowed
+ * (its flags are in memory, out of the filter's sight): the core answers it ENOSYS so that
+ * glibc falls back to clone, whose flags a rule can check. */
 enum sentry_host_cmp {
 	SENTRY_CMP_EQ = 1,		/* arg == value */
 	SENTRY_CMP_NE = 2,		/* arg != value */
@@ -110,6 +113,12 @@ struct sentry_plugin {
 	const struct sentry_host_rule *host_rules;
 	/* Entries in host_rules. */
 	size_t host_rule_count;
+
+	/* ABI minor 2. Capabilities (bit 1 << CAP_x, linux/capability.h) the plugin needs the
+	 * Sentry to keep once confined, such as CAP_NET_BIND_SERVICE for a network plugin that
+	 * binds host ports; every other capability is dropped. Read only when desc_size covers
+	 * it; 0 keeps none. */
+	uint64_t host_caps;
 };
 
 /*

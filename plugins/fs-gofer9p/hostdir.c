@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -389,6 +390,19 @@ static const struct sentry_gofer_ops hostdir_ops = {
 	.clone	     = hostdir_clone,
 };
 
+/* What the backend calls once the Gofer is confined: descriptor-relative file operations under
+ * the served root, which the Gofer's pivot_root made "/". */
+#define HD_ALLOW(n) { .nr = SYS_##n }
+static const struct sentry_host_rule hostdir_rules[] = {
+	HD_ALLOW(openat), HD_ALLOW(openat2), HD_ALLOW(newfstatat), HD_ALLOW(fstatfs),
+	HD_ALLOW(getdents64), HD_ALLOW(mkdirat), HD_ALLOW(mknodat), HD_ALLOW(symlinkat),
+	HD_ALLOW(linkat), HD_ALLOW(unlinkat), HD_ALLOW(renameat), HD_ALLOW(renameat2),
+	HD_ALLOW(readlinkat), HD_ALLOW(fchownat), HD_ALLOW(fchown), HD_ALLOW(fchmodat),
+	HD_ALLOW(fchmod), HD_ALLOW(utimensat), HD_ALLOW(ftruncate), HD_ALLOW(fsync),
+	HD_ALLOW(fdatasync), HD_ALLOW(fallocate), HD_ALLOW(fgetxattr), HD_ALLOW(fsetxattr),
+	HD_ALLOW(flistxattr), HD_ALLOW(fremovexattr), HD_ALLOW(statx),
+};
+
 SENTRY_EXPORT const struct sentry_plugin sentry_plugin_v1[] = {
 	{
 		.magic	     = SENTRY_PLUGIN_MAGIC,
@@ -403,6 +417,13 @@ SENTRY_EXPORT const struct sentry_plugin sentry_plugin_v1[] = {
 		.fini	     = hostdir_fini,
 		.ops	     = &hostdir_ops,
 		.ops_size    = sizeof(hostdir_ops),
+		.host_rules  = hostdir_rules,
+		.host_rule_count = sizeof(hostdir_rules) / sizeof(hostdir_rules[0]),
+		/* Files of any owner, as the Sentry's credentials say (no CAP_MKNOD: device
+		 * nodes are not made on the host). */
+		.host_caps   = (1ull << CAP_CHOWN) | (1ull << CAP_DAC_OVERRIDE) |
+			       (1ull << CAP_DAC_READ_SEARCH) | (1ull << CAP_FOWNER) |
+			       (1ull << CAP_FSETID),
 	},
 	{ .magic = 0 },
 };

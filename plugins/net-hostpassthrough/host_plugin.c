@@ -10,6 +10,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,7 +154,15 @@ static const struct sentry_host_rule g_host_rules[] = {
 	{ .nr = SYS_setsockopt },
 	{ .nr = SYS_getsockname },
 	{ .nr = SYS_getpeername },
-	{ .nr = SYS_ioctl },
+	/* hn_ioctl's queue requests; SIOCINQ is FIONREAD, which the core allows already. */
+	{ .nr = SYS_ioctl, .arg_count = 1,
+	  .args = { { .index = 1, .cmp = SENTRY_CMP_EQ, .value = SIOCOUTQ } } },
+	{ .nr = SYS_ioctl, .arg_count = 1,
+	  .args = { { .index = 1, .cmp = SENTRY_CMP_EQ, .value = SIOCOUTQNSD } } },
+	{ .nr = SYS_ioctl, .arg_count = 1,
+	  .args = { { .index = 1, .cmp = SENTRY_CMP_EQ, .value = SIOCATMARK } } },
+	{ .nr = SYS_ioctl, .arg_count = 1,
+	  .args = { { .index = 1, .cmp = SENTRY_CMP_EQ, .value = SIOCINQ } } },
 	{ .nr = SYS_poll },
 	{ .nr = SYS_epoll_create1 },
 	{ .nr = SYS_epoll_ctl },
@@ -160,7 +171,7 @@ static const struct sentry_host_rule g_host_rules[] = {
 	{ .nr = SYS_read },
 	{ .nr = SYS_write },
 	{ .nr = SYS_close },
-	{ .nr = SYS_clone3 },	/* the poller thread */
+	/* The poller thread is a thread, which the core's base allows. */
 	{ .nr = SYS_futex },
 };
 
@@ -180,6 +191,9 @@ SENTRY_EXPORT const struct sentry_plugin sentry_plugin_v1[] = {
 		.ops_size = sizeof(g_host_ops),
 		.host_rules = g_host_rules,
 		.host_rule_count = sizeof(g_host_rules) / sizeof(g_host_rules[0]),
+		/* Host ports below ip_unprivileged_port_start, and raw=1's raw sockets, in a
+		 * network namespace the Sentry's user namespace owns (or the host's). */
+		.host_caps = (1ull << CAP_NET_BIND_SERVICE) | (1ull << CAP_NET_RAW),
 	},
 	{ .magic = 0 },
 };

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
 #include <pthread.h>
@@ -236,6 +237,13 @@ static void __attribute__((noreturn)) child_setup(uint64_t base, int memfd, uint
 	 * Sentry's process group, which forwards them to the application; a stub that got them
 	 * directly would stop in the application's name for a signal it never asked for. */
 	long ok = syscall(SYS_setsid) >= 0;
+	/* No capabilities: application code needs none, and a confined Sentry, which keeps only
+	 * what its plugins declared, may trace only a process whose permitted set is within its
+	 * own (the kernel's capability check on ptrace). */
+	struct __user_cap_header_struct caph = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct capd[2] = { { 0 }, { 0 } };
+	ok = ok && syscall(SYS_capset, &caph, capd) == 0 &&
+	     syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
 	/* glibc registered an rseq area for the forking thread and the child inherits it: once
 	 * the area is unmapped the kernel's next rseq update kills the child. */
 	if (__rseq_size > 0) {

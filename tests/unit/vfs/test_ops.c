@@ -136,10 +136,17 @@ Test(vfs_ops, mknod_types_and_errors)
 	cr_assert_eq(vfs_mknodat(C(), NULL, "/fifo", S_IFIFO | 0600, 0), 0);
 	cr_assert_eq(st_of("/fifo").mode, S_IFIFO | 0600);
 	cr_assert_eq(vfs_mknodat(C(), NULL, "/sock", S_IFSOCK | 0600, 0), 0);
-	cr_assert_eq(vfs_mknodat(C(), NULL, "/null", S_IFCHR | 0666, makedev(1, 3)), 0);
-	struct sentry_statx st = st_of("/null");
-	cr_assert_eq(st.rdev_major, 1);
-	cr_assert_eq(st.rdev_minor, 3);
+	if (vt_is_9p()) {
+		/* A device node on the host would open the host's device to anyone there: the
+		 * confined Gofer has no CAP_MKNOD, as gVisor's refuses them too. */
+		cr_assert_eq(vfs_mknodat(C(), NULL, "/null", S_IFCHR | 0666, makedev(1, 3)),
+			     -EPERM);
+	} else {
+		cr_assert_eq(vfs_mknodat(C(), NULL, "/null", S_IFCHR | 0666, makedev(1, 3)), 0);
+		struct sentry_statx st = st_of("/null");
+		cr_assert_eq(st.rdev_major, 1);
+		cr_assert_eq(st.rdev_minor, 3);
+	}
 	cr_assert_eq(vfs_mknodat(C(), NULL, "/reg", 0644, 0), 0);
 	cr_assert_eq(st_of("/reg").mode & S_IFMT, S_IFREG);
 	cr_assert_eq(vfs_mknodat(C(), NULL, "/dir", S_IFDIR | 0755, 0), -EPERM);

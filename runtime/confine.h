@@ -1,0 +1,48 @@
+/*
+ * runtime/confine.h: confining runsc's host-facing processes (DESIGN.md, Confinement).
+ *
+ * The sandbox process, which becomes the Sentry, is confined in two steps around boot:
+ *
+ * 1. rt_confine_namespaces, while it is still one thread and before any plugin loads: new
+ *    user (unless the Sentry must keep capabilities over the host's network namespace), mount,
+ *    IPC and UTS namespaces. `runsc create` already made it PID 1 of a PID namespace of its
+ *    own. Host paths still resolve, since the new mount namespace is a copy: the plugins load
+ *    and the Sentry boots.
+ * 2. rt_confine_finish, once the Sentry holds every descriptor it will use: pivot_root into an
+ *    empty read-only tmpfs (nothing of the host stays mounted), every capability dropped but
+ *    those the plugins declared, no_new_privs, and the host seccomp filter
+ *    (core/sentry/hostfilter.h).
+ *
+ * The Gofer confines itself in cmd_gofer.c with rt_confine_caps and a filter of its own.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "sentry/hostfilter.h"
+
+/* Step 1. @userns: make a user namespace too (root inside maps to our own user outside).
+ * Returns 0 or -1 with *@err set. */
+int rt_confine_namespaces(int userns, struct rt_error **err);
+
+/* Step 2: makes an empty tmpfs the root, keeps only capabilities @keep (bit 1 << CAP_x) in
+ * every set and the bounding set, clears the ambient set, then installs the union of @sets with
+ * hostfilter_install (@flags: HOSTFILTER_*). Returns 0 or -1 with *@err set. */
+int rt_confine_finish(const struct hostfilter_set *sets, size_t n, uint64_t keep, int flags,
+		      struct rt_error **err);
+
+/* In sanitizer builds, checks for leaks now and turns the check at exit off: it needs /proc
+ * and calls a confined process may not make. Nothing otherwise. */
+void rt_confine_leak_check(void);
+
+/* Drops every capability but @keep, as step 2 does. Returns 0 or -errno. */
+int rt_confine_caps(uint64_t keep);
+
+/* Closes every descriptor from 3 up except the @n in @keep. */
+void rt_close_fds_except(const int *keep, size_t n);
+
+/* The host calls runsc's sandbox process makes besides the Sentry's own: the control socket,
+ * the exit status file, the Gofers' end. */
+extern const struct hostfilter_set rt_sandbox_rules;
