@@ -334,7 +334,9 @@ int mq_send(struct task *t, struct vfs_file *f, uint64_t buf, size_t len, uint32
 	struct mqueue *q = queue_of(f);
 	if ((f->flags & O_ACCMODE) != O_WRONLY && (f->flags & O_ACCMODE) != O_RDWR)
 		return -EBADF;
-	if ((int64_t)len > q->msgsize)	/* fixed at creation: no lock needed */
+	/* Unsigned, as Linux compares: a length past INT64_MAX is too long, not negative (it would
+	 * wrap the allocation below). msgsize is fixed at creation: no lock needed. */
+	if (len > (uint64_t)q->msgsize)
 		return -EMSGSIZE;
 	struct mq_msg *m = malloc(sizeof(*m) + len);
 	if (!m)
@@ -367,7 +369,7 @@ int64_t mq_receive(struct task *t, struct vfs_file *f, uint64_t buf, size_t len,
 	struct mqueue *q = queue_of(f);
 	if ((f->flags & O_ACCMODE) != O_RDONLY && (f->flags & O_ACCMODE) != O_RDWR)
 		return -EBADF;
-	if ((int64_t)len < q->msgsize)
+	if (len < (uint64_t)q->msgsize)	/* unsigned: any huge buffer length is large enough */
 		return -EMSGSIZE;
 	int rc = 0;
 	pthread_mutex_lock(&q->ns->lock);

@@ -130,6 +130,9 @@ static void test_send_receive(void)
 	expect_errno("send prio 32768", mq_send(q, "x", 1, 32768), EINVAL);
 	expect_errno("send too long", mq_send(q, buf, 8193, 0), EMSGSIZE);
 	expect_errno("send bad buffer", mq_send(q, BAD_PTR, 4, 0), EFAULT);
+	/* Lengths are unsigned: past INT64_MAX is still too long for a send. */
+	expect_errno("send length SIZE_MAX", mq_send(q, buf, (size_t)-1, 0), EMSGSIZE);
+	expect_errno("send length 2^63", mq_send(q, buf, (size_t)1 << 63, 0), EMSGSIZE);
 	struct mq_attr a;
 	mq_getattr(q, &a);
 	expect_eq("curmsgs 4", a.mq_curmsgs, 4);
@@ -144,6 +147,9 @@ static void test_send_receive(void)
 	expect_eq("c", buf[0], 'c');
 	expect_eq("empty message", mq_receive(q, buf, sizeof(buf), &prio), 0);
 	expect_errno("receive buffer too small", mq_receive(q, buf, 8191, NULL), EMSGSIZE);
+	mq_send(q, "big", 3, 0);
+	expect_eq("receive with length SIZE_MAX is large enough",
+		  mq_receive(q, buf, (size_t)-1, NULL), 3);
 	struct timespec ts = in_ms(30);
 	expect_errno("timedreceive times out", mq_timedreceive(q, buf, sizeof(buf), NULL, &ts),
 		     ETIMEDOUT);
