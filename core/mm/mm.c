@@ -538,6 +538,47 @@ int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	return rc;
 }
 
+/* Whether @v maps its file at offset @v->start - @addr: a piece of an attachment at @addr. */
+static int attachment_piece(const struct vma *v, uint64_t addr)
+{
+	return v->src && v->off >= 0 && (uint64_t)v->off == v->start - addr;
+}
+
+int mm_unmap_attachment(struct mm *mm, uint64_t addr,
+			uint64_t (*size_of)(const struct vma *v, void *arg), void *arg)
+{
+	pthread_rwlock_wrlock(&mm->lock);
+	struct vma first = { 0 };
+	uint64_t size = 0;
+	for (size_t i = vma_index(mm, addr); i < mm->vma_count && !size; i++) {
+		first = mm->vmas[i];
+		if (attachment_piece(&first, addr))
+			size = size_of(&first, arg);
+	}
+	int rc = size ? 0 : -EINVAL;
+	if (rc == 0) {
+		/* Held, so the comparisons below cannot meet another file at the same address
+		 * once this mapping's own reference has gone. */
+		first.src->get(first.file);
+		size = (size + MM_PAGE_MASK) & ~MM_PAGE_MASK;
+		rc = unmap_locked(mm, first.start, first.end);
+		uint64_t at = first.end;
+		while (rc == 0) {
+			size_t i = vma_index(mm, at);
+			if (i == mm->vma_count || mm->vmas[i].end - addr > size)
+				break;
+			const struct vma *v = &mm->vmas[i];
+			uint64_t s = v->start, e = v->end;
+			at = e;
+			if (v->src == first.src && v->file == first.file && attachment_piece(v, addr))
+				rc = unmap_locked(mm, s, e);
+		}
+		first.src->put(first.file);
+	}
+	pthread_rwlock_unlock(&mm->lock);
+	return rc;
+}
+
 /* Whether VMAs cover [start, end) without holes. */
 static int range_covered(const struct mm *mm, uint64_t start, uint64_t end)
 {

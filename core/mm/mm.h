@@ -121,6 +121,15 @@ int mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t 
 /* munmap(2): -EINVAL for an unaligned address or zero length; unmapping holes is fine. */
 int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
 
+/* shmdt(2)'s unmapping, under the write lock so nothing moves meanwhile. From @addr up, the
+ * first VMA whose file offset equals its distance from @addr and for which @size_of returns a
+ * size (0: not an attachment) names the attachment: it goes, and so does every later VMA of the
+ * same file with the same offset rule ending within that size (page rounded) of @addr: the
+ * fragments mprotect and munmap left. Other mappings in the range stay. @size_of is called
+ * with the lock held. Returns 0, -EINVAL (no attachment there), -ENOMEM. */
+int mm_unmap_attachment(struct mm *mm, uint64_t addr,
+			uint64_t (*size_of)(const struct vma *v, void *arg), void *arg);
+
 /* mprotect(2): -EINVAL (unaligned, bad prot bits), -ENOMEM (part of the range unmapped). */
 int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
 
