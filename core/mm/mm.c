@@ -693,6 +693,32 @@ static int zero_in_place(struct mm *mm, const struct vma *v, uint64_t start, uin
 	return n >= 0;
 }
 
+/* madvise_vma_behavior's refusals for one VMA. Shared anonymous memory is a file here as in
+ * Linux (shmem), so only private anonymous VMAs have no source. */
+static int advice_refused(const struct vma *v, int advice)
+{
+	switch (advice) {
+	case MADV_REMOVE:	/* punches the file: a shared, writable one */
+		return !v->src ? -EINVAL : !(v->flags & VMA_SHARED) ? -EACCES : 0;
+	case MADV_FREE:		/* private anonymous memory only */
+	case MADV_WIPEONFORK:
+		return v->src ? -EINVAL : 0;
+	default:
+		return 0;
+	}
+}
+
+/* The first refusal among the VMAs of [@start, @end), in address order as Linux walks them. */
+static int range_refused(const struct mm *mm, uint64_t start, uint64_t end, int advice)
+{
+	for (size_t i = vma_index(mm, start); i < mm->vma_count && mm->vmas[i].start < end; i++) {
+		int rc = advice_refused(&mm->vmas[i], advice);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 {
 	if ((addr & MM_PAGE_MASK) || !advice_known(advice) || len > UINT64_MAX - MM_PAGE_MASK)
@@ -705,7 +731,9 @@ int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		return 0;
 	int dontneed = advice == MADV_DONTNEED || advice == 24 /* MADV_DONTNEED_LOCKED */;
 	pthread_rwlock_wrlock(&mm->lock);
-	int rc = range_covered(mm, addr, end) ? 0 : -ENOMEM;
+	int rc = range_refused(mm, addr, end, advice);
+	if (rc == 0 && !range_covered(mm, addr, end))
+		rc = -ENOMEM;
 	if (dontneed) {
 		/* The pages go: private memory reads as zeros (or the file) again, shared memory
 		 * faults its object's page back in. Holes in the range are skipped. */

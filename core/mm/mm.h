@@ -135,7 +135,9 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
 
 /* madvise(2): MADV_DONTNEED (and _LOCKED) drops the pages of the range, so private memory
  * reads as zeros or the file again; other known advice is accepted and has no effect.
- * Returns 0, -EINVAL (unaligned, unknown advice), -ENOMEM (part of the range unmapped). */
+ * Returns 0, -EINVAL (unaligned, unknown advice; MADV_FREE or MADV_WIPEONFORK of file or
+ * shared memory, MADV_REMOVE of private anonymous memory), -EACCES (MADV_REMOVE of a private
+ * file mapping), -ENOMEM (part of the range unmapped). */
 int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
 
 /* brk(2): sets the break to @addr if possible and returns the (new or old) break, as Linux. */

@@ -68,6 +68,25 @@ int main(void)
 		munmap(q, (size_t)(n + 2) * 4096);
 	}
 
+	/* Advice some mappings refuse: MADV_FREE and MADV_WIPEONFORK are for private anonymous
+	 * memory, MADV_REMOVE for shared file memory (shared anonymous memory is one). */
+	char *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char *pr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, anon, -1, 0);
+	int mfd = memfd_create("mm_test", 0);
+	ftruncate(mfd, 4096);
+	char *fp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, mfd, 0);
+	verdict("madvise MADV_FREE private anonymous", madvise(pr, 4096, MADV_FREE));
+	verdict("madvise MADV_FREE shared anonymous", madvise(sh, 4096, MADV_FREE));
+	verdict("madvise MADV_FREE private file", madvise(fp, 4096, MADV_FREE));
+	verdict("madvise MADV_WIPEONFORK shared anonymous", madvise(sh, 4096, MADV_WIPEONFORK));
+	verdict("madvise MADV_WIPEONFORK private file", madvise(fp, 4096, MADV_WIPEONFORK));
+	verdict("madvise MADV_REMOVE private anonymous", madvise(pr, 4096, MADV_REMOVE));
+	verdict("madvise MADV_REMOVE private file", madvise(fp, 4096, MADV_REMOVE));
+	munmap(sh, 4096);
+	munmap(pr, 4096);
+	munmap(fp, 4096);
+	close(mfd);
+
 	void *b0 = sbrk(0);
 	verdict("sbrk grow", sbrk(65536) == (void *)-1 ? -1 : 0);
 	memset(b0, 'b', 65536);
