@@ -233,28 +233,31 @@ int64_t shm_write(struct shm_obj *o, const struct sentry_iov *iov, size_t n, int
 	pthread_mutex_lock(&o->lock);
 	int64_t rc = 0;
 	uint64_t pos = append ? o->size : (uint64_t)*off;
-	if (o->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
-		rc = -EPERM;
-	else if (*off < 0 && !append)
+	/* An empty write succeeds before any seal is looked at, and moves nothing (not even
+	 * O_APPEND's position), as generic_write_checks. */
+	if (*off < 0 && !append)
 		rc = -EINVAL;
 	else if (len == 0)
 		rc = 0;
+	else if (o->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+		rc = -EPERM;
 	else if (pos >= SHM_MAX_SIZE)
 		rc = -EFBIG;
-	else if ((o->seals & F_SEAL_GROW) && pos >= o->size)
-		rc = -EPERM;
 	else {
 		if (len > SHM_MAX_SIZE - pos)
 			len = SHM_MAX_SIZE - pos;
-		/* Linux writes page by page and stops at the page that would grow the file. */
-		if ((o->seals & F_SEAL_GROW) && len > o->size - pos)
-			len = o->size - pos;
-		rc = copy_iov(o, iov, n, pos, len, 1);
+		/* Linux writes page by page and refuses the first piece (up to a page boundary)
+		 * that would end past the end: F_SEAL_GROW stops the write at the start of the
+		 * piece holding the first byte past the end, EPERM when that is the first. */
+		uint64_t last_page = o->size & ~(SHM_PAGE - 1);
+		if ((o->seals & F_SEAL_GROW) && len > o->size - (pos < o->size ? pos : o->size))
+			len = pos < last_page ? last_page - pos : 0;
+		rc = len ? copy_iov(o, iov, n, pos, len, 1) : -EPERM;
 		if (rc > 0 && pos + (uint64_t)rc > o->size)
 			o->size = pos + (uint64_t)rc;
 	}
-	if (rc >= 0)
-		*off = (int64_t)(pos + (uint64_t)(rc > 0 ? rc : 0));
+	if (rc > 0)
+		*off = (int64_t)(pos + (uint64_t)rc);
 	pthread_mutex_unlock(&o->lock);
 	return rc;
 }

@@ -107,6 +107,7 @@ static void seal_cases(void)
 	expect_errno("write at the end", pwrite(fd, "abc", 3, 4096), EPERM);
 	expect_ok("F_SEAL_WRITE", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE));
 	expect_errno("write sealed", pwrite(fd, "abc", 3, 0), EPERM);
+	expect_eq("an empty write sealed", write(fd, "abc", 0), 0);
 	expect_true("mmap shared writable sealed",
 		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED &&
 			    errno == EPERM);
@@ -126,6 +127,24 @@ static void seal_cases(void)
 	expect_errno("F_ADD_SEALS bad bits", fcntl(fd, F_ADD_SEALS, 0x1000), EINVAL);
 	munmap(r, 4096);
 	munmap(pv, 4096);
+	close(fd);
+}
+
+/* F_SEAL_GROW with a size inside a page: Linux writes a page at a time and refuses the first
+ * piece that would end past the end, so a write stops at that page, or fails when it is the
+ * first. */
+static void grow_seal_cases(void)
+{
+	static char buf[8192];
+	int fd = (int)memfd("grow", MFD_ALLOW_SEALING);
+	ftruncate(fd, 4096 + 100);
+	expect_ok("F_SEAL_GROW at 4196 bytes", fcntl(fd, F_ADD_SEALS, F_SEAL_GROW));
+	expect_eq("write of 8192 at 0 stops at the last page", pwrite(fd, buf, 8192, 0), 4096);
+	expect_eq("write ending at the end", pwrite(fd, buf, 100, 4096), 100);
+	expect_errno("write from the last page past the end", pwrite(fd, buf, 200, 4096), EPERM);
+	expect_errno("write inside the last page past the end", pwrite(fd, buf, 200, 4000 + 96),
+		     EPERM);
+	expect_eq("the size is unchanged", lseek(fd, 0, SEEK_END), 4196);
 	close(fd);
 }
 
@@ -199,6 +218,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	create_cases();
 	seal_cases();
+	grow_seal_cases();
 	shared_cases();
 	file_cases();
 	return expect_status();
