@@ -128,6 +128,8 @@ static void test_send_receive(void)
 	expect_ok("send prio 1 c", mq_send(q, "c", 1, 1));
 	expect_ok("send prio 0 empty", mq_send(q, "", 0, 0));
 	expect_errno("send prio 32768", mq_send(q, "x", 1, 32768), EINVAL);
+	expect_errno("send prio 32768 with a bad timeout: the timeout first",
+		     syscall(SYS_mq_timedsend, q, "x", 1, 32768, BAD_PTR), EFAULT);
 	expect_errno("send too long", mq_send(q, buf, 8193, 0), EMSGSIZE);
 	expect_errno("send bad buffer", mq_send(q, BAD_PTR, 4, 0), EFAULT);
 	/* Lengths are unsigned: past INT64_MAX is still too long for a send. */
