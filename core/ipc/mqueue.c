@@ -418,6 +418,15 @@ int mq_set_notify(struct task *t, struct vfs_file *f, int has, int kind, int sig
 	return rc;
 }
 
+void mq_file_closed(struct vfs_file *f, int tgid)
+{
+	struct mqueue *q = queue_of(f);
+	pthread_mutex_lock(&q->ns->lock);
+	if (q->notify_pid == tgid)
+		q->notify_pid = 0;
+	pthread_mutex_unlock(&q->ns->lock);
+}
+
 void mq_getsetattr(struct vfs_file *f, const struct mq_attr_abi *new, struct mq_attr_abi *old)
 {
 	struct mqueue *q = queue_of(f);

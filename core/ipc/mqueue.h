@@ -66,5 +66,9 @@ int64_t mq_receive(struct task *t, struct vfs_file *f, uint64_t buf, size_t len,
 int mq_set_notify(struct task *t, struct vfs_file *f, int has, int kind, int signo,
 		  uint64_t value);
 
+/* A descriptor of @f (a queue, checked) closed by process @tgid: its mq_notify registration,
+ * if it has one, goes (Linux's mqueue_flush_file). */
+void mq_file_closed(struct vfs_file *f, int tgid);
+
 /* mq_getsetattr(2): the attributes before (into *old), then O_NONBLOCK from *new if given. */
 void mq_getsetattr(struct vfs_file *f, const struct mq_attr_abi *new, struct mq_attr_abi *old);

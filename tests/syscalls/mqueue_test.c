@@ -284,6 +284,21 @@ static void test_notify(void)
 	expect_ok("SIGEV_NONE fired: free again", mq_notify(q, &ev));
 	mq_notify(q, NULL);
 	mq_receive(q, buf, sizeof(buf), NULL);
+	/* The registration is the process's and goes when it closes a descriptor of the queue;
+	 * another process's close leaves it. */
+	ev.sigev_notify = SIGEV_NONE;
+	mqd_t q2 = mq_open(g_name, O_RDWR);
+	expect_ok("notify through a second descriptor", mq_notify(q2, &ev));
+	pid = fork();
+	if (pid == 0) {
+		close(q2);
+		_exit(0);
+	}
+	child_status(pid);
+	expect_errno("a child's close leaves it", mq_notify(q, &ev), EBUSY);
+	close(q2);
+	expect_ok("our close of any descriptor removes it", mq_notify(q, &ev));
+	mq_notify(q, NULL);
 	ev.sigev_notify = 9;
 	expect_errno("notify bad kind", mq_notify(q, &ev), EINVAL);
 	ev.sigev_notify = SIGEV_SIGNAL;
