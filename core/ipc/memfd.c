@@ -158,10 +158,11 @@ int memfd_file_new(struct shm_obj *shm, const char *label, const struct sentry_c
 	}
 	in->shm = shm;
 	memcpy(in->label, label, llen);
-	/* Linux's memfd inode: a regular file, mode 0777, owned by its creator. */
+	/* Linux's memfd inode: a regular file, mode 0777 (0666 when born exec-sealed:
+	 * MFD_NOEXEC_SEAL), owned by its creator. */
 	const struct sentry_statx st = {
 		.mask = SENTRY_STATX_BASIC_STATS,
-		.mode = S_IFREG | 0777,
+		.mode = S_IFREG | ((shm_seals(shm) & F_SEAL_EXEC) ? 0666 : 0777),
 		.uid = creds ? creds->fsuid : 0,
 		.gid = creds ? creds->fsgid : 0,
 		.blksize = 4096,
@@ -224,7 +225,13 @@ int64_t memfd_fcntl(struct vfs_file *f, int cmd, uint64_t arg)
 		return shm_seals(shm);
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EPERM;
-	return shm_add_seals(shm, (uint32_t)arg);
+	/* F_SEAL_EXEC of an executable memfd brings the write seals with it, W^X from then on
+	 * (Linux 6.3). Executable means not yet exec-sealed: chmod is not served here, so only
+	 * MFD_NOEXEC_SEAL's files (born with the seal) lack the x bits. */
+	uint32_t seals = (uint32_t)arg;
+	if ((seals & F_SEAL_EXEC) && !(shm_seals(shm) & F_SEAL_EXEC))
+		seals |= F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
+	return shm_add_seals(shm, seals);
 }
 
 int memfd_shared_map(struct vfs_file *f, int delta, uint32_t prot, int fresh)

@@ -148,6 +148,41 @@ static void grow_seal_cases(void)
 	close(fd);
 }
 
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008u
+#endif
+
+/* F_SEAL_EXEC (Linux 6.3): MFD_NOEXEC_SEAL's files are born with it and without the x bits;
+ * on an executable memfd it brings the write seals with it. */
+static void exec_seal_cases(void)
+{
+	struct stat st;
+	int fd = (int)memfd("noexec", MFD_NOEXEC_SEAL);
+	fstat(fd, &st);
+	expect_mode("MFD_NOEXEC_SEAL's mode", st.st_mode & 07777, 0666);
+	expect_eq("  its seals", fcntl(fd, F_GET_SEALS), F_SEAL_EXEC);
+	expect_ok("  F_SEAL_EXEC again", fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC));
+	expect_eq("  brings nothing more", fcntl(fd, F_GET_SEALS), F_SEAL_EXEC);
+	close(fd);
+	fd = (int)memfd("exec", MFD_ALLOW_SEALING);
+	fstat(fd, &st);
+	expect_mode("an executable memfd's mode", st.st_mode & 07777, 0777);
+	ftruncate(fd, 4096);
+	void *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	expect_errno("F_SEAL_EXEC with a writable mapping", fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC),
+		     EBUSY);
+	expect_eq("  no seal added", fcntl(fd, F_GET_SEALS), 0);
+	munmap(w, 4096);
+	expect_ok("F_SEAL_EXEC", fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC));
+	expect_eq("  brings the write seals", fcntl(fd, F_GET_SEALS),
+		  F_SEAL_EXEC | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE);
+	expect_errno("  a write is refused", write(fd, "x", 1), EPERM);
+	close(fd);
+}
+
 static void shared_cases(void)
 {
 	int fd = (int)memfd("shared", 0);
@@ -219,6 +254,7 @@ int main(void)
 	create_cases();
 	seal_cases();
 	grow_seal_cases();
+	exec_seal_cases();
 	shared_cases();
 	file_cases();
 	return expect_status();
