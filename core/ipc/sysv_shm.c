@@ -81,6 +81,14 @@ static uint64_t pages_of(uint64_t size)
 	return (size + PAGE - 1) / PAGE;
 }
 
+/* Whether @s is attached or being attached: a shmat between seg_hold and its mapping holds a
+ * reference beyond the table's, and counts as Linux's early shm_nattch++ does, so IPC_RMID
+ * cannot take the segment out of the table under a mapping about to be made. Lock held. */
+static int in_use(struct shm_seg *s)
+{
+	return s->perm.refs > 1 || nattch(s) > 0;
+}
+
 /* Out of the table, its pages no longer counted against shmall. Lock held. */
 static void seg_rmid_locked(struct ipc_ids *ids, struct shm_seg *s)
 {
@@ -93,7 +101,7 @@ static void sweep_locked(struct ipc_ids *ids)
 {
 	for (int i = 0; i < ids->nslots; i++) {
 		struct ipc_obj *o = ipc_at_locked(ids, i);
-		if (o && seg_of(o)->dest && nattch(seg_of(o)) == 0)
+		if (o && seg_of(o)->dest && !in_use(seg_of(o)))
 			seg_rmid_locked(ids, seg_of(o));
 	}
 }
@@ -327,7 +335,7 @@ static int64_t shmctl_down(struct task *t, struct ipc_ids *ids, int shmid, int c
 	} else if (rc == 0) {
 		struct shm_seg *s = seg_of(o);
 		/* do_shm_rmid: attached, it lingers under a private key until detached. */
-		if (nattch(s)) {
+		if (in_use(s)) {
 			s->dest = 1;
 			o->key = IPC_PRIVATE;
 		} else {
