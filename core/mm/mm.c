@@ -331,8 +331,12 @@ int mm_fork(struct mm *src, struct mm **ret_mm)
 	mm->brk = src->brk;
 	mm->mmap_base = src->mmap_base;
 	rc = vma_reserve(mm, src->vma_count);
+	int some_not_copied = 0;	/* MADV_DONTFORK or MADV_WIPEONFORK somewhere */
 	for (size_t i = 0; rc == 0 && i < src->vma_count; i++) {
 		struct vma v = src->vmas[i];
+		some_not_copied |= (v.flags & (VMA_DONTFORK | VMA_WIPEONFORK)) != 0;
+		if (v.flags & VMA_DONTFORK)
+			continue;
 		vma_hold(&v);
 		mm->vmas[mm->vma_count++] = v;
 	}
@@ -341,6 +345,12 @@ int mm_fork(struct mm *src, struct mm **ret_mm)
 		struct mm_page *sp = &src->pages[i];
 		if (sp->addr == PAGE_EMPTY || sp->addr == PAGE_DELETED)
 			continue;
+		/* Pages of a VMA the child lacks or gets empty stay the parent's alone. */
+		if (some_not_copied) {
+			const struct vma *pv = mm_find_vma(src, sp->addr);
+			if (pv && (pv->flags & (VMA_DONTFORK | VMA_WIPEONFORK)))
+				continue;
+		}
 		/* Private pages become the child's too, copy-on-write in both; file pages stay
 		 * the file's, held by the child too. Nothing is mapped in the child's address
 		 * space until it faults. */
@@ -708,6 +718,36 @@ static int advice_refused(const struct vma *v, int advice)
 	}
 }
 
+/* The VMA flag MADV_DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK sets or clears (*@set), 0 for
+ * other advice. */
+static uint32_t fork_flag(int advice, int *set)
+{
+	*set = advice == MADV_DONTFORK || advice == MADV_WIPEONFORK;
+	switch (advice) {
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+		return VMA_DONTFORK;
+	case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK:
+		return VMA_WIPEONFORK;
+	default:
+		return 0;
+	}
+}
+
+/* Sets or clears @flag on the VMAs of [@start, @end), split at its ends. Caller holds the write
+ * lock. Returns 0 or -ENOMEM. */
+static int set_vma_flag(struct mm *mm, uint64_t start, uint64_t end, uint32_t flag, int set)
+{
+	if (vma_reserve(mm, 2) < 0)
+		return -ENOMEM;
+	vma_split(mm, start);
+	vma_split(mm, end);
+	for (size_t i = vma_index(mm, start); i < mm->vma_count && mm->vmas[i].start < end; i++)
+		mm->vmas[i].flags = set ? mm->vmas[i].flags | flag : mm->vmas[i].flags & ~flag;
+	return 0;
+}
+
 /* The first refusal among the VMAs of [@start, @end), in address order as Linux walks them. */
 static int range_refused(const struct mm *mm, uint64_t start, uint64_t end, int advice)
 {
@@ -731,7 +771,10 @@ int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		return 0;
 	int dontneed = advice == MADV_DONTNEED || advice == 24 /* MADV_DONTNEED_LOCKED */;
 	pthread_rwlock_wrlock(&mm->lock);
-	int rc = range_refused(mm, addr, end, advice);
+	int rc = range_refused(mm, addr, end, advice), set;
+	uint32_t flag = fork_flag(advice, &set);
+	if (rc == 0 && flag)
+		rc = set_vma_flag(mm, addr, end, flag, set);
 	if (rc == 0 && !range_covered(mm, addr, end))
 		rc = -ENOMEM;
 	if (dontneed) {

@@ -49,6 +49,8 @@ enum {
 	VMA_SHARED = 1u << 0,		/* MAP_SHARED: writes reach the file / are seen by others */
 	VMA_GROWSDOWN = 1u << 1,	/* the stack */
 	VMA_HEAP = 1u << 2,		/* made by brk */
+	VMA_DONTFORK = 1u << 3,		/* MADV_DONTFORK: a fork's child does not get it */
+	VMA_WIPEONFORK = 1u << 4,	/* MADV_WIPEONFORK: the child's copy starts zeroed */
 };
 
 struct vma {
@@ -134,7 +136,8 @@ int mm_unmap_attachment(struct mm *mm, uint64_t addr,
 int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
 
 /* madvise(2): MADV_DONTNEED (and _LOCKED) drops the pages of the range, so private memory
- * reads as zeros or the file again; other known advice is accepted and has no effect.
+ * reads as zeros or the file again; MADV_DONTFORK/DOFORK and MADV_WIPEONFORK/KEEPONFORK set
+ * what mm_fork gives the child; other known advice is accepted and has no effect.
  * Returns 0, -EINVAL (unaligned, unknown advice; MADV_FREE or MADV_WIPEONFORK of file or
  * shared memory, MADV_REMOVE of private anonymous memory), -EACCES (MADV_REMOVE of a private
  * file mapping), -ENOMEM (part of the range unmapped). */

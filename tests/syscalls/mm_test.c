@@ -12,6 +12,8 @@
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 static void verdict(const char *name, long rc)
@@ -26,6 +28,35 @@ static long map(void *addr, size_t len, int prot, int flags)
 {
 	void *p = mmap(addr, len, prot, flags, -1, 0);
 	return p == MAP_FAILED ? -1 : 0;
+}
+
+/* What a forked child reads at each of the three pages at @p: the byte, "0" for zero, or
+ * "SEGV" once a page is not mapped in it. */
+static const char *child_reads(const char *p)
+{
+	static char out[32];
+	int fds[2];
+	if (pipe(fds) < 0)
+		return "pipe";
+	pid_t c = fork();
+	if (c == 0) {
+		close(fds[0]);
+		for (int i = 0; i < 3; i++) {
+			char ch = p[i * 4096] ? p[i * 4096] : '0';
+			if (write(fds[1], &ch, 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	int st = 0;
+	waitpid(c, &st, 0);
+	ssize_t n = read(fds[0], out, 3);
+	close(fds[0]);
+	out[n > 0 ? n : 0] = '\0';
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV)
+		strcat(out, " SEGV");
+	return out;
 }
 
 int main(void)
@@ -86,6 +117,21 @@ int main(void)
 	munmap(pr, 4096);
 	munmap(fp, 4096);
 	close(mfd);
+
+	/* What a fork's child gets: MADV_WIPEONFORK memory zeroed, MADV_DONTFORK memory none
+	 * (SIGSEGV); KEEPONFORK and DOFORK undo them. Only the middle page of three is advised. */
+	char *wf = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, anon, -1, 0);
+	memset(wf, 'w', 3 * 4096);
+	verdict("madvise MADV_WIPEONFORK", madvise(wf + 4096, 4096, MADV_WIPEONFORK));
+	printf("child sees after MADV_WIPEONFORK: %s\n", child_reads(wf));
+	printf("  the parent keeps: %c%c%c\n", wf[0], wf[4096], wf[8192]);
+	verdict("madvise MADV_KEEPONFORK", madvise(wf + 4096, 4096, MADV_KEEPONFORK));
+	printf("child sees after MADV_KEEPONFORK: %s\n", child_reads(wf));
+	verdict("madvise MADV_DONTFORK", madvise(wf + 4096, 4096, MADV_DONTFORK));
+	printf("child sees after MADV_DONTFORK: %s\n", child_reads(wf));
+	verdict("madvise MADV_DOFORK", madvise(wf + 4096, 4096, MADV_DOFORK));
+	printf("child sees after MADV_DOFORK: %s\n", child_reads(wf));
+	munmap(wf, 3 * 4096);
 
 	void *b0 = sbrk(0);
 	verdict("sbrk grow", sbrk(65536) == (void *)-1 ? -1 : 0);
