@@ -239,3 +239,15 @@ int memfd_shared_map(struct vfs_file *f, int delta, uint32_t prot, int fresh)
 	struct shm_obj *shm = memfd_obj(f);
 	return shm ? shm_shared_map(shm, delta, prot, fresh) : 0;
 }
+
+int memfd_punch(struct vfs_file *f, int64_t off, uint64_t len)
+{
+	struct shm_obj *shm = memfd_obj(f);
+	if (!shm)
+		return -EOPNOTSUPP;
+	/* Linux's vma_is_shared_maywrite: a mapping of a description not open for writing may
+	 * not throw the bytes away either. */
+	if ((f->flags & O_ACCMODE) != O_RDWR)
+		return -EACCES;
+	return off < 0 ? -EINVAL : shm_punch(shm, (uint64_t)off, len);
+}

@@ -36,3 +36,8 @@ int64_t memfd_fcntl(struct vfs_file *f, int cmd, uint64_t arg);
 /* The mm_source shared_map hook for file mappings: counts shared mappings of memfd files (no-op
  * for others). Returns 0 or -EPERM (a writable mapping of a write-sealed memfd). */
 int memfd_shared_map(struct vfs_file *f, int delta, uint32_t prot, int fresh);
+
+/* The mm_source punch hook (MADV_REMOVE) for file mappings: [@off, @off+@len) of a memfd's
+ * object punched out (mm/shm.h). Returns 0, -EACCES (@f not open for writing), -EPERM
+ * (write-sealed), -EOPNOTSUPP for other files. */
+int memfd_punch(struct vfs_file *f, int64_t off, uint64_t len);

@@ -748,6 +748,22 @@ static int set_vma_flag(struct mm *mm, uint64_t start, uint64_t end, uint32_t fl
 	return 0;
 }
 
+/* MADV_REMOVE: the files of the (shared, checked) VMAs of [@start, @end) punch the range out;
+ * their pages mapped here go at the next mm_sync, as after a truncate. Caller holds the lock. */
+static int punch_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (size_t i = vma_index(mm, start); i < mm->vma_count && mm->vmas[i].start < end; i++) {
+		const struct vma *v = &mm->vmas[i];
+		uint64_t s = v->start > start ? v->start : start;
+		uint64_t e = v->end < end ? v->end : end;
+		int rc = v->src->punch ? v->src->punch(v->file, v->off + (int64_t)(s - v->start), e - s)
+				       : -EOPNOTSUPP;
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* The first refusal among the VMAs of [@start, @end), in address order as Linux walks them. */
 static int range_refused(const struct mm *mm, uint64_t start, uint64_t end, int advice)
 {
@@ -775,6 +791,8 @@ int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 	uint32_t flag = fork_flag(advice, &set);
 	if (rc == 0 && flag)
 		rc = set_vma_flag(mm, addr, end, flag, set);
+	if (rc == 0 && advice == MADV_REMOVE)
+		rc = punch_range(mm, addr, end);
 	if (rc == 0 && !range_covered(mm, addr, end))
 		rc = -ENOMEM;
 	if (dontneed) {

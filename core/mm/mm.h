@@ -42,6 +42,9 @@ struct mm_source {
 	 * (memfd seals). A @fresh one (mmap, mprotect adding PROT_WRITE) may be refused with
 	 * -EPERM (a write-sealed memfd); copies of an existing one never are. */
 	int (*shared_map)(void *file, int delta, uint32_t prot, int fresh);
+	/* Optional (NULL: -EOPNOTSUPP): MADV_REMOVE, [@off, @off+@len) of @file punched out, its
+	 * size kept. Returns 0 or -errno. */
+	int (*punch)(void *file, int64_t off, uint64_t len);
 };
 
 /* VMA flags. */
@@ -136,8 +139,9 @@ int mm_unmap_attachment(struct mm *mm, uint64_t addr,
 int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
 
 /* madvise(2): MADV_DONTNEED (and _LOCKED) drops the pages of the range, so private memory
- * reads as zeros or the file again; MADV_DONTFORK/DOFORK and MADV_WIPEONFORK/KEEPONFORK set
- * what mm_fork gives the child; other known advice is accepted and has no effect.
+ * reads as zeros or the file again; MADV_REMOVE punches the range out of a shared mapping's
+ * file (src->punch); MADV_DONTFORK/DOFORK and MADV_WIPEONFORK/KEEPONFORK set what mm_fork
+ * gives the child; other known advice is accepted and has no effect.
  * Returns 0, -EINVAL (unaligned, unknown advice; MADV_FREE or MADV_WIPEONFORK of file or
  * shared memory, MADV_REMOVE of private anonymous memory), -EACCES (MADV_REMOVE of a private
  * file mapping), -ENOMEM (part of the range unmapped). */

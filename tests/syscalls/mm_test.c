@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <asm/prctl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +114,32 @@ int main(void)
 	verdict("madvise MADV_WIPEONFORK private file", madvise(fp, 4096, MADV_WIPEONFORK));
 	verdict("madvise MADV_REMOVE private anonymous", madvise(pr, 4096, MADV_REMOVE));
 	verdict("madvise MADV_REMOVE private file", madvise(fp, 4096, MADV_REMOVE));
+	/* MADV_REMOVE frees shared memory: it reads zero again, in every mapping and through
+	 * the file, and the file keeps its size. */
+	sh[0] = 'x';
+	verdict("madvise MADV_REMOVE shared anonymous", madvise(sh, 4096, MADV_REMOVE));
+	printf("  reads zero after: %d\n", sh[0] == 0);
+	char *fs1 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	char *fs2 = mmap(NULL, 4096, PROT_READ, MAP_SHARED, mfd, 0);
+	fs1[0] = 'z';
+	printf("  a second mapping sees the write: %c\n", fs2[0]);
+	verdict("madvise MADV_REMOVE shared file", madvise(fs1, 4096, MADV_REMOVE));
+	char ch = 1;
+	printf("  zero in both mappings and the file: %d%d%d\n", fs1[0] == 0, fs2[0] == 0,
+	       pread(mfd, &ch, 1, 0) == 1 && ch == 0);
+	printf("  the size kept: %ld\n", (long)lseek(mfd, 0, SEEK_END));
+	fs1[1] = 'y';
+	printf("  writable after: %c\n", fs2[1]);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	int rofd = open(path, O_RDONLY);
+	char *ro = mmap(NULL, 4096, PROT_READ, MAP_SHARED, rofd, 0);
+	verdict("madvise MADV_REMOVE through a read-only descriptor", madvise(ro, 4096, MADV_REMOVE));
+	printf("  the bytes stay: %c\n", ro[1]);
+	munmap(ro, 4096);
+	close(rofd);
+	munmap(fs1, 4096);
+	munmap(fs2, 4096);
 	munmap(sh, 4096);
 	munmap(pr, 4096);
 	munmap(fp, 4096);
