@@ -39,7 +39,8 @@ void mq_ns_free(struct mq_ns *mq);
 
 /* mq_open(2) of @name (copied, no leading '/') for @t: @oflag (O_CREAT, O_EXCL, access
  * mode, O_NONBLOCK), @mode, @attr (NULL: the defaults). On success *ret is a new open file.
- * Returns 0 or -ENOENT, -EEXIST, -EACCES, -EINVAL, -ENAMETOOLONG, -ENOSPC, -ENOMEM. */
+ * Returns 0 or -ENOENT, -EEXIST, -EACCES, -EINVAL, -ENAMETOOLONG, -ENOSPC, -EMFILE (past the
+ * creator's RLIMIT_MSGQUEUE), -ENOMEM. */
 int mq_open_file(struct task *t, const char *name, int oflag, uint32_t mode,
 		 const struct mq_attr_abi *attr, struct vfs_file **ret);
 

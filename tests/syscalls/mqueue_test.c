@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -341,6 +342,54 @@ static void test_perms(void)
 	close(q);
 }
 
+/* RLIMIT_MSGQUEUE: a user's queues' room (each message's text, 48 bytes of header and 48 of
+ * priority tree) is charged to its real uid until the queue goes; past the limit, EMFILE.
+ * In a child as an otherwise unused uid, so no other queue of the machine counts. */
+static int limit_child(void)
+{
+	if (setgid(45000 + getpid() % 10000) || setuid(45000 + getpid() % 10000))
+		return 90;
+	struct rlimit r;
+	getrlimit(RLIMIT_MSGQUEUE, &r);
+	r.rlim_cur = 2 * (10 * (8192 + 96)) + 10 * 97;	/* two default queues, ten tiny */
+	if (setrlimit(RLIMIT_MSGQUEUE, &r))
+		return 91;
+	char n[4][80];
+	for (int i = 0; i < 4; i++)
+		snprintf(n[i], sizeof(n[i]), "%s_lim%d", g_name, i);
+	struct mq_attr tiny = { .mq_maxmsg = 10, .mq_msgsize = 1 };
+	mqd_t a = mq_open(n[0], O_RDWR | O_CREAT, 0600, NULL);
+	mqd_t b = mq_open(n[1], O_RDWR | O_CREAT, 0600, NULL);
+	mqd_t c = mq_open(n[2], O_RDWR | O_CREAT, 0600, &tiny);
+	int bad = (a < 0 || b < 0 || c < 0) ? 1 : 0;
+	mqd_t d = mq_open(n[3], O_RDWR | O_CREAT, 0600, &tiny);
+	if (d >= 0 || errno != EMFILE)
+		bad |= 2;
+	mq_unlink(n[2]);
+	close(c);
+	d = mq_open(n[3], O_RDWR | O_CREAT, 0600, &tiny);
+	if (d < 0)
+		bad |= 4;	/* the removed queue's room came back */
+	mq_unlink(n[0]);
+	if (mq_open(n[2], O_RDWR | O_CREAT, 0600, &tiny) >= 0 || errno != EMFILE)
+		bad |= 8;	/* unlinked but open: still charged */
+	close(a);
+	if (mq_open(n[2], O_RDWR | O_CREAT, 0600, &tiny) < 0)
+		bad |= 16;	/* closed too: gone */
+	for (int i = 0; i < 4; i++)
+		mq_unlink(n[i]);
+	return bad;
+}
+
+static void test_limit(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(limit_child());
+	expect_eq("RLIMIT_MSGQUEUE: EMFILE past it, room back when a queue goes",
+		  child_status(pid), 0);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -353,6 +402,7 @@ int main(void)
 	test_block();
 	test_notify();
 	test_perms();
+	test_limit();
 	expect_ok("unlink at the end", mq_unlink(g_name));
 	return expect_status();
 }
