@@ -183,16 +183,22 @@ struct shm_obj *memfd_obj(struct vfs_file *f)
 	return sf && sf->ops == &g_memfd_ops ? ((struct memfd_file *)sf)->shm : NULL;
 }
 
+int memfd_check_flags(uint32_t flags)
+{
+	if (flags & ~(MFD_KNOWN | ((flags & MFD_HUGETLB) ? MFD_HUGE_BITS : 0)))
+		return -EINVAL;
+	return (flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL) ? -EINVAL : 0;
+}
+
 int memfd_create_file(const char *name, uint32_t flags, const struct sentry_creds *creds,
 		      struct vfs_file **ret_file)
 {
-	/* memfd_create(2)'s order: the flag set (wider with MFD_HUGETLB's size bits), the name,
-	 * then the exec flags. */
-	if (flags & ~(MFD_KNOWN | ((flags & MFD_HUGETLB) ? MFD_HUGE_BITS : 0)))
-		return -EINVAL;
+	/* memfd_create(2)'s order: the flags (sanitize_flags: the set, wider with MFD_HUGETLB's
+	 * size bits, and the exec pair), then the name, then MFD_HUGETLB's filesystem. */
+	int rc = memfd_check_flags(flags);
+	if (rc < 0)
+		return rc;
 	if (strlen(name) > MFD_NAME_MAX)
-		return -EINVAL;
-	if ((flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL))
 		return -EINVAL;
 	if (flags & MFD_HUGETLB)
 		return -ENOSYS;	/* what Linux answers without hugetlbfs */
@@ -202,7 +208,7 @@ int memfd_create_file(const char *name, uint32_t flags, const struct sentry_cred
 	else if (!(flags & MFD_ALLOW_SEALING))
 		seals = F_SEAL_SEAL;
 	struct shm_obj *shm;
-	int rc = shm_new(0, seals, &shm);
+	rc = shm_new(0, seals, &shm);
 	if (rc < 0)
 		return rc;
 	char *label;

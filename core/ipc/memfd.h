@@ -24,6 +24,10 @@ int memfd_file_new(struct shm_obj *shm, const char *label, const struct sentry_c
 /* The shared memory object of @f (borrowed), or NULL when @f is not one of these files. */
 struct shm_obj *memfd_obj(struct vfs_file *f);
 
+/* memfd_create(2)'s flag checks, made before the name is read: 0 or -EINVAL (unknown flags,
+ * MFD_EXEC with MFD_NOEXEC_SEAL). */
+int memfd_check_flags(uint32_t flags);
+
 /* memfd_create(2)'s checks and file: @name is the name given (at most 249 bytes), @flags
  * MFD_*. Returns 0, -EINVAL (unknown flags), -ENOSYS (MFD_HUGETLB: no hugetlbfs), -ENOMEM. */
 int memfd_create_file(const char *name, uint32_t flags, const struct sentry_creds *creds,

@@ -48,6 +48,10 @@ static void create_cases(void)
 	close((int)fd);
 	expect_errno("memfd_create bad flags", memfd("x", 0x100), EINVAL);
 	expect_errno("memfd_create bad pointer", memfd((const char *)8, 0), EFAULT);
+	expect_errno("memfd_create bad flags before the bad pointer", memfd((const char *)8, 0x100),
+		     EINVAL);
+	expect_errno("memfd_create MFD_EXEC|MFD_NOEXEC_SEAL before the bad pointer",
+		     memfd((const char *)8, 0x18), EINVAL);
 	expect_errno("memfd_create hugetlb bad size bits", memfd("x", 0x1000), EINVAL);
 
 	fd = memfd("test", MFD_CLOEXEC);
