@@ -158,10 +158,11 @@ int memfd_file_new(struct shm_obj *shm, const char *label, const struct sentry_c
 	}
 	in->shm = shm;
 	memcpy(in->label, label, llen);
-	/* Linux's memfd inode: a regular file, mode 0777, owned by its creator. */
+	/* Linux's memfd inode: a regular file, mode 0777 (0666 when born exec-sealed:
+	 * MFD_NOEXEC_SEAL), owned by its creator. */
 	const struct sentry_statx st = {
 		.mask = SENTRY_STATX_BASIC_STATS,
-		.mode = S_IFREG | 0777,
+		.mode = S_IFREG | ((shm_seals(shm) & F_SEAL_EXEC) ? 0666 : 0777),
 		.uid = creds ? creds->fsuid : 0,
 		.gid = creds ? creds->fsgid : 0,
 		.blksize = 4096,
@@ -182,16 +183,22 @@ struct shm_obj *memfd_obj(struct vfs_file *f)
 	return sf && sf->ops == &g_memfd_ops ? ((struct memfd_file *)sf)->shm : NULL;
 }
 
+int memfd_check_flags(uint32_t flags)
+{
+	if (flags & ~(MFD_KNOWN | ((flags & MFD_HUGETLB) ? MFD_HUGE_BITS : 0)))
+		return -EINVAL;
+	return (flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL) ? -EINVAL : 0;
+}
+
 int memfd_create_file(const char *name, uint32_t flags, const struct sentry_creds *creds,
 		      struct vfs_file **ret_file)
 {
-	/* memfd_create(2)'s order: the flag set (wider with MFD_HUGETLB's size bits), the name,
-	 * then the exec flags. */
-	if (flags & ~(MFD_KNOWN | ((flags & MFD_HUGETLB) ? MFD_HUGE_BITS : 0)))
-		return -EINVAL;
+	/* memfd_create(2)'s order: the flags (sanitize_flags: the set, wider with MFD_HUGETLB's
+	 * size bits, and the exec pair), then the name, then MFD_HUGETLB's filesystem. */
+	int rc = memfd_check_flags(flags);
+	if (rc < 0)
+		return rc;
 	if (strlen(name) > MFD_NAME_MAX)
-		return -EINVAL;
-	if ((flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL))
 		return -EINVAL;
 	if (flags & MFD_HUGETLB)
 		return -ENOSYS;	/* what Linux answers without hugetlbfs */
@@ -201,7 +208,7 @@ int memfd_create_file(const char *name, uint32_t flags, const struct sentry_cred
 	else if (!(flags & MFD_ALLOW_SEALING))
 		seals = F_SEAL_SEAL;
 	struct shm_obj *shm;
-	int rc = shm_new(0, seals, &shm);
+	rc = shm_new(0, seals, &shm);
 	if (rc < 0)
 		return rc;
 	char *label;
@@ -224,11 +231,29 @@ int64_t memfd_fcntl(struct vfs_file *f, int cmd, uint64_t arg)
 		return shm_seals(shm);
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EPERM;
-	return shm_add_seals(shm, (uint32_t)arg);
+	/* F_SEAL_EXEC of an executable memfd brings the write seals with it, W^X from then on
+	 * (Linux 6.3). Executable means not yet exec-sealed: chmod is not served here, so only
+	 * MFD_NOEXEC_SEAL's files (born with the seal) lack the x bits. */
+	uint32_t seals = (uint32_t)arg;
+	if ((seals & F_SEAL_EXEC) && !(shm_seals(shm) & F_SEAL_EXEC))
+		seals |= F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
+	return shm_add_seals(shm, seals);
 }
 
 int memfd_shared_map(struct vfs_file *f, int delta, uint32_t prot, int fresh)
 {
 	struct shm_obj *shm = memfd_obj(f);
 	return shm ? shm_shared_map(shm, delta, prot, fresh) : 0;
+}
+
+int memfd_punch(struct vfs_file *f, int64_t off, uint64_t len)
+{
+	struct shm_obj *shm = memfd_obj(f);
+	if (!shm)
+		return -EOPNOTSUPP;
+	/* Linux's vma_is_shared_maywrite: a mapping of a description not open for writing may
+	 * not throw the bytes away either. */
+	if ((f->flags & O_ACCMODE) != O_RDWR)
+		return -EACCES;
+	return off < 0 ? -EINVAL : shm_punch(shm, (uint64_t)off, len);
 }

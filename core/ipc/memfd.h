@@ -24,6 +24,10 @@ int memfd_file_new(struct shm_obj *shm, const char *label, const struct sentry_c
 /* The shared memory object of @f (borrowed), or NULL when @f is not one of these files. */
 struct shm_obj *memfd_obj(struct vfs_file *f);
 
+/* memfd_create(2)'s flag checks, made before the name is read: 0 or -EINVAL (unknown flags,
+ * MFD_EXEC with MFD_NOEXEC_SEAL). */
+int memfd_check_flags(uint32_t flags);
+
 /* memfd_create(2)'s checks and file: @name is the name given (at most 249 bytes), @flags
  * MFD_*. Returns 0, -EINVAL (unknown flags), -ENOSYS (MFD_HUGETLB: no hugetlbfs), -ENOMEM. */
 int memfd_create_file(const char *name, uint32_t flags, const struct sentry_creds *creds,
@@ -36,3 +40,8 @@ int64_t memfd_fcntl(struct vfs_file *f, int cmd, uint64_t arg);
 /* The mm_source shared_map hook for file mappings: counts shared mappings of memfd files (no-op
  * for others). Returns 0 or -EPERM (a writable mapping of a write-sealed memfd). */
 int memfd_shared_map(struct vfs_file *f, int delta, uint32_t prot, int fresh);
+
+/* The mm_source punch hook (MADV_REMOVE) for file mappings: [@off, @off+@len) of a memfd's
+ * object punched out (mm/shm.h). Returns 0, -EACCES (@f not open for writing), -EPERM
+ * (write-sealed), -EOPNOTSUPP for other files. */
+int memfd_punch(struct vfs_file *f, int64_t off, uint64_t len);

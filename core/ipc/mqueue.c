@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -20,6 +21,7 @@
 #include "kernel/wait.h"
 #include "mm/mm.h"
 #include "plugin/services.h"
+#include "sys/sys.h"
 #include "vfs/vfs.h"
 
 #define CAP_FOWNER 3
@@ -50,12 +52,22 @@ struct mqueue {
 	int notify_kind, notify_signo;
 	uint64_t notify_value;
 	struct sentry_waitq *wq;	/* SENTRY_EV_IN: a message came; EV_OUT: room was made */
+	struct mq_user *user;		/* charged with @charged bytes until the queue goes */
+	uint64_t charged;
+};
+
+/* One user's queues' bytes against RLIMIT_MSGQUEUE (Linux's ucounts, by real uid). */
+struct mq_user {
+	struct mq_user *next;
+	uint32_t uid;
+	uint64_t bytes;
 };
 
 struct mq_ns {
 	pthread_mutex_t lock;
 	struct mqueue *queues;
 	int count;
+	struct mq_user *users;	/* those with bytes charged */
 };
 
 struct mq_file {
@@ -65,8 +77,23 @@ struct mq_file {
 
 static const struct sentry_file_ops g_mq_ops;
 
+/* Gives back @q's bytes; the last of a user's frees its entry. Lock held. */
+static void uncharge_locked(struct mqueue *q)
+{
+	struct mq_user *u = q->user;
+	if (!u || (u->bytes -= q->charged) > 0)
+		return;
+	for (struct mq_user **p = &q->ns->users; *p; p = &(*p)->next)
+		if (*p == u) {
+			*p = u->next;
+			break;
+		}
+	free(u);
+}
+
 static void queue_free(struct mqueue *q)
 {
+	uncharge_locked(q);
 	while (q->msgs) {
 		struct mq_msg *m = q->msgs;
 		q->msgs = m->next;
@@ -91,6 +118,11 @@ void mq_ns_free(struct mq_ns *mq)
 		struct mqueue *q = mq->queues;
 		mq->queues = q->next;
 		queue_put_locked(q);
+	}
+	while (mq->users) {	/* queues still open somewhere keep theirs: none by contract */
+		struct mq_user *u = mq->users;
+		mq->users = u->next;
+		free(u);
 	}
 	pthread_mutex_destroy(&mq->lock);
 	free(mq);
@@ -128,6 +160,52 @@ static struct mqueue *find_locked(struct mq_ns *mq, const char *name)
 	return NULL;
 }
 
+/* What mqueue_get_inode charges for a queue: each message's text and header (struct msg_msg,
+ * 48 bytes) and a priority tree node (48) per priority it could hold. No overflow: attr_ok
+ * bounds both factors. */
+#define MQ_MSG_OVERHEAD 48
+#define MQ_NODE_OVERHEAD 48
+
+static uint64_t queue_bytes(const struct mq_attr_abi *a)
+{
+	uint64_t n = (uint64_t)a->maxmsg;
+	return n * ((uint64_t)a->msgsize + MQ_MSG_OVERHEAD) +
+	       (n < MQ_PRIO_MAX_ ? n : MQ_PRIO_MAX_) * MQ_NODE_OVERHEAD;
+}
+
+/* Charges @bytes to @uid's entry (made on first use) unless that passes @limit. Returns 0
+ * with *ret, -EMFILE, -ENOMEM. Lock held. */
+static int charge_locked(struct mq_ns *mq, uint32_t uid, uint64_t bytes, uint64_t limit,
+			 struct mq_user **ret)
+{
+	struct mq_user *u = mq->users;
+	while (u && u->uid != uid)
+		u = u->next;
+	if ((u ? u->bytes : 0) + bytes > limit)
+		return -EMFILE;
+	if (!u) {
+		if (!(u = calloc(1, sizeof(*u))))
+			return -ENOMEM;
+		u->uid = uid;
+		u->next = mq->users;
+		mq->users = u;
+	}
+	u->bytes += bytes;
+	*ret = u;
+	return 0;
+}
+
+/* The caller's RLIMIT_MSGQUEUE, from the defaults until set. */
+static uint64_t msgqueue_limit(struct task *t)
+{
+	struct rlimit r;
+	if (t->tg->rlimits_set)
+		r = t->tg->rlimits[RLIMIT_MSGQUEUE];
+	else if (sys_default_rlimit(RLIMIT_MSGQUEUE, &r) < 0)
+		r.rlim_cur = RLIM_INFINITY;
+	return r.rlim_cur;
+}
+
 /* mq_attr_ok. */
 static int attr_ok(const struct sentry_creds *c, const struct mq_attr_abi *a)
 {
@@ -163,6 +241,14 @@ static int create_locked(struct task *t, struct mq_ns *mq, const char *name, uin
 		free(q);
 		return -ENOMEM;
 	}
+	/* The creator's real uid pays for the queue's room until it goes (EMFILE past it). */
+	int rc = charge_locked(mq, c->uid, queue_bytes(attr), msgqueue_limit(t), &q->user);
+	if (rc < 0) {
+		kwait_wq_free(wq);
+		free(q);
+		return rc;
+	}
+	q->charged = queue_bytes(attr);
 	snprintf(q->name, sizeof(q->name), "%s", name);
 	q->named = 1;
 	q->refs = 1;
@@ -334,7 +420,9 @@ int mq_send(struct task *t, struct vfs_file *f, uint64_t buf, size_t len, uint32
 	struct mqueue *q = queue_of(f);
 	if ((f->flags & O_ACCMODE) != O_WRONLY && (f->flags & O_ACCMODE) != O_RDWR)
 		return -EBADF;
-	if ((int64_t)len > q->msgsize)	/* fixed at creation: no lock needed */
+	/* Unsigned, as Linux compares: a length past INT64_MAX is too long, not negative (it would
+	 * wrap the allocation below). msgsize is fixed at creation: no lock needed. */
+	if (len > (uint64_t)q->msgsize)
 		return -EMSGSIZE;
 	struct mq_msg *m = malloc(sizeof(*m) + len);
 	if (!m)
@@ -367,7 +455,7 @@ int64_t mq_receive(struct task *t, struct vfs_file *f, uint64_t buf, size_t len,
 	struct mqueue *q = queue_of(f);
 	if ((f->flags & O_ACCMODE) != O_RDONLY && (f->flags & O_ACCMODE) != O_RDWR)
 		return -EBADF;
-	if ((int64_t)len < q->msgsize)
+	if (len < (uint64_t)q->msgsize)	/* unsigned: any huge buffer length is large enough */
 		return -EMSGSIZE;
 	int rc = 0;
 	pthread_mutex_lock(&q->ns->lock);
@@ -414,6 +502,15 @@ int mq_set_notify(struct task *t, struct vfs_file *f, int has, int kind, int sig
 	}
 	pthread_mutex_unlock(&q->ns->lock);
 	return rc;
+}
+
+void mq_file_closed(struct vfs_file *f, int tgid)
+{
+	struct mqueue *q = queue_of(f);
+	pthread_mutex_lock(&q->ns->lock);
+	if (q->notify_pid == tgid)
+		q->notify_pid = 0;
+	pthread_mutex_unlock(&q->ns->lock);
 }
 
 void mq_getsetattr(struct vfs_file *f, const struct mq_attr_abi *new, struct mq_attr_abi *old)

@@ -39,7 +39,8 @@ void mq_ns_free(struct mq_ns *mq);
 
 /* mq_open(2) of @name (copied, no leading '/') for @t: @oflag (O_CREAT, O_EXCL, access
  * mode, O_NONBLOCK), @mode, @attr (NULL: the defaults). On success *ret is a new open file.
- * Returns 0 or -ENOENT, -EEXIST, -EACCES, -EINVAL, -ENAMETOOLONG, -ENOSPC, -ENOMEM. */
+ * Returns 0 or -ENOENT, -EEXIST, -EACCES, -EINVAL, -ENAMETOOLONG, -ENOSPC, -EMFILE (past the
+ * creator's RLIMIT_MSGQUEUE), -ENOMEM. */
 int mq_open_file(struct task *t, const char *name, int oflag, uint32_t mode,
 		 const struct mq_attr_abi *attr, struct vfs_file **ret);
 
@@ -65,6 +66,10 @@ int64_t mq_receive(struct task *t, struct vfs_file *f, uint64_t buf, size_t len,
  * @notify 0 for none: remove ours). Returns 0 or -EBUSY. */
 int mq_set_notify(struct task *t, struct vfs_file *f, int has, int kind, int signo,
 		  uint64_t value);
+
+/* A descriptor of @f (a queue, checked) closed by process @tgid: its mq_notify registration,
+ * if it has one, goes (Linux's mqueue_flush_file). */
+void mq_file_closed(struct vfs_file *f, int tgid);
 
 /* mq_getsetattr(2): the attributes before (into *old), then O_NONBLOCK from *new if given. */
 void mq_getsetattr(struct vfs_file *f, const struct mq_attr_abi *new, struct mq_attr_abi *old);

@@ -81,6 +81,14 @@ static uint64_t pages_of(uint64_t size)
 	return (size + PAGE - 1) / PAGE;
 }
 
+/* Whether @s is attached or being attached: a shmat between seg_hold and its mapping holds a
+ * reference beyond the table's, and counts as Linux's early shm_nattch++ does, so IPC_RMID
+ * cannot take the segment out of the table under a mapping about to be made. Lock held. */
+static int in_use(struct shm_seg *s)
+{
+	return s->perm.refs > 1 || nattch(s) > 0;
+}
+
 /* Out of the table, its pages no longer counted against shmall. Lock held. */
 static void seg_rmid_locked(struct ipc_ids *ids, struct shm_seg *s)
 {
@@ -93,7 +101,7 @@ static void sweep_locked(struct ipc_ids *ids)
 {
 	for (int i = 0; i < ids->nslots; i++) {
 		struct ipc_obj *o = ipc_at_locked(ids, i);
-		if (o && seg_of(o)->dest && nattch(seg_of(o)) == 0)
+		if (o && seg_of(o)->dest && !in_use(seg_of(o)))
 			seg_rmid_locked(ids, seg_of(o));
 	}
 }
@@ -223,35 +231,38 @@ static struct shm_seg *seg_by_obj_locked(struct ipc_ids *ids, const struct shm_o
 	return NULL;
 }
 
+struct dt_arg {
+	struct ipc_ids *ids;
+	int pid;
+};
+
+/* mm_unmap_attachment's test: the size of the segment @v maps, 0 when @v maps none. Called
+ * with the address space locked; the IPC lock nests inside it (never the other way). */
+static uint64_t attachment_size(const struct vma *v, void *varg)
+{
+	struct dt_arg *arg = varg;
+	struct shm_obj *obj = v->src == &g_vfs_mm_source ? memfd_obj(v->file) : NULL;
+	if (!obj)
+		return 0;
+	pthread_mutex_lock(&arg->ids->lock);
+	struct shm_seg *s = seg_by_obj_locked(arg->ids, obj);
+	uint64_t size = s ? pages_of(s->size) * PAGE : 0;
+	if (s) {
+		s->lpid = arg->pid;
+		s->dtime = ipc_now_sec();
+	}
+	pthread_mutex_unlock(&arg->ids->lock);
+	return size;
+}
+
 int shm_seg_dt(struct task *t, uint64_t addr)
 {
 	struct ipc_ids *ids = &t->k->ipc->shm;
 	if (addr & (PAGE - 1))
 		return -EINVAL;
-	/* An attachment starts at @addr: a VMA there at offset 0 of a segment's file. */
-	struct mm *mm = t->mm;
-	pthread_rwlock_rdlock(&mm->lock);
-	const struct vma *v = mm_find_vma(mm, addr);
-	struct shm_obj *obj = v && v->start == addr && v->off == 0 && v->src == &g_vfs_mm_source
-				      ? memfd_obj(v->file)
-				      : NULL;
-	if (obj)	/* past the lock, another thread may unmap it: held, it cannot be reused */
-		shm_get(obj);
-	pthread_rwlock_unlock(&mm->lock);
-	uint64_t size = 0;
-	pthread_mutex_lock(&ids->lock);
-	struct shm_seg *s = obj ? seg_by_obj_locked(ids, obj) : NULL;
-	if (s) {
-		size = pages_of(s->size) * PAGE;
-		s->lpid = t->tgid;
-		s->dtime = ipc_now_sec();
-	}
-	pthread_mutex_unlock(&ids->lock);
-	if (obj)
-		shm_put(obj);
-	if (!s)
-		return -EINVAL;
-	int rc = mm_munmap(mm, addr, size);
+	/* As Linux: the attachment's pieces go, whatever else was mapped among them stays. */
+	struct dt_arg arg = { .ids = ids, .pid = t->tgid };
+	int rc = mm_unmap_attachment(t->mm, addr, attachment_size, &arg);
 	pthread_mutex_lock(&ids->lock);
 	sweep_locked(ids);
 	pthread_mutex_unlock(&ids->lock);
@@ -324,7 +335,7 @@ static int64_t shmctl_down(struct task *t, struct ipc_ids *ids, int shmid, int c
 	} else if (rc == 0) {
 		struct shm_seg *s = seg_of(o);
 		/* do_shm_rmid: attached, it lingers under a private key until detached. */
-		if (nattch(s)) {
+		if (in_use(s)) {
 			s->dest = 1;
 			o->key = IPC_PRIVATE;
 		} else {

@@ -55,9 +55,14 @@ static int vfs_src_shared_map(void *file, int delta, uint32_t prot, int fresh)
 	return memfd_shared_map(file, delta, prot, fresh);
 }
 
+static int vfs_src_punch(void *file, int64_t off, uint64_t len)
+{
+	return memfd_punch(file, off, len);
+}
+
 /* File mappings of open file descriptions: mmap(2) and the loader share it. */
 const struct mm_source g_vfs_mm_source = { vfs_translate, vfs_src_get, vfs_src_put,
-					   vfs_src_shared_map };
+					   vfs_src_shared_map, vfs_src_punch };
 
 static int64_t exec_read(void *ctx, void *buf, size_t len, int64_t off)
 {

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "fd/fdtable.h"
+#include "ipc/mqueue.h"
 #include "kernel/ptimer.h"
 #include "kernel/seccomp.h"
 #include "kernel/task.h"
@@ -38,10 +39,13 @@ static void fdt_file_put(void *obj)
 	vfs_file_put(obj);
 }
 
-/* Closing any descriptor of a file drops the process's POSIX record locks on it. */
+/* Closing any descriptor of a file drops the process's POSIX record locks on it, and of a
+ * message queue the process's mq_notify registration. */
 static void fdt_file_closed(void *obj, uint64_t owner)
 {
 	vfs_lock_release_owner(obj, owner);
+	if (mq_file_is(obj))
+		mq_file_closed(obj, (int)owner);
 }
 
 const struct fdt_ops g_task_fdt_ops = {

@@ -331,8 +331,12 @@ int mm_fork(struct mm *src, struct mm **ret_mm)
 	mm->brk = src->brk;
 	mm->mmap_base = src->mmap_base;
 	rc = vma_reserve(mm, src->vma_count);
+	int some_not_copied = 0;	/* MADV_DONTFORK or MADV_WIPEONFORK somewhere */
 	for (size_t i = 0; rc == 0 && i < src->vma_count; i++) {
 		struct vma v = src->vmas[i];
+		some_not_copied |= (v.flags & (VMA_DONTFORK | VMA_WIPEONFORK)) != 0;
+		if (v.flags & VMA_DONTFORK)
+			continue;
 		vma_hold(&v);
 		mm->vmas[mm->vma_count++] = v;
 	}
@@ -341,6 +345,12 @@ int mm_fork(struct mm *src, struct mm **ret_mm)
 		struct mm_page *sp = &src->pages[i];
 		if (sp->addr == PAGE_EMPTY || sp->addr == PAGE_DELETED)
 			continue;
+		/* Pages of a VMA the child lacks or gets empty stay the parent's alone. */
+		if (some_not_copied) {
+			const struct vma *pv = mm_find_vma(src, sp->addr);
+			if (pv && (pv->flags & (VMA_DONTFORK | VMA_WIPEONFORK)))
+				continue;
+		}
 		/* Private pages become the child's too, copy-on-write in both; file pages stay
 		 * the file's, held by the child too. Nothing is mapped in the child's address
 		 * space until it faults. */
@@ -538,6 +548,47 @@ int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	return rc;
 }
 
+/* Whether @v maps its file at offset @v->start - @addr: a piece of an attachment at @addr. */
+static int attachment_piece(const struct vma *v, uint64_t addr)
+{
+	return v->src && v->off >= 0 && (uint64_t)v->off == v->start - addr;
+}
+
+int mm_unmap_attachment(struct mm *mm, uint64_t addr,
+			uint64_t (*size_of)(const struct vma *v, void *arg), void *arg)
+{
+	pthread_rwlock_wrlock(&mm->lock);
+	struct vma first = { 0 };
+	uint64_t size = 0;
+	for (size_t i = vma_index(mm, addr); i < mm->vma_count && !size; i++) {
+		first = mm->vmas[i];
+		if (attachment_piece(&first, addr))
+			size = size_of(&first, arg);
+	}
+	int rc = size ? 0 : -EINVAL;
+	if (rc == 0) {
+		/* Held, so the comparisons below cannot meet another file at the same address
+		 * once this mapping's own reference has gone. */
+		first.src->get(first.file);
+		size = (size + MM_PAGE_MASK) & ~MM_PAGE_MASK;
+		rc = unmap_locked(mm, first.start, first.end);
+		uint64_t at = first.end;
+		while (rc == 0) {
+			size_t i = vma_index(mm, at);
+			if (i == mm->vma_count || mm->vmas[i].end - addr > size)
+				break;
+			const struct vma *v = &mm->vmas[i];
+			uint64_t s = v->start, e = v->end;
+			at = e;
+			if (v->src == first.src && v->file == first.file && attachment_piece(v, addr))
+				rc = unmap_locked(mm, s, e);
+		}
+		first.src->put(first.file);
+	}
+	pthread_rwlock_unlock(&mm->lock);
+	return rc;
+}
+
 /* Whether VMAs cover [start, end) without holes. */
 static int range_covered(const struct mm *mm, uint64_t start, uint64_t end)
 {
@@ -652,6 +703,78 @@ static int zero_in_place(struct mm *mm, const struct vma *v, uint64_t start, uin
 	return n >= 0;
 }
 
+/* madvise_vma_behavior's refusals for one VMA. Shared anonymous memory is a file here as in
+ * Linux (shmem), so only private anonymous VMAs have no source. */
+static int advice_refused(const struct vma *v, int advice)
+{
+	switch (advice) {
+	case MADV_REMOVE:	/* punches the file: a shared, writable one */
+		return !v->src ? -EINVAL : !(v->flags & VMA_SHARED) ? -EACCES : 0;
+	case MADV_FREE:		/* private anonymous memory only */
+	case MADV_WIPEONFORK:
+		return v->src ? -EINVAL : 0;
+	default:
+		return 0;
+	}
+}
+
+/* The VMA flag MADV_DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK sets or clears (*@set), 0 for
+ * other advice. */
+static uint32_t fork_flag(int advice, int *set)
+{
+	*set = advice == MADV_DONTFORK || advice == MADV_WIPEONFORK;
+	switch (advice) {
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+		return VMA_DONTFORK;
+	case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK:
+		return VMA_WIPEONFORK;
+	default:
+		return 0;
+	}
+}
+
+/* Sets or clears @flag on the VMAs of [@start, @end), split at its ends. Caller holds the write
+ * lock. Returns 0 or -ENOMEM. */
+static int set_vma_flag(struct mm *mm, uint64_t start, uint64_t end, uint32_t flag, int set)
+{
+	if (vma_reserve(mm, 2) < 0)
+		return -ENOMEM;
+	vma_split(mm, start);
+	vma_split(mm, end);
+	for (size_t i = vma_index(mm, start); i < mm->vma_count && mm->vmas[i].start < end; i++)
+		mm->vmas[i].flags = set ? mm->vmas[i].flags | flag : mm->vmas[i].flags & ~flag;
+	return 0;
+}
+
+/* MADV_REMOVE: the files of the (shared, checked) VMAs of [@start, @end) punch the range out;
+ * their pages mapped here go at the next mm_sync, as after a truncate. Caller holds the lock. */
+static int punch_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (size_t i = vma_index(mm, start); i < mm->vma_count && mm->vmas[i].start < end; i++) {
+		const struct vma *v = &mm->vmas[i];
+		uint64_t s = v->start > start ? v->start : start;
+		uint64_t e = v->end < end ? v->end : end;
+		int rc = v->src->punch ? v->src->punch(v->file, v->off + (int64_t)(s - v->start), e - s)
+				       : -EOPNOTSUPP;
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The first refusal among the VMAs of [@start, @end), in address order as Linux walks them. */
+static int range_refused(const struct mm *mm, uint64_t start, uint64_t end, int advice)
+{
+	for (size_t i = vma_index(mm, start); i < mm->vma_count && mm->vmas[i].start < end; i++) {
+		int rc = advice_refused(&mm->vmas[i], advice);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 {
 	if ((addr & MM_PAGE_MASK) || !advice_known(advice) || len > UINT64_MAX - MM_PAGE_MASK)
@@ -664,7 +787,14 @@ int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		return 0;
 	int dontneed = advice == MADV_DONTNEED || advice == 24 /* MADV_DONTNEED_LOCKED */;
 	pthread_rwlock_wrlock(&mm->lock);
-	int rc = range_covered(mm, addr, end) ? 0 : -ENOMEM;
+	int rc = range_refused(mm, addr, end, advice), set;
+	uint32_t flag = fork_flag(advice, &set);
+	if (rc == 0 && flag)
+		rc = set_vma_flag(mm, addr, end, flag, set);
+	if (rc == 0 && advice == MADV_REMOVE)
+		rc = punch_range(mm, addr, end);
+	if (rc == 0 && !range_covered(mm, addr, end))
+		rc = -ENOMEM;
 	if (dontneed) {
 		/* The pages go: private memory reads as zeros (or the file) again, shared memory
 		 * faults its object's page back in. Holes in the range are skipped. */

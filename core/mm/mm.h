@@ -42,6 +42,9 @@ struct mm_source {
 	 * (memfd seals). A @fresh one (mmap, mprotect adding PROT_WRITE) may be refused with
 	 * -EPERM (a write-sealed memfd); copies of an existing one never are. */
 	int (*shared_map)(void *file, int delta, uint32_t prot, int fresh);
+	/* Optional (NULL: -EOPNOTSUPP): MADV_REMOVE, [@off, @off+@len) of @file punched out, its
+	 * size kept. Returns 0 or -errno. */
+	int (*punch)(void *file, int64_t off, uint64_t len);
 };
 
 /* VMA flags. */
@@ -49,6 +52,8 @@ enum {
 	VMA_SHARED = 1u << 0,		/* MAP_SHARED: writes reach the file / are seen by others */
 	VMA_GROWSDOWN = 1u << 1,	/* the stack */
 	VMA_HEAP = 1u << 2,		/* made by brk */
+	VMA_DONTFORK = 1u << 3,		/* MADV_DONTFORK: a fork's child does not get it */
+	VMA_WIPEONFORK = 1u << 4,	/* MADV_WIPEONFORK: the child's copy starts zeroed */
 };
 
 struct vma {
@@ -121,12 +126,25 @@ int mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t 
 /* munmap(2): -EINVAL for an unaligned address or zero length; unmapping holes is fine. */
 int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
 
+/* shmdt(2)'s unmapping, under the write lock so nothing moves meanwhile. From @addr up, the
+ * first VMA whose file offset equals its distance from @addr and for which @size_of returns a
+ * size (0: not an attachment) names the attachment: it goes, and so does every later VMA of the
+ * same file with the same offset rule ending within that size (page rounded) of @addr: the
+ * fragments mprotect and munmap left. Other mappings in the range stay. @size_of is called
+ * with the lock held. Returns 0, -EINVAL (no attachment there), -ENOMEM. */
+int mm_unmap_attachment(struct mm *mm, uint64_t addr,
+			uint64_t (*size_of)(const struct vma *v, void *arg), void *arg);
+
 /* mprotect(2): -EINVAL (unaligned, bad prot bits), -ENOMEM (part of the range unmapped). */
 int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
 
 /* madvise(2): MADV_DONTNEED (and _LOCKED) drops the pages of the range, so private memory
- * reads as zeros or the file again; other known advice is accepted and has no effect.
- * Returns 0, -EINVAL (unaligned, unknown advice), -ENOMEM (part of the range unmapped). */
+ * reads as zeros or the file again; MADV_REMOVE punches the range out of a shared mapping's
+ * file (src->punch); MADV_DONTFORK/DOFORK and MADV_WIPEONFORK/KEEPONFORK set what mm_fork
+ * gives the child; other known advice is accepted and has no effect.
+ * Returns 0, -EINVAL (unaligned, unknown advice; MADV_FREE or MADV_WIPEONFORK of file or
+ * shared memory, MADV_REMOVE of private anonymous memory), -EACCES (MADV_REMOVE of a private
+ * file mapping), -ENOMEM (part of the range unmapped). */
 int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
 
 /* brk(2): sets the break to @addr if possible and returns the (new or old) break, as Linux. */

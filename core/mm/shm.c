@@ -96,9 +96,10 @@ static int page_at(struct shm_obj *o, uint64_t index, int alloc, uint64_t *ret_o
 	return 0;
 }
 
-/* Frees the pages with index >= @first below @node; returns whether @node is left empty. Pages
- * still mapped stay held by their mappings, which drop them (memfile.h, mm_sync). */
-static int trim(struct shm_obj *o, void *node, int level, uint64_t base, uint64_t first)
+/* Frees the pages with index in [@first, @last) below @node; returns whether @node is left
+ * empty. Pages still mapped stay held by their mappings, which drop them (memfile.h, mm_sync). */
+static int trim(struct shm_obj *o, void *node, int level, uint64_t base, uint64_t first,
+		uint64_t last)
 {
 	int empty = 1;
 	uint64_t span = 1ull << (level * SHM_BITS);
@@ -106,7 +107,7 @@ static int trim(struct shm_obj *o, void *node, int level, uint64_t base, uint64_
 		uint64_t lo = base + i * span;
 		if (level == 0) {
 			uint64_t *slot = &((uint64_t *)node)[i];
-			if (*slot && lo >= first) {
+			if (*slot && lo >= first && lo < last) {
 				mf_free(*slot - 1, SHM_PAGE);
 				*slot = 0;
 				o->pages--;
@@ -115,7 +116,8 @@ static int trim(struct shm_obj *o, void *node, int level, uint64_t base, uint64_
 			continue;
 		}
 		void **child = &((void **)node)[i];
-		if (*child && lo + span > first && trim(o, *child, level - 1, lo, first)) {
+		if (*child && lo + span > first && lo < last &&
+		    trim(o, *child, level - 1, lo, first, last)) {
 			free(*child);
 			*child = NULL;
 		}
@@ -124,13 +126,19 @@ static int trim(struct shm_obj *o, void *node, int level, uint64_t base, uint64_
 	return empty;
 }
 
-/* Drops the pages from index @first on. Caller holds o->lock. */
-static void trim_from(struct shm_obj *o, uint64_t first)
+/* Drops the pages with index in [@first, @last). Caller holds o->lock. */
+static void trim_range(struct shm_obj *o, uint64_t first, uint64_t last)
 {
-	if (o->radix && trim(o, o->radix, SHM_LEVELS - 1, 0, first)) {
+	if (o->radix && first < last && trim(o, o->radix, SHM_LEVELS - 1, 0, first, last)) {
 		free(o->radix);
 		o->radix = NULL;
 	}
+}
+
+/* Drops the pages from index @first on. Caller holds o->lock. */
+static void trim_from(struct shm_obj *o, uint64_t first)
+{
+	trim_range(o, first, UINT64_MAX);
 }
 
 void shm_put(struct shm_obj *o)
@@ -233,28 +241,31 @@ int64_t shm_write(struct shm_obj *o, const struct sentry_iov *iov, size_t n, int
 	pthread_mutex_lock(&o->lock);
 	int64_t rc = 0;
 	uint64_t pos = append ? o->size : (uint64_t)*off;
-	if (o->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
-		rc = -EPERM;
-	else if (*off < 0 && !append)
+	/* An empty write succeeds before any seal is looked at, and moves nothing (not even
+	 * O_APPEND's position), as generic_write_checks. */
+	if (*off < 0 && !append)
 		rc = -EINVAL;
 	else if (len == 0)
 		rc = 0;
+	else if (o->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+		rc = -EPERM;
 	else if (pos >= SHM_MAX_SIZE)
 		rc = -EFBIG;
-	else if ((o->seals & F_SEAL_GROW) && pos >= o->size)
-		rc = -EPERM;
 	else {
 		if (len > SHM_MAX_SIZE - pos)
 			len = SHM_MAX_SIZE - pos;
-		/* Linux writes page by page and stops at the page that would grow the file. */
-		if ((o->seals & F_SEAL_GROW) && len > o->size - pos)
-			len = o->size - pos;
-		rc = copy_iov(o, iov, n, pos, len, 1);
+		/* Linux writes page by page and refuses the first piece (up to a page boundary)
+		 * that would end past the end: F_SEAL_GROW stops the write at the start of the
+		 * piece holding the first byte past the end, EPERM when that is the first. */
+		uint64_t last_page = o->size & ~(SHM_PAGE - 1);
+		if ((o->seals & F_SEAL_GROW) && len > o->size - (pos < o->size ? pos : o->size))
+			len = pos < last_page ? last_page - pos : 0;
+		rc = len ? copy_iov(o, iov, n, pos, len, 1) : -EPERM;
 		if (rc > 0 && pos + (uint64_t)rc > o->size)
 			o->size = pos + (uint64_t)rc;
 	}
-	if (rc >= 0)
-		*off = (int64_t)(pos + (uint64_t)(rc > 0 ? rc : 0));
+	if (rc > 0)
+		*off = (int64_t)(pos + (uint64_t)rc);
 	pthread_mutex_unlock(&o->lock);
 	return rc;
 }
@@ -277,6 +288,36 @@ int shm_truncate(struct shm_obj *o, uint64_t size)
 	}
 	if (rc == 0)
 		o->size = size;
+	pthread_mutex_unlock(&o->lock);
+	return rc;
+}
+
+/* Zeroes [@off, @end) of one page, if it is there. Caller holds o->lock. */
+static void zero_part(struct shm_obj *o, uint64_t off, uint64_t end)
+{
+	uint64_t mf;
+	if (off < end && page_at(o, off / SHM_PAGE, 0, &mf) == 0)
+		memset((char *)mf_ptr(mf) + off % SHM_PAGE, 0, end - off);
+}
+
+int shm_punch(struct shm_obj *o, uint64_t off, uint64_t len)
+{
+	pthread_mutex_lock(&o->lock);
+	int rc = 0;
+	if (o->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) {
+		rc = -EPERM;
+	} else if (off < o->size) {
+		/* Nothing past the end to punch; partial pages at either side are zeroed. */
+		uint64_t end = len > o->size - off ? o->size : off + len;
+		uint64_t first = (off + SHM_PAGE - 1) / SHM_PAGE, last = end / SHM_PAGE;
+		if (first > last) {
+			zero_part(o, off, end);	/* inside one page */
+		} else {
+			zero_part(o, off, first * SHM_PAGE);
+			zero_part(o, last * SHM_PAGE, end);
+			trim_range(o, first, last);
+		}
+	}
 	pthread_mutex_unlock(&o->lock);
 	return rc;
 }

@@ -55,6 +55,12 @@ int64_t shm_write(struct shm_obj *o, const struct sentry_iov *iov, size_t n, int
 /* ftruncate(2): -EPERM against F_SEAL_SHRINK/F_SEAL_GROW, -EFBIG. */
 int shm_truncate(struct shm_obj *o, uint64_t size);
 
+/* FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE of [@off, @off+@len) (MADV_REMOVE): the whole
+ * pages inside go (mapped ones as a truncate lets them go, so they fault back in zeroed) and
+ * the partial ones are zeroed; the size stays. -EPERM against F_SEAL_WRITE and
+ * F_SEAL_FUTURE_WRITE. */
+int shm_punch(struct shm_obj *o, uint64_t off, uint64_t len);
+
 /* A shared mapping with protection @prot appears (@delta 1) or goes (-1). A @fresh writable
  * one on a write-sealed object is refused with -EPERM; copies and removals always succeed. */
 int shm_shared_map(struct shm_obj *o, int delta, uint32_t prot, int fresh);

@@ -90,12 +90,15 @@ int64_t sys_mmap(struct task *t, const uint64_t a[6])
 
 int64_t sys_memfd_create(struct task *t, const uint64_t a[6])
 {
+	int rc = memfd_check_flags((uint32_t)a[1]);	/* before the name, as Linux */
+	if (rc < 0)
+		return rc;
 	char name[251];
 	int64_t n = mm_copy_string(t->mm, a[0], name, sizeof(name) - 1);
 	if (n < 0)
 		return n == -ENAMETOOLONG ? -EINVAL : n;
 	struct vfs_file *f;
-	int rc = memfd_create_file(name, (uint32_t)a[1], &t->fs->creds, &f);
+	rc = memfd_create_file(name, (uint32_t)a[1], &t->fs->creds, &f);
 	if (rc < 0)
 		return rc;
 	int fd;

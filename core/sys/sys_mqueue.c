@@ -75,11 +75,11 @@ static int get_mq(struct task *t, int64_t fd, struct vfs_file **ret)
 
 int64_t sys_mq_timedsend(struct task *t, const uint64_t a[6])
 {
-	if ((uint32_t)a[3] >= MQ_PRIO_MAX_)
-		return -EINVAL;
 	int64_t deadline;
 	struct vfs_file *f;
-	int rc = get_deadline(t, a[4], &deadline);
+	int rc = get_deadline(t, a[4], &deadline);	/* the timeout first, then the priority */
+	if (rc == 0 && (uint32_t)a[3] >= MQ_PRIO_MAX_)
+		rc = -EINVAL;
 	if (rc == 0)
 		rc = get_mq(t, (int64_t)(int)a[0], &f);
 	if (rc < 0)

@@ -172,6 +172,9 @@ static int default_rlimit(int res, struct rlimit *r)
 	case RLIMIT_MEMLOCK:
 		r->rlim_cur = r->rlim_max = 8 << 20;
 		break;
+	case RLIMIT_MSGQUEUE:	/* Linux's MQ_BYTES_MAX */
+		r->rlim_cur = r->rlim_max = 819200;
+		break;
 	default:
 		if (res < 0 || res >= RLIM_NLIMITS)
 			return -EINVAL;

@@ -110,7 +110,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_brk, brk, SA_HEX),
 	PART(SYS_arch_prctl, arch_prctl, "FS/GS base only", SA_HEX, SA_HEX),
 	PART(SYS_memfd_create, memfd_create, "no MFD_HUGETLB", SA_PATH, SA_HEX),
-	PART(SYS_madvise, madvise, "MADV_DONTNEED drops pages; other advice is accepted and ignored",
+	PART(SYS_madvise, madvise, "DONTNEED, REMOVE, DONTFORK, WIPEONFORK act; the rest ignored",
 	     SA_HEX, SA_HEX, SA_INT),
 	/* sys_proc.c */
 	FULL(SYS_getpid, getpid),
@@ -290,7 +290,7 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_msgrcv, msgrcv, SA_INT, SA_PTR, SA_INT, SA_INT, SA_HEX),
 	FULL(SYS_msgctl, msgctl, SA_INT, SA_INT, SA_PTR),
 	/* sys_mqueue.c */
-	PART(SYS_mq_open, mq_open, "no /dev/mqueue; RLIMIT_MSGQUEUE not enforced", SA_PATH, SA_HEX,
+	PART(SYS_mq_open, mq_open, "no /dev/mqueue", SA_PATH, SA_HEX,
 	     SA_HEX, SA_PTR),
 	FULL(SYS_mq_unlink, mq_unlink, SA_PATH),
 	FULL(SYS_mq_timedsend, mq_timedsend, SA_FD, SA_PTR, SA_INT, SA_INT, SA_PTR),

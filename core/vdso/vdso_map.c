@@ -134,7 +134,7 @@ static void vdso_ref(void *file)
 {
 }
 
-static const struct mm_source g_vdso_source = { vdso_translate, vdso_ref, vdso_ref, NULL };
+static const struct mm_source g_vdso_source = { vdso_translate, vdso_ref, vdso_ref, NULL, NULL };
 
 int vdso_map(struct mm *mm, uint64_t *ret_base)
 {

@@ -48,6 +48,10 @@ static void create_cases(void)
 	close((int)fd);
 	expect_errno("memfd_create bad flags", memfd("x", 0x100), EINVAL);
 	expect_errno("memfd_create bad pointer", memfd((const char *)8, 0), EFAULT);
+	expect_errno("memfd_create bad flags before the bad pointer", memfd((const char *)8, 0x100),
+		     EINVAL);
+	expect_errno("memfd_create MFD_EXEC|MFD_NOEXEC_SEAL before the bad pointer",
+		     memfd((const char *)8, 0x18), EINVAL);
 	expect_errno("memfd_create hugetlb bad size bits", memfd("x", 0x1000), EINVAL);
 
 	fd = memfd("test", MFD_CLOEXEC);
@@ -107,6 +111,7 @@ static void seal_cases(void)
 	expect_errno("write at the end", pwrite(fd, "abc", 3, 4096), EPERM);
 	expect_ok("F_SEAL_WRITE", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE));
 	expect_errno("write sealed", pwrite(fd, "abc", 3, 0), EPERM);
+	expect_eq("an empty write sealed", write(fd, "abc", 0), 0);
 	expect_true("mmap shared writable sealed",
 		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED &&
 			    errno == EPERM);
@@ -126,6 +131,59 @@ static void seal_cases(void)
 	expect_errno("F_ADD_SEALS bad bits", fcntl(fd, F_ADD_SEALS, 0x1000), EINVAL);
 	munmap(r, 4096);
 	munmap(pv, 4096);
+	close(fd);
+}
+
+/* F_SEAL_GROW with a size inside a page: Linux writes a page at a time and refuses the first
+ * piece that would end past the end, so a write stops at that page, or fails when it is the
+ * first. */
+static void grow_seal_cases(void)
+{
+	static char buf[8192];
+	int fd = (int)memfd("grow", MFD_ALLOW_SEALING);
+	ftruncate(fd, 4096 + 100);
+	expect_ok("F_SEAL_GROW at 4196 bytes", fcntl(fd, F_ADD_SEALS, F_SEAL_GROW));
+	expect_eq("write of 8192 at 0 stops at the last page", pwrite(fd, buf, 8192, 0), 4096);
+	expect_eq("write ending at the end", pwrite(fd, buf, 100, 4096), 100);
+	expect_errno("write from the last page past the end", pwrite(fd, buf, 200, 4096), EPERM);
+	expect_errno("write inside the last page past the end", pwrite(fd, buf, 200, 4000 + 96),
+		     EPERM);
+	expect_eq("the size is unchanged", lseek(fd, 0, SEEK_END), 4196);
+	close(fd);
+}
+
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008u
+#endif
+
+/* F_SEAL_EXEC (Linux 6.3): MFD_NOEXEC_SEAL's files are born with it and without the x bits;
+ * on an executable memfd it brings the write seals with it. */
+static void exec_seal_cases(void)
+{
+	struct stat st;
+	int fd = (int)memfd("noexec", MFD_NOEXEC_SEAL);
+	fstat(fd, &st);
+	expect_mode("MFD_NOEXEC_SEAL's mode", st.st_mode & 07777, 0666);
+	expect_eq("  its seals", fcntl(fd, F_GET_SEALS), F_SEAL_EXEC);
+	expect_ok("  F_SEAL_EXEC again", fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC));
+	expect_eq("  brings nothing more", fcntl(fd, F_GET_SEALS), F_SEAL_EXEC);
+	close(fd);
+	fd = (int)memfd("exec", MFD_ALLOW_SEALING);
+	fstat(fd, &st);
+	expect_mode("an executable memfd's mode", st.st_mode & 07777, 0777);
+	ftruncate(fd, 4096);
+	void *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	expect_errno("F_SEAL_EXEC with a writable mapping", fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC),
+		     EBUSY);
+	expect_eq("  no seal added", fcntl(fd, F_GET_SEALS), 0);
+	munmap(w, 4096);
+	expect_ok("F_SEAL_EXEC", fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC));
+	expect_eq("  brings the write seals", fcntl(fd, F_GET_SEALS),
+		  F_SEAL_EXEC | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE);
+	expect_errno("  a write is refused", write(fd, "x", 1), EPERM);
 	close(fd);
 }
 
@@ -199,6 +257,8 @@ int main(void)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	create_cases();
 	seal_cases();
+	grow_seal_cases();
+	exec_seal_cases();
 	shared_cases();
 	file_cases();
 	return expect_status();

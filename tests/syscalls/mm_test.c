@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <asm/prctl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 static void verdict(const char *name, long rc)
@@ -26,6 +29,35 @@ static long map(void *addr, size_t len, int prot, int flags)
 {
 	void *p = mmap(addr, len, prot, flags, -1, 0);
 	return p == MAP_FAILED ? -1 : 0;
+}
+
+/* What a forked child reads at each of the three pages at @p: the byte, "0" for zero, or
+ * "SEGV" once a page is not mapped in it. */
+static const char *child_reads(const char *p)
+{
+	static char out[32];
+	int fds[2];
+	if (pipe(fds) < 0)
+		return "pipe";
+	pid_t c = fork();
+	if (c == 0) {
+		close(fds[0]);
+		for (int i = 0; i < 3; i++) {
+			char ch = p[i * 4096] ? p[i * 4096] : '0';
+			if (write(fds[1], &ch, 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	int st = 0;
+	waitpid(c, &st, 0);
+	ssize_t n = read(fds[0], out, 3);
+	close(fds[0]);
+	out[n > 0 ? n : 0] = '\0';
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV)
+		strcat(out, " SEGV");
+	return out;
 }
 
 int main(void)
@@ -67,6 +99,66 @@ int main(void)
 		printf("  written after: %c\n", q[4096]);
 		munmap(q, (size_t)(n + 2) * 4096);
 	}
+
+	/* Advice some mappings refuse: MADV_FREE and MADV_WIPEONFORK are for private anonymous
+	 * memory, MADV_REMOVE for shared file memory (shared anonymous memory is one). */
+	char *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char *pr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, anon, -1, 0);
+	int mfd = memfd_create("mm_test", 0);
+	ftruncate(mfd, 4096);
+	char *fp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, mfd, 0);
+	verdict("madvise MADV_FREE private anonymous", madvise(pr, 4096, MADV_FREE));
+	verdict("madvise MADV_FREE shared anonymous", madvise(sh, 4096, MADV_FREE));
+	verdict("madvise MADV_FREE private file", madvise(fp, 4096, MADV_FREE));
+	verdict("madvise MADV_WIPEONFORK shared anonymous", madvise(sh, 4096, MADV_WIPEONFORK));
+	verdict("madvise MADV_WIPEONFORK private file", madvise(fp, 4096, MADV_WIPEONFORK));
+	verdict("madvise MADV_REMOVE private anonymous", madvise(pr, 4096, MADV_REMOVE));
+	verdict("madvise MADV_REMOVE private file", madvise(fp, 4096, MADV_REMOVE));
+	/* MADV_REMOVE frees shared memory: it reads zero again, in every mapping and through
+	 * the file, and the file keeps its size. */
+	sh[0] = 'x';
+	verdict("madvise MADV_REMOVE shared anonymous", madvise(sh, 4096, MADV_REMOVE));
+	printf("  reads zero after: %d\n", sh[0] == 0);
+	char *fs1 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	char *fs2 = mmap(NULL, 4096, PROT_READ, MAP_SHARED, mfd, 0);
+	fs1[0] = 'z';
+	printf("  a second mapping sees the write: %c\n", fs2[0]);
+	verdict("madvise MADV_REMOVE shared file", madvise(fs1, 4096, MADV_REMOVE));
+	char ch = 1;
+	printf("  zero in both mappings and the file: %d%d%d\n", fs1[0] == 0, fs2[0] == 0,
+	       pread(mfd, &ch, 1, 0) == 1 && ch == 0);
+	printf("  the size kept: %ld\n", (long)lseek(mfd, 0, SEEK_END));
+	fs1[1] = 'y';
+	printf("  writable after: %c\n", fs2[1]);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	int rofd = open(path, O_RDONLY);
+	char *ro = mmap(NULL, 4096, PROT_READ, MAP_SHARED, rofd, 0);
+	verdict("madvise MADV_REMOVE through a read-only descriptor", madvise(ro, 4096, MADV_REMOVE));
+	printf("  the bytes stay: %c\n", ro[1]);
+	munmap(ro, 4096);
+	close(rofd);
+	munmap(fs1, 4096);
+	munmap(fs2, 4096);
+	munmap(sh, 4096);
+	munmap(pr, 4096);
+	munmap(fp, 4096);
+	close(mfd);
+
+	/* What a fork's child gets: MADV_WIPEONFORK memory zeroed, MADV_DONTFORK memory none
+	 * (SIGSEGV); KEEPONFORK and DOFORK undo them. Only the middle page of three is advised. */
+	char *wf = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, anon, -1, 0);
+	memset(wf, 'w', 3 * 4096);
+	verdict("madvise MADV_WIPEONFORK", madvise(wf + 4096, 4096, MADV_WIPEONFORK));
+	printf("child sees after MADV_WIPEONFORK: %s\n", child_reads(wf));
+	printf("  the parent keeps: %c%c%c\n", wf[0], wf[4096], wf[8192]);
+	verdict("madvise MADV_KEEPONFORK", madvise(wf + 4096, 4096, MADV_KEEPONFORK));
+	printf("child sees after MADV_KEEPONFORK: %s\n", child_reads(wf));
+	verdict("madvise MADV_DONTFORK", madvise(wf + 4096, 4096, MADV_DONTFORK));
+	printf("child sees after MADV_DONTFORK: %s\n", child_reads(wf));
+	verdict("madvise MADV_DOFORK", madvise(wf + 4096, 4096, MADV_DOFORK));
+	printf("child sees after MADV_DOFORK: %s\n", child_reads(wf));
+	munmap(wf, 3 * 4096);
 
 	void *b0 = sbrk(0);
 	verdict("sbrk grow", sbrk(65536) == (void *)-1 ? -1 : 0);

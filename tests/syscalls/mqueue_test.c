@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -128,8 +129,13 @@ static void test_send_receive(void)
 	expect_ok("send prio 1 c", mq_send(q, "c", 1, 1));
 	expect_ok("send prio 0 empty", mq_send(q, "", 0, 0));
 	expect_errno("send prio 32768", mq_send(q, "x", 1, 32768), EINVAL);
+	expect_errno("send prio 32768 with a bad timeout: the timeout first",
+		     syscall(SYS_mq_timedsend, q, "x", 1, 32768, BAD_PTR), EFAULT);
 	expect_errno("send too long", mq_send(q, buf, 8193, 0), EMSGSIZE);
 	expect_errno("send bad buffer", mq_send(q, BAD_PTR, 4, 0), EFAULT);
+	/* Lengths are unsigned: past INT64_MAX is still too long for a send. */
+	expect_errno("send length SIZE_MAX", mq_send(q, buf, (size_t)-1, 0), EMSGSIZE);
+	expect_errno("send length 2^63", mq_send(q, buf, (size_t)1 << 63, 0), EMSGSIZE);
 	struct mq_attr a;
 	mq_getattr(q, &a);
 	expect_eq("curmsgs 4", a.mq_curmsgs, 4);
@@ -144,6 +150,9 @@ static void test_send_receive(void)
 	expect_eq("c", buf[0], 'c');
 	expect_eq("empty message", mq_receive(q, buf, sizeof(buf), &prio), 0);
 	expect_errno("receive buffer too small", mq_receive(q, buf, 8191, NULL), EMSGSIZE);
+	mq_send(q, "big", 3, 0);
+	expect_eq("receive with length SIZE_MAX is large enough",
+		  mq_receive(q, buf, (size_t)-1, NULL), 3);
 	struct timespec ts = in_ms(30);
 	expect_errno("timedreceive times out", mq_timedreceive(q, buf, sizeof(buf), NULL, &ts),
 		     ETIMEDOUT);
@@ -276,6 +285,21 @@ static void test_notify(void)
 	expect_ok("SIGEV_NONE fired: free again", mq_notify(q, &ev));
 	mq_notify(q, NULL);
 	mq_receive(q, buf, sizeof(buf), NULL);
+	/* The registration is the process's and goes when it closes a descriptor of the queue;
+	 * another process's close leaves it. */
+	ev.sigev_notify = SIGEV_NONE;
+	mqd_t q2 = mq_open(g_name, O_RDWR);
+	expect_ok("notify through a second descriptor", mq_notify(q2, &ev));
+	pid = fork();
+	if (pid == 0) {
+		close(q2);
+		_exit(0);
+	}
+	child_status(pid);
+	expect_errno("a child's close leaves it", mq_notify(q, &ev), EBUSY);
+	close(q2);
+	expect_ok("our close of any descriptor removes it", mq_notify(q, &ev));
+	mq_notify(q, NULL);
 	ev.sigev_notify = 9;
 	expect_errno("notify bad kind", mq_notify(q, &ev), EINVAL);
 	ev.sigev_notify = SIGEV_SIGNAL;
@@ -318,6 +342,54 @@ static void test_perms(void)
 	close(q);
 }
 
+/* RLIMIT_MSGQUEUE: a user's queues' room (each message's text, 48 bytes of header and 48 of
+ * priority tree) is charged to its real uid until the queue goes; past the limit, EMFILE.
+ * In a child as an otherwise unused uid, so no other queue of the machine counts. */
+static int limit_child(void)
+{
+	if (setgid(45000 + getpid() % 10000) || setuid(45000 + getpid() % 10000))
+		return 90;
+	struct rlimit r;
+	getrlimit(RLIMIT_MSGQUEUE, &r);
+	r.rlim_cur = 2 * (10 * (8192 + 96)) + 10 * 97;	/* two default queues, ten tiny */
+	if (setrlimit(RLIMIT_MSGQUEUE, &r))
+		return 91;
+	char n[4][80];
+	for (int i = 0; i < 4; i++)
+		snprintf(n[i], sizeof(n[i]), "%s_lim%d", g_name, i);
+	struct mq_attr tiny = { .mq_maxmsg = 10, .mq_msgsize = 1 };
+	mqd_t a = mq_open(n[0], O_RDWR | O_CREAT, 0600, NULL);
+	mqd_t b = mq_open(n[1], O_RDWR | O_CREAT, 0600, NULL);
+	mqd_t c = mq_open(n[2], O_RDWR | O_CREAT, 0600, &tiny);
+	int bad = (a < 0 || b < 0 || c < 0) ? 1 : 0;
+	mqd_t d = mq_open(n[3], O_RDWR | O_CREAT, 0600, &tiny);
+	if (d >= 0 || errno != EMFILE)
+		bad |= 2;
+	mq_unlink(n[2]);
+	close(c);
+	d = mq_open(n[3], O_RDWR | O_CREAT, 0600, &tiny);
+	if (d < 0)
+		bad |= 4;	/* the removed queue's room came back */
+	mq_unlink(n[0]);
+	if (mq_open(n[2], O_RDWR | O_CREAT, 0600, &tiny) >= 0 || errno != EMFILE)
+		bad |= 8;	/* unlinked but open: still charged */
+	close(a);
+	if (mq_open(n[2], O_RDWR | O_CREAT, 0600, &tiny) < 0)
+		bad |= 16;	/* closed too: gone */
+	for (int i = 0; i < 4; i++)
+		mq_unlink(n[i]);
+	return bad;
+}
+
+static void test_limit(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(limit_child());
+	expect_eq("RLIMIT_MSGQUEUE: EMFILE past it, room back when a queue goes",
+		  child_status(pid), 0);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -330,6 +402,7 @@ int main(void)
 	test_block();
 	test_notify();
 	test_perms();
+	test_limit();
 	expect_ok("unlink at the end", mq_unlink(g_name));
 	return expect_status();
 }

@@ -139,6 +139,37 @@ static void test_attach(void)
 	expect_errno("then the segment is gone", shmctl(id, IPC_STAT, &ds), EINVAL);
 }
 
+static int mapped(void *p)
+{
+	return mprotect(p, PAGE, PROT_READ) == 0;
+}
+
+/* shmdt unmaps the attachment's own pieces (what munmap and mprotect left of it), found from
+ * the address up, and nothing else mapped among them. */
+static void test_detach_pieces(void)
+{
+	int id = shmget(IPC_PRIVATE, 3 * PAGE, 0600);
+	char *p = shmat(id, NULL, 0);
+	munmap(p + PAGE, PAGE);
+	char *a = mmap(p + PAGE, PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	a[0] = 'k';
+	expect_ok("shmdt of an attachment with another mapping inside", shmdt(p));
+	expect_eq("  that mapping stays", mapped(a) && a[0] == 'k', 1);
+	expect_eq("  the attachment's last page went", mapped(p + 2 * PAGE), 0);
+	expect_eq("  shm_nattch 0", nattch(id), 0);
+	munmap(a, PAGE);
+
+	p = shmat(id, NULL, 0);
+	mprotect(p + PAGE, PAGE, PROT_READ);
+	munmap(p, PAGE);
+	expect_ok("shmdt after the attachment's first page went", shmdt(p));
+	expect_eq("  its other pieces went", mapped(p + PAGE) || mapped(p + 2 * PAGE), 0);
+	expect_eq("  shm_nattch 0", nattch(id), 0);
+	expect_errno("  shmdt again", shmdt(p), EINVAL);
+	shmctl(id, IPC_RMID, NULL);
+}
+
 static void test_perms_and_info(void)
 {
 	int id = shmget(IPC_PRIVATE, PAGE, 0400);
@@ -177,6 +208,7 @@ int main(void)
 	alarm(20);
 	test_get();
 	test_attach();
+	test_detach_pieces();
 	test_perms_and_info();
 	return expect_status();
 }

@@ -289,7 +289,7 @@ static void file_put(void *file)
 	((struct fake_file *)file)->refs--;
 }
 
-static const struct mm_source g_src = { file_translate, file_get, file_put, NULL };
+static const struct mm_source g_src = { file_translate, file_get, file_put, NULL, NULL };
 
 Test(mm, shared_and_private_file_mappings)
 {
