@@ -169,7 +169,7 @@ int rt_cmd_gofer(const struct rt_globals *g, int argc, char **argv, struct rt_er
 	plg_set_init(&set);
 	int status = 1;
 	if (open_backend(&set, &svc, &a, &exp, err) == 0) {
-		rt_confine_leak_check();	/* while /proc is there */
+		rt_confine_prepare();	/* while host paths resolve */
 		int r = confine(a.root);
 		if (r < 0)
 			log_msg(SENTRY_LOG_INFO, "gofer", "not confined to %s: %s", a.root,

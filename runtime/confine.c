@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "confine.h"
@@ -112,19 +113,22 @@ int rt_confine_caps(uint64_t keep)
 void __lsan_do_leak_check(void);
 #endif
 
-void rt_confine_leak_check(void)
+void rt_confine_prepare(void)
 {
 #ifdef __SANITIZE_ADDRESS__
 	/* The leak checker needs /proc and ptrace of our own threads, which confinement takes
 	 * away: test builds check what leaked until now, and the check at exit is off. */
 	__lsan_do_leak_check();
 #endif
+	/* glibc reads /etc/localtime the first time it converts a time, even for gmtime_r (the
+	 * JSON log's timestamps): now, while the path resolves. */
+	tzset();
 }
 
 int rt_confine_finish(const struct hostfilter_set *sets, size_t n, uint64_t keep, int flags,
 		      struct rt_error **err)
 {
-	rt_confine_leak_check();
+	rt_confine_prepare();
 	int rc = empty_root();
 	if (rc < 0)
 		return rt_error_make(err, -rc, "confine: empty root");

@@ -33,9 +33,10 @@ int rt_confine_namespaces(int userns, struct rt_error **err);
 int rt_confine_finish(const struct hostfilter_set *sets, size_t n, uint64_t keep, int flags,
 		      struct rt_error **err);
 
-/* In sanitizer builds, checks for leaks now and turns the check at exit off: it needs /proc
- * and calls a confined process may not make. Nothing otherwise. */
-void rt_confine_leak_check(void);
+/* What must happen while host paths still resolve, before a process confines itself: glibc's
+ * time zone is read, and in sanitizer builds leaks are checked now and the check at exit is
+ * turned off (it needs /proc and calls a confined process may not make). */
+void rt_confine_prepare(void);
 
 /* Drops every capability but @keep, as step 2 does. Returns 0 or -errno. */
 int rt_confine_caps(uint64_t keep);
