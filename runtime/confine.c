@@ -163,14 +163,13 @@ void rt_close_fds_except(const int *keep, size_t n)
 	(void)syscall(SYS_close_range, from, ~0u, 0u);
 }
 
-#define ALLOW(n) { .nr = SYS_##n }
+#define ALLOW(n) SENTRY_ALLOW(SYS_##n)
 
 static const struct sentry_host_rule g_sandbox[] = {
 	ALLOW(accept4), ALLOW(accept),	/* the control socket */
 	ALLOW(wait4), ALLOW(waitid),	/* the Gofers, at the end */
 	/* Untied from create's life once create has recorded the sandbox. */
-	{ .nr = SYS_prctl, .arg_count = 1,
-	  .args = { { .index = 0, .cmp = SENTRY_CMP_EQ, .value = PR_SET_PDEATHSIG } } },
+	SENTRY_ALLOW_IF(SYS_prctl, 0, PR_SET_PDEATHSIG),
 };
 
 const struct hostfilter_set rt_sandbox_rules = {

@@ -24,14 +24,9 @@
 #include "sys/sys.h"
 #include "util/log.h"
 
-#define ALLOW(n) { .nr = SYS_##n }
-#define ALLOW_IF(n, i, v)                                                                      \
-	{ .nr = SYS_##n, .arg_count = 1,                                                       \
-	  .args = { { .index = (i), .cmp = SENTRY_CMP_EQ, .value = (uint64_t)(v) } } }
-#define ALLOW_MASKED(n, i, m, v)                                                               \
-	{ .nr = SYS_##n, .arg_count = 1,                                                       \
-	  .args = { { .index = (i), .cmp = SENTRY_CMP_MASKED_EQ, .mask = (uint64_t)(m),        \
-		      .value = (uint64_t)(v) } } }
+#define ALLOW(n) SENTRY_ALLOW(SYS_##n)
+#define ALLOW_IF(n, i, v) SENTRY_ALLOW_IF(SYS_##n, i, v)
+#define ALLOW_MASKED(n, i, m, v) SENTRY_ALLOW_MASKED(SYS_##n, i, m, v)
 
 /* The flags glibc's pthread_create passes to clone; a thread of ours is never anything else,
  * and a process is never made with them. */

@@ -66,6 +66,17 @@ struct sentry_host_rule {
 	struct sentry_host_arg args[3];	/* conditions, all must hold */
 };
 
+/* Rule initializers: call @n (SYS_x from sys/syscall.h) outright, when argument @i equals
+ * @v, or when argument @i masked with @m equals @v. */
+#define SENTRY_ALLOW(n) { .nr = (n) }
+#define SENTRY_ALLOW_IF(n, i, v)                                                               \
+	{ .nr = (n), .arg_count = 1,                                                           \
+	  .args = { { .index = (i), .cmp = SENTRY_CMP_EQ, .value = (uint64_t)(v) } } }
+#define SENTRY_ALLOW_MASKED(n, i, m, v)                                                        \
+	{ .nr = (n), .arg_count = 1,                                                           \
+	  .args = { { .index = (i), .cmp = SENTRY_CMP_MASKED_EQ, .mask = (uint64_t)(m),        \
+		      .value = (uint64_t)(v) } } }
+
 struct sentry_services;
 
 /*

@@ -392,7 +392,7 @@ static const struct sentry_gofer_ops hostdir_ops = {
 
 /* What the backend calls once the Gofer is confined: descriptor-relative file operations under
  * the served root, which the Gofer's pivot_root made "/". */
-#define HD_ALLOW(n) { .nr = SYS_##n }
+#define HD_ALLOW(n) SENTRY_ALLOW(SYS_##n)
 static const struct sentry_host_rule hostdir_rules[] = {
 	HD_ALLOW(openat), HD_ALLOW(openat2), HD_ALLOW(newfstatat), HD_ALLOW(fstatfs),
 	HD_ALLOW(getdents64), HD_ALLOW(mkdirat), HD_ALLOW(mknodat), HD_ALLOW(symlinkat),

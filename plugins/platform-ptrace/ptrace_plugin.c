@@ -131,17 +131,16 @@ static const struct sentry_platform_ops g_ptrace_ops = {
 
 /* What the platform calls after the Sentry is confined (issue #9 composes the filter). */
 static const struct sentry_host_rule g_host_rules[] = {
-	{ .nr = SYS_ptrace },
-	{ .nr = SYS_wait4 },
-	{ .nr = SYS_clone, .arg_count = 1,
-	  .args = { { .index = 0, .cmp = SENTRY_CMP_EQ, .value = SIGCHLD } } },
-	{ .nr = SYS_futex },	/* the spawner's control page */
-	{ .nr = SYS_getpid },
-	{ .nr = SYS_kill },
-	{ .nr = SYS_tgkill },
-	{ .nr = SYS_gettid },
-	{ .nr = SYS_sched_getaffinity },
-	{ .nr = SYS_sched_setaffinity },
+	SENTRY_ALLOW(SYS_ptrace),
+	SENTRY_ALLOW(SYS_wait4),
+	SENTRY_ALLOW_IF(SYS_clone, 0, SIGCHLD),
+	SENTRY_ALLOW(SYS_futex),	/* the spawner's control page */
+	SENTRY_ALLOW(SYS_getpid),
+	SENTRY_ALLOW(SYS_kill),
+	SENTRY_ALLOW(SYS_tgkill),
+	SENTRY_ALLOW(SYS_gettid),
+	SENTRY_ALLOW(SYS_sched_getaffinity),
+	SENTRY_ALLOW(SYS_sched_setaffinity),
 };
 
 SENTRY_EXPORT const struct sentry_plugin sentry_plugin_v1[] = {

@@ -52,12 +52,10 @@ static int copy_in_program(void *vctx, void *arg)
  * clones, under ptrace (sanitizer builds only; runsc turns the check off instead, having no
  * /proc left once confined). */
 static const struct sentry_host_rule g_lsan_rules[] = {
-	{ .nr = SYS_open }, { .nr = SYS_openat }, { .nr = SYS_getdents64 }, { .nr = SYS_getdents },
-	{ .nr = SYS_ptrace },
-	{ .nr = SYS_wait4 }, { .nr = SYS_readlink }, { .nr = SYS_getppid },
-	{ .nr = SYS_clone, .arg_count = 1, .args = { { .index = 0, .cmp = SENTRY_CMP_EQ,
-		.value = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED } } },
-	{ .nr = SYS_prctl },
+	SENTRY_ALLOW(SYS_open), SENTRY_ALLOW(SYS_openat), SENTRY_ALLOW(SYS_getdents64),
+	SENTRY_ALLOW(SYS_getdents), SENTRY_ALLOW(SYS_ptrace), SENTRY_ALLOW(SYS_wait4),
+	SENTRY_ALLOW(SYS_readlink), SENTRY_ALLOW(SYS_getppid), SENTRY_ALLOW(SYS_prctl),
+	SENTRY_ALLOW_IF(SYS_clone, 0, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED),
 };
 #endif
 

@@ -20,15 +20,11 @@
 
 /* getpriority only for PRIO_PROCESS, and the two prctl reads the checks below make. */
 static const struct sentry_host_rule g_test_rules[] = {
-	{ .nr = SYS_getpriority, .arg_count = 1,
-	  .args = { { .index = 0, .cmp = SENTRY_CMP_EQ, .value = PRIO_PROCESS } } },
-	{ .nr = SYS_prctl, .arg_count = 1,
-	  .args = { { .index = 0, .cmp = SENTRY_CMP_EQ, .value = PR_GET_NO_NEW_PRIVS } } },
-	{ .nr = SYS_prctl, .arg_count = 1,
-	  .args = { { .index = 0, .cmp = SENTRY_CMP_EQ, .value = PR_GET_SECCOMP } } },
+	SENTRY_ALLOW_IF(SYS_getpriority, 0, PRIO_PROCESS),
+	SENTRY_ALLOW_IF(SYS_prctl, 0, PR_GET_NO_NEW_PRIVS),
+	SENTRY_ALLOW_IF(SYS_prctl, 0, PR_GET_SECCOMP),
 	/* umask with its low bits masked to 022 */
-	{ .nr = SYS_umask, .arg_count = 1,
-	  .args = { { .index = 0, .cmp = SENTRY_CMP_MASKED_EQ, .mask = 0777, .value = 022 } } },
+	SENTRY_ALLOW_MASKED(SYS_umask, 0, 0777, 022),
 };
 
 /* Runs @body in a child under the base and test rules with @flags; returns its wait status. */
