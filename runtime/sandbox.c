@@ -112,8 +112,10 @@ static int make_mounts(const struct rt_sandbox *sb, const int *fds, struct boot_
 		if (fd < 0)
 			return -errno;
 		snprintf(data[i], sizeof(data[i]), "fd=%d,cache=exclusive", fd);
+		/* The source stays "none": /proc/PID/mountinfo shows it to the application, and
+		 * the share's host path would tell it where on the host its files live. */
 		struct boot_mount m = { .target = sb->shares[i].target, .fs = "9p",
-					.source = sb->shares[i].host, .data = data[i],
+					.source = NULL, .data = data[i],
 					.flags = sb->shares[i].readonly ? MS_RDONLY : 0,
 					.file = sb->shares[i].file };
 		if (i == 0)
