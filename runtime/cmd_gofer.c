@@ -3,7 +3,7 @@
  * [--backend NAME]`.
  *
  * Serves DIR over 9P2000.L on the stream socket N until the peer closes it. Order matters:
- * close every fd but 0-2 and N (nothing of runsc's leaks into the served tree), load and
+ * close every fd but 0-2, N and the log's (nothing of runsc's leaks into the served tree), load and
  * initialise the backend plugin (kind gofer, default "hostdir"), attach the root while host
  * paths still mean something, then confine: a private mount namespace and pivot_root into the
  * root (chroot when pivot_root is refused; neither without privilege), no_new_privs. The
@@ -69,14 +69,6 @@ static int parse_args(const struct rt_globals *g, int argc, char **argv, struct 
 		return rt_error_make(err, EBADF, "gofer: --fd %s is not an open descriptor", fd);
 	a->fd = (int)n;
 	return 0;
-}
-
-/* Closes every descriptor above 2 except @keep. */
-static void close_others(int keep)
-{
-	if (keep > 3)
-		(void)syscall(SYS_close_range, 3u, (unsigned)keep - 1, 0u);
-	(void)syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u);
 }
 
 /* Makes @root the process's "/" in mount and network namespaces of its own (the Gofer talks
@@ -161,7 +153,9 @@ int rt_cmd_gofer(const struct rt_globals *g, int argc, char **argv, struct rt_er
 
 	if (parse_args(g, argc, argv, &a, err) < 0)
 		return 1;
-	close_others(a.fd);
+	/* Nothing of our parent's but the channel and the log reaches the served tree. */
+	int keep[] = { a.fd, log_fd() };
+	rt_close_fds_except(keep, sizeof(keep) / sizeof(keep[0]));
 	/* A peer that goes away mid-reply is an end of session, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Modes come from the Sentry, which applied the application's umask already. */

@@ -42,12 +42,14 @@ static int gofer_start(const struct rt_globals *g, const struct rt_share *share,
 	char fdarg[16];
 	snprintf(fdarg, sizeof(fdarg), "%d", GOFER_FD);
 	const char *dir = g->plugin_dir ? g->plugin_dir : PLUGINDIR;
-	char *argv[12] = { "runsc", "--plugin-dir", (char *)dir };
+	char *argv[16] = { "runsc", "--plugin-dir", (char *)dir };
 	int n = 3;
 	if (g->debug_log) {
 		argv[n++] = "--debug-log";
 		argv[n++] = (char *)g->debug_log;
 	}
+	if (g->debug)	/* its filter's rules printed, a call outside it logged */
+		argv[n++] = "--debug";
 	argv[n++] = "gofer";
 	argv[n++] = "--root";
 	argv[n++] = (char *)share->host;
