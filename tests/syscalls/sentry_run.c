@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "dev/dev.h"
 #include "plugin/plugin.h"
 #include "plugin/services.h"
 #include "sentry/boot.h"
@@ -74,6 +75,7 @@ static int confine(const struct plg_set *set, char *msg, size_t size)
 	int k = hostfilter_plugin_sets(set, sets + n, sizeof(sets) / sizeof(sets[0]) - n);
 	if (k < 0)
 		return msg_fail(msg, size, k, "host filter");
+	dev_host_no_reopen();	/* as runsc: a confined Sentry opens no path */
 	const char *trap = getenv("SENTRY_RUN_TRAP");
 	return hostfilter_install(sets, n + (size_t)k, trap && *trap == '1' ? HOSTFILTER_TRAP : 0,
 				  msg, size);
