@@ -556,8 +556,13 @@ static void futex_release_pi(struct task *t)
 				continue;
 			}
 			struct futex_key key = w->key;
-			while (pi_handoff_locked(b, &key, w->word, v, PI_OWNER_DIED) == -EAGAIN)
+			/* A failed swap means user space changed the word: once it no longer names
+			 * us the lock is not ours to hand off (as futex_owner_died). */
+			while (pi_handoff_locked(b, &key, w->word, v, PI_OWNER_DIED) == -EAGAIN) {
 				v = __atomic_load_n(w->word, __ATOMIC_SEQ_CST);
+				if ((v & PI_TID_MASK) != (uint32_t)t->tid)
+					break;
+			}
 			w = b->head;	/* the list changed */
 		}
 		pthread_mutex_unlock(&b->lock);
