@@ -16,6 +16,7 @@
 
 #include "kernel/futex.h"
 #include "kernel/wait.h"
+#include "mm/memfile.h"
 #include "mm/mm.h"
 
 #define FUTEX_BUCKETS 256
@@ -40,7 +41,6 @@ struct futex_waiter {
 	struct sentry_waitq *wq;	/* its own */
 	int pi;				/* waits in FUTEX_LOCK_PI for the lock itself */
 	int tid;			/* a PI waiter's TID, written into the word at handoff */
-	uint32_t *word;			/* a PI waiter's lock word, in the Sentry */
 };
 
 struct futex_bucket {
@@ -375,6 +375,49 @@ static int pi_handoff_locked(struct futex_bucket *b, const struct futex_key *key
 	return 0;
 }
 
+/* A shared mapping's key is the word's memory-file offset, which names the word only while
+ * its page is not freed and reused: a queued PI waiter holds the page (mf_page_share), so an
+ * exiting owner's handoff (futex_release_pi) never swaps into someone else's memory after an
+ * munmap or a truncate. Private memory's keys are (mm, address) and the handoff resolves the
+ * word again there instead: a hold would pin a page that MADV_DONTNEED or a copy-on-write
+ * break replaced, so the swap would miss the word the application sees. */
+static int pi_lookup_held(struct task *t, uint64_t addr, int private, uint32_t **ret_word,
+			  struct futex_key *key)
+{
+	for (;;) {
+		uint64_t gen = mf_free_gen();
+		int rc = futex_lookup(t, addr, private, 1, ret_word, key);
+		if (rc < 0 || key->space)
+			return rc;
+		mf_page_share(key->off & ~(uint64_t)(MM_PAGE_SIZE - 1));
+		/* Nothing freed since the lookup: the page was still the mapping's when held. */
+		if (mf_free_gen() == gen)
+			return 0;
+		mf_page_put(key->off & ~(uint64_t)(MM_PAGE_SIZE - 1));
+	}
+}
+
+static void pi_unhold(const struct futex_key *key)
+{
+	if (!key->space)
+		mf_page_put(key->off & ~(uint64_t)(MM_PAGE_SIZE - 1));
+}
+
+/* The lock word of queued PI waiter @w, for the handoff at its owner's exit: the held page of
+ * a shared mapping, or the waiter's address in its mm (alive: the waiter's thread sleeps in
+ * futex_lock_pi, which holds its bucket's lock to leave, as we do). NULL when the address no
+ * longer maps writable memory. */
+static uint32_t *pi_waiter_word(const struct futex_waiter *w)
+{
+	if (!w->key.space)
+		return mf_ptr(w->key.off);
+	struct mm *mm = (struct mm *)(w->key.space & ~(uintptr_t)FUTEX_KEY_SHARED_FORM);
+	uint32_t *word;
+	uint64_t off;
+	int shared;
+	return mm_futex_word(mm, w->key.off, 1, &word, &off, &shared) == 0 ? word : NULL;
+}
+
 /* Whether @tid is a live thread of the sandbox, as a PI word's owner must be. */
 static int pi_owner_alive(struct task *t, int tid)
 {
@@ -421,12 +464,14 @@ int futex_lock_pi(struct task *t, uint64_t addr, int private, int try, int clock
 {
 	uint32_t *word;
 	struct futex_waiter w = { .bitset = FUTEX_BITSET_ANY, .pi = 1, .tid = t->tid };
-	int rc = futex_lookup(t, addr, private, 1, &word, &w.key);
+	int rc = try ? futex_lookup(t, addr, private, 1, &word, &w.key)
+		     : pi_lookup_held(t, addr, private, &word, &w.key);
 	if (rc < 0)
 		return rc;
-	w.word = word;
-	if (!try && !(w.wq = kwait_wq_new()))
+	if (!try && !(w.wq = kwait_wq_new())) {
+		pi_unhold(&w.key);
 		return -ENOMEM;
+	}
 	/* Counted before the owner is looked at, as the owner's exit marks itself before it
 	 * reads the count (futex_exit): one of the two sees the other. */
 	__atomic_add_fetch(&g_pi_waiting, 1, __ATOMIC_SEQ_CST);
@@ -458,6 +503,7 @@ int futex_lock_pi(struct task *t, uint64_t addr, int private, int try, int clock
 	if (!try) {
 		kwait_finish(&reg);
 		kwait_wq_free(w.wq);
+		pi_unhold(&w.key);
 	}
 	return rc;
 }
@@ -550,16 +596,17 @@ static void futex_release_pi(struct task *t)
 		struct futex_bucket *b = &g_buckets[i];
 		pthread_mutex_lock(&b->lock);
 		for (struct futex_waiter *w = b->head; w;) {
-			uint32_t v = w->pi ? __atomic_load_n(w->word, __ATOMIC_SEQ_CST) : 0;
-			if (!w->pi || (v & PI_TID_MASK) != (uint32_t)t->tid) {
+			uint32_t *word = w->pi ? pi_waiter_word(w) : NULL;
+			uint32_t v = word ? __atomic_load_n(word, __ATOMIC_SEQ_CST) : 0;
+			if (!word || (v & PI_TID_MASK) != (uint32_t)t->tid) {
 				w = w->next;
 				continue;
 			}
 			struct futex_key key = w->key;
 			/* A failed swap means user space changed the word: once it no longer names
 			 * us the lock is not ours to hand off (as futex_owner_died). */
-			while (pi_handoff_locked(b, &key, w->word, v, PI_OWNER_DIED) == -EAGAIN) {
-				v = __atomic_load_n(w->word, __ATOMIC_SEQ_CST);
+			while (pi_handoff_locked(b, &key, word, v, PI_OWNER_DIED) == -EAGAIN) {
+				v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
 				if ((v & PI_TID_MASK) != (uint32_t)t->tid)
 					break;
 			}
