@@ -8,6 +8,11 @@
  * two forms never meet, not even on private memory, as on Linux. Each waiter sleeps on a waiter
  * queue of its own, so a wake reaches exactly the waiters it picks, also after a requeue moved
  * them to another bucket. A waiter's bucket changes only under both buckets' locks.
+ *
+ * Lock order: two bucket locks nest in address order (lock_two); under a bucket lock only a
+ * waiter's queue (kwait_wq_notify) and, in an exiting owner's handoff, the waiter's mm->lock
+ * (reading, to resolve a private word again: pi_waiter_word) are taken. kernel.lock is never
+ * taken under a bucket lock: the PI owner's lookup (pi_owner_alive) happens outside it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -430,17 +435,20 @@ static int pi_owner_alive(struct task *t, int tid)
 	return alive;
 }
 
-/* One step of taking the lock word under its bucket lock: 1 taken, 0 must wait (FUTEX_WAITERS
- * now set), or -errno. */
+/* PI_RETRY: the word named another owner than the one looked at; look again. */
+#define PI_RETRY 2
+
+/* One step of taking the lock word under its bucket lock, @owner the TID found alive outside
+ * it (0: none seen): 1 taken, 0 must wait (FUTEX_WAITERS now set), PI_RETRY, or -errno. */
 static int pi_try_locked(struct task *t, struct futex_bucket *b, const struct futex_key *key,
-			 uint32_t *word)
+			 uint32_t *word, uint32_t owner)
 {
 	for (;;) {
 		uint32_t v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
-		uint32_t owner = v & PI_TID_MASK;
-		if (owner == (uint32_t)t->tid)
+		uint32_t cur = v & PI_TID_MASK;
+		if (cur == (uint32_t)t->tid)
 			return -EDEADLK;
-		if (!owner) {
+		if (!cur) {
 			int more;
 			uint32_t nv = (v & PI_OWNER_DIED) | (uint32_t)t->tid |
 				      (first_pi_waiter(b, key, &more) ? PI_WAITERS : 0);
@@ -449,14 +457,42 @@ static int pi_try_locked(struct task *t, struct futex_bucket *b, const struct fu
 				return 1;
 			continue;
 		}
-		/* Linux's attach_to_pi_owner: a word naming no thread is user space's error. */
-		if (!pi_owner_alive(t, (int)owner))
-			return -ESRCH;
+		if (cur != owner)
+			return PI_RETRY;
 		if ((v & PI_WAITERS) || __atomic_compare_exchange_n(word, &v, v | PI_WAITERS, 0,
 								    __ATOMIC_SEQ_CST,
 								    __ATOMIC_RELAXED))
 			return 0;
 	}
+}
+
+/* One attempt at the lock: the owner is looked up before the bucket lock (pi_owner_alive
+ * takes kernel.lock, never nested in a bucket's), then the word is taken or @w queued. The
+ * owner may start its exit after the look: it marks itself dead, then scans the buckets
+ * (futex_release_pi), so a second look once queued sees it dead unless the scan will find
+ * us. Returns as pi_try_locked, with @w queued on 0 unless @try. */
+static int pi_attempt(struct task *t, struct futex_waiter *w, uint32_t *word, int try)
+{
+	uint32_t owner = __atomic_load_n(word, __ATOMIC_SEQ_CST) & PI_TID_MASK;
+	/* Linux's attach_to_pi_owner: a word naming no thread is user space's error. */
+	if (owner && owner != (uint32_t)t->tid && !pi_owner_alive(t, (int)owner))
+		return -ESRCH;
+	struct futex_bucket *b = bucket_of(&w->key);
+	pthread_mutex_lock(&b->lock);
+	int rc = pi_try_locked(t, b, &w->key, word, owner);
+	if (rc == 0 && !try) {
+		w->bucket = b;
+		w->next = b->head;
+		b->head = w;
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (rc != 0 || try || pi_owner_alive(t, (int)owner))
+		return rc;
+	b = lock_waiter_bucket(w);
+	if (!w->woken)
+		dequeue_locked(b, w);
+	pthread_mutex_unlock(&b->lock);
+	return w->woken ? 1 : PI_RETRY;
 }
 
 int futex_lock_pi(struct task *t, uint64_t addr, int private, int try, int clock,
@@ -478,20 +514,13 @@ int futex_lock_pi(struct task *t, uint64_t addr, int private, int try, int clock
 	struct kwait_reg reg;
 	if (!try)
 		kwait_prepare(t, w.wq, 1, &reg);
-	struct futex_bucket *b = bucket_of(&w.key);
-	pthread_mutex_lock(&b->lock);
-	rc = pi_try_locked(t, b, &w.key, word);
-	if (rc == 0 && !try) {
-		w.bucket = b;
-		w.next = b->head;
-		b->head = &w;
-	}
-	pthread_mutex_unlock(&b->lock);
+	while ((rc = pi_attempt(t, &w, word, try)) == PI_RETRY)
+		;
 	if (rc == 0 && !try) {
 		while (!__atomic_load_n(&w.woken, __ATOMIC_ACQUIRE) &&
 		       (rc = kwait_sleep(&reg, clock, deadline_ns)) == 0)
 			;
-		b = lock_waiter_bucket(&w);
+		struct futex_bucket *b = lock_waiter_bucket(&w);
 		if (!w.woken)
 			dequeue_locked(b, &w);
 		pthread_mutex_unlock(&b->lock);
