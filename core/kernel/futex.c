@@ -46,6 +46,7 @@ struct futex_waiter {
 	struct sentry_waitq *wq;	/* its own */
 	int pi;				/* waits in FUTEX_LOCK_PI for the lock itself */
 	int tid;			/* a PI waiter's TID, written into the word at handoff */
+	uint32_t owner;			/* a queued PI waiter's owner: the TID it waits on */
 };
 
 struct futex_bucket {
@@ -340,9 +341,16 @@ int futex_wake_op(struct task *t, uint64_t addr, int n, uint64_t addr2, int n2, 
 #define PI_OWNER_DIED 0x40000000u
 #define PI_WAITERS 0x80000000u
 
-/* Threads inside FUTEX_LOCK_PI, so a thread's exit scans for locks it held only when some
- * may wait. */
-static int g_pi_waiting;
+/* Queued PI waiters by owner TID, hashed (a collision only costs a needless scan): a thread's
+ * exit scans the buckets for locks it holds only when some waiter counts it as the owner.
+ * Changed under the waiter's bucket lock: when it queues, leaves, or its lock changes hands. */
+#define PI_OWNER_SLOTS 256
+static int g_pi_owned[PI_OWNER_SLOTS];
+
+static void pi_count(uint32_t owner, int delta)
+{
+	__atomic_add_fetch(&g_pi_owned[owner % PI_OWNER_SLOTS], delta, __ATOMIC_SEQ_CST);
+}
 
 static struct futex_waiter *first_pi_waiter(struct futex_bucket *b, const struct futex_key *key,
 					    int *ret_more)
@@ -374,6 +382,14 @@ static int pi_handoff_locked(struct futex_bucket *b, const struct futex_key *key
 		return -EAGAIN;
 	if (w) {
 		dequeue_locked(b, w);
+		/* The others now wait on w, whose exit must find them. */
+		for (struct futex_waiter *o = b->head; more && o; o = o->next) {
+			if (!o->pi || !key_eq(&o->key, key) || o->owner == (uint32_t)w->tid)
+				continue;
+			pi_count((uint32_t)w->tid, 1);
+			pi_count(o->owner, -1);
+			o->owner = (uint32_t)w->tid;
+		}
 		__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
 		kwait_wq_notify(w->wq, 1);
 	}
@@ -484,6 +500,8 @@ static int pi_attempt(struct task *t, struct futex_waiter *w, uint32_t *word, in
 		w->bucket = b;
 		w->next = b->head;
 		b->head = w;
+		w->owner = owner;
+		pi_count(owner, 1);
 	}
 	pthread_mutex_unlock(&b->lock);
 	if (rc != 0 || try || pi_owner_alive(t, (int)owner))
@@ -491,6 +509,7 @@ static int pi_attempt(struct task *t, struct futex_waiter *w, uint32_t *word, in
 	b = lock_waiter_bucket(w);
 	if (!w->woken)
 		dequeue_locked(b, w);
+	pi_count(w->owner, -1);
 	pthread_mutex_unlock(&b->lock);
 	return w->woken ? 1 : PI_RETRY;
 }
@@ -508,9 +527,6 @@ int futex_lock_pi(struct task *t, uint64_t addr, int private, int try, int clock
 		pi_unhold(&w.key);
 		return -ENOMEM;
 	}
-	/* Counted before the owner is looked at, as the owner's exit marks itself before it
-	 * reads the count (futex_exit): one of the two sees the other. */
-	__atomic_add_fetch(&g_pi_waiting, 1, __ATOMIC_SEQ_CST);
 	struct kwait_reg reg;
 	if (!try)
 		kwait_prepare(t, w.wq, 1, &reg);
@@ -523,12 +539,12 @@ int futex_lock_pi(struct task *t, uint64_t addr, int private, int try, int clock
 		struct futex_bucket *b = lock_waiter_bucket(&w);
 		if (!w.woken)
 			dequeue_locked(b, &w);
+		pi_count(w.owner, -1);
 		pthread_mutex_unlock(&b->lock);
 		rc = w.woken ? 0 : rc;
 	} else {
 		rc = rc == 1 ? 0 : rc == 0 ? -EAGAIN : rc;
 	}
-	__atomic_sub_fetch(&g_pi_waiting, 1, __ATOMIC_SEQ_CST);
 	if (!try) {
 		kwait_finish(&reg);
 		kwait_wq_free(w.wq);
@@ -619,13 +635,16 @@ static void futex_walk_robust(struct task *t)
 /* PI locks @t still holds with waiters, robust or not: each goes to its first waiter. */
 static void futex_release_pi(struct task *t)
 {
-	if (!__atomic_load_n(&g_pi_waiting, __ATOMIC_SEQ_CST))
+	/* Read after futex_dead is set: a waiter counts us before its second look at us
+	 * (pi_attempt), so either it is counted here or it sees us dead. */
+	if (!__atomic_load_n(&g_pi_owned[(uint32_t)t->tid % PI_OWNER_SLOTS], __ATOMIC_SEQ_CST))
 		return;
 	for (int i = 0; i < FUTEX_BUCKETS; i++) {
 		struct futex_bucket *b = &g_buckets[i];
 		pthread_mutex_lock(&b->lock);
 		for (struct futex_waiter *w = b->head; w;) {
-			uint32_t *word = w->pi ? pi_waiter_word(w) : NULL;
+			uint32_t *word = w->pi && w->owner == (uint32_t)t->tid ? pi_waiter_word(w)
+										: NULL;
 			uint32_t v = word ? __atomic_load_n(word, __ATOMIC_SEQ_CST) : 0;
 			if (!word || (v & PI_TID_MASK) != (uint32_t)t->tid) {
 				w = w->next;
