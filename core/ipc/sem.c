@@ -133,6 +133,18 @@ static int alloc_undo(struct sem_set *s, int tgid)
 	return 0;
 }
 
+/* Whether SEM_UNDO op @i keeps its semaphore's adjustment within SEMAEM, counting the
+ * earlier undo ops of the same call on it, as Linux does (the adjustments are recorded only
+ * once the whole call succeeds, ops_done). At most SEMOPM ops: the rescan stays cheap. */
+static int undo_in_range(const struct sem_undo *u, const struct sem_op_abi *sops, size_t i)
+{
+	int adj = u->adj[sops[i].num];
+	for (size_t j = 0; j <= i; j++)
+		if (sops[j].num == sops[i].num && (sops[j].flg & SEM_UNDO))
+			adj -= sops[j].op;
+	return adj >= -SEMAEM - 1 && adj <= SEMAEM;
+}
+
 /* perform_atomic_semop: applies every op or none (each op sees the ones before it, so the
  * same semaphore may appear twice). Returns 0, -ERANGE, -EAGAIN (IPC_NOWAIT), or 1 with
  * *ret_blk the op that must wait. */
@@ -153,12 +165,9 @@ static int try_ops(struct sem_set *s, const struct sem_op_abi *sops, size_t n,
 			rc = -ERANGE;
 			break;
 		}
-		if (sops[i].flg & SEM_UNDO) {
-			int adj = u->adj[sops[i].num] - sops[i].op;
-			if (adj < -SEMAEM - 1 || adj > SEMAEM) {
-				rc = -ERANGE;
-				break;
-			}
+		if ((sops[i].flg & SEM_UNDO) && !undo_in_range(u, sops, i)) {
+			rc = -ERANGE;
+			break;
 		}
 		m->val = v;
 	}

@@ -8,6 +8,11 @@
  * two forms never meet, not even on private memory, as on Linux. Each waiter sleeps on a waiter
  * queue of its own, so a wake reaches exactly the waiters it picks, also after a requeue moved
  * them to another bucket. A waiter's bucket changes only under both buckets' locks.
+ *
+ * Lock order: two bucket locks nest in address order (lock_two); under a bucket lock only a
+ * waiter's queue (kwait_wq_notify) and, in an exiting owner's handoff, the waiter's mm->lock
+ * (reading, to resolve a private word again: pi_waiter_word) are taken. kernel.lock is never
+ * taken under a bucket lock: the PI owner's lookup (pi_owner_alive) happens outside it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +21,7 @@
 
 #include "kernel/futex.h"
 #include "kernel/wait.h"
+#include "mm/memfile.h"
 #include "mm/mm.h"
 
 #define FUTEX_BUCKETS 256
@@ -40,7 +46,7 @@ struct futex_waiter {
 	struct sentry_waitq *wq;	/* its own */
 	int pi;				/* waits in FUTEX_LOCK_PI for the lock itself */
 	int tid;			/* a PI waiter's TID, written into the word at handoff */
-	uint32_t *word;			/* a PI waiter's lock word, in the Sentry */
+	uint32_t owner;			/* a queued PI waiter's owner: the TID it waits on */
 };
 
 struct futex_bucket {
@@ -335,9 +341,16 @@ int futex_wake_op(struct task *t, uint64_t addr, int n, uint64_t addr2, int n2, 
 #define PI_OWNER_DIED 0x40000000u
 #define PI_WAITERS 0x80000000u
 
-/* Threads inside FUTEX_LOCK_PI, so a thread's exit scans for locks it held only when some
- * may wait. */
-static int g_pi_waiting;
+/* Queued PI waiters by owner TID, hashed (a collision only costs a needless scan): a thread's
+ * exit scans the buckets for locks it holds only when some waiter counts it as the owner.
+ * Changed under the waiter's bucket lock: when it queues, leaves, or its lock changes hands. */
+#define PI_OWNER_SLOTS 256
+static int g_pi_owned[PI_OWNER_SLOTS];
+
+static void pi_count(uint32_t owner, int delta)
+{
+	__atomic_add_fetch(&g_pi_owned[owner % PI_OWNER_SLOTS], delta, __ATOMIC_SEQ_CST);
+}
 
 static struct futex_waiter *first_pi_waiter(struct futex_bucket *b, const struct futex_key *key,
 					    int *ret_more)
@@ -369,10 +382,61 @@ static int pi_handoff_locked(struct futex_bucket *b, const struct futex_key *key
 		return -EAGAIN;
 	if (w) {
 		dequeue_locked(b, w);
+		/* The others now wait on w, whose exit must find them. */
+		for (struct futex_waiter *o = b->head; more && o; o = o->next) {
+			if (!o->pi || !key_eq(&o->key, key) || o->owner == (uint32_t)w->tid)
+				continue;
+			pi_count((uint32_t)w->tid, 1);
+			pi_count(o->owner, -1);
+			o->owner = (uint32_t)w->tid;
+		}
 		__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
 		kwait_wq_notify(w->wq, 1);
 	}
 	return 0;
+}
+
+/* A shared mapping's key is the word's memory-file offset, which names the word only while
+ * its page is not freed and reused: a queued PI waiter holds the page (mf_page_share), so an
+ * exiting owner's handoff (futex_release_pi) never swaps into someone else's memory after an
+ * munmap or a truncate. Private memory's keys are (mm, address) and the handoff resolves the
+ * word again there instead: a hold would pin a page that MADV_DONTNEED or a copy-on-write
+ * break replaced, so the swap would miss the word the application sees. */
+static int pi_lookup_held(struct task *t, uint64_t addr, int private, uint32_t **ret_word,
+			  struct futex_key *key)
+{
+	for (;;) {
+		uint64_t gen = mf_free_gen();
+		int rc = futex_lookup(t, addr, private, 1, ret_word, key);
+		if (rc < 0 || key->space)
+			return rc;
+		mf_page_share(key->off & ~(uint64_t)(MM_PAGE_SIZE - 1));
+		/* Nothing freed since the lookup: the page was still the mapping's when held. */
+		if (mf_free_gen() == gen)
+			return 0;
+		mf_page_put(key->off & ~(uint64_t)(MM_PAGE_SIZE - 1));
+	}
+}
+
+static void pi_unhold(const struct futex_key *key)
+{
+	if (!key->space)
+		mf_page_put(key->off & ~(uint64_t)(MM_PAGE_SIZE - 1));
+}
+
+/* The lock word of queued PI waiter @w, for the handoff at its owner's exit: the held page of
+ * a shared mapping, or the waiter's address in its mm (alive: the waiter's thread sleeps in
+ * futex_lock_pi, which holds its bucket's lock to leave, as we do). NULL when the address no
+ * longer maps writable memory. */
+static uint32_t *pi_waiter_word(const struct futex_waiter *w)
+{
+	if (!w->key.space)
+		return mf_ptr(w->key.off);
+	struct mm *mm = (struct mm *)(w->key.space & ~(uintptr_t)FUTEX_KEY_SHARED_FORM);
+	uint32_t *word;
+	uint64_t off;
+	int shared;
+	return mm_futex_word(mm, w->key.off, 1, &word, &off, &shared) == 0 ? word : NULL;
 }
 
 /* Whether @tid is a live thread of the sandbox, as a PI word's owner must be. */
@@ -387,17 +451,20 @@ static int pi_owner_alive(struct task *t, int tid)
 	return alive;
 }
 
-/* One step of taking the lock word under its bucket lock: 1 taken, 0 must wait (FUTEX_WAITERS
- * now set), or -errno. */
+/* PI_RETRY: the word named another owner than the one looked at; look again. */
+#define PI_RETRY 2
+
+/* One step of taking the lock word under its bucket lock, @owner the TID found alive outside
+ * it (0: none seen): 1 taken, 0 must wait (FUTEX_WAITERS now set), PI_RETRY, or -errno. */
 static int pi_try_locked(struct task *t, struct futex_bucket *b, const struct futex_key *key,
-			 uint32_t *word)
+			 uint32_t *word, uint32_t owner)
 {
 	for (;;) {
 		uint32_t v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
-		uint32_t owner = v & PI_TID_MASK;
-		if (owner == (uint32_t)t->tid)
+		uint32_t cur = v & PI_TID_MASK;
+		if (cur == (uint32_t)t->tid)
 			return -EDEADLK;
-		if (!owner) {
+		if (!cur) {
 			int more;
 			uint32_t nv = (v & PI_OWNER_DIED) | (uint32_t)t->tid |
 				      (first_pi_waiter(b, key, &more) ? PI_WAITERS : 0);
@@ -406,9 +473,8 @@ static int pi_try_locked(struct task *t, struct futex_bucket *b, const struct fu
 				return 1;
 			continue;
 		}
-		/* Linux's attach_to_pi_owner: a word naming no thread is user space's error. */
-		if (!pi_owner_alive(t, (int)owner))
-			return -ESRCH;
+		if (cur != owner)
+			return PI_RETRY;
 		if ((v & PI_WAITERS) || __atomic_compare_exchange_n(word, &v, v | PI_WAITERS, 0,
 								    __ATOMIC_SEQ_CST,
 								    __ATOMIC_RELAXED))
@@ -416,48 +482,73 @@ static int pi_try_locked(struct task *t, struct futex_bucket *b, const struct fu
 	}
 }
 
+/* One attempt at the lock: the owner is looked up before the bucket lock (pi_owner_alive
+ * takes kernel.lock, never nested in a bucket's), then the word is taken or @w queued. The
+ * owner may start its exit after the look: it marks itself dead, then scans the buckets
+ * (futex_release_pi), so a second look once queued sees it dead unless the scan will find
+ * us. Returns as pi_try_locked, with @w queued on 0 unless @try. */
+static int pi_attempt(struct task *t, struct futex_waiter *w, uint32_t *word, int try)
+{
+	uint32_t owner = __atomic_load_n(word, __ATOMIC_SEQ_CST) & PI_TID_MASK;
+	/* Linux's attach_to_pi_owner: a word naming no thread is user space's error. */
+	if (owner && owner != (uint32_t)t->tid && !pi_owner_alive(t, (int)owner))
+		return -ESRCH;
+	struct futex_bucket *b = bucket_of(&w->key);
+	pthread_mutex_lock(&b->lock);
+	int rc = pi_try_locked(t, b, &w->key, word, owner);
+	if (rc == 0 && !try) {
+		w->bucket = b;
+		w->next = b->head;
+		b->head = w;
+		w->owner = owner;
+		pi_count(owner, 1);
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (rc != 0 || try || pi_owner_alive(t, (int)owner))
+		return rc;
+	b = lock_waiter_bucket(w);
+	if (!w->woken)
+		dequeue_locked(b, w);
+	pi_count(w->owner, -1);
+	pthread_mutex_unlock(&b->lock);
+	return w->woken ? 1 : PI_RETRY;
+}
+
 int futex_lock_pi(struct task *t, uint64_t addr, int private, int try, int clock,
 		  int64_t deadline_ns)
 {
 	uint32_t *word;
 	struct futex_waiter w = { .bitset = FUTEX_BITSET_ANY, .pi = 1, .tid = t->tid };
-	int rc = futex_lookup(t, addr, private, 1, &word, &w.key);
+	int rc = try ? futex_lookup(t, addr, private, 1, &word, &w.key)
+		     : pi_lookup_held(t, addr, private, &word, &w.key);
 	if (rc < 0)
 		return rc;
-	w.word = word;
-	if (!try && !(w.wq = kwait_wq_new()))
+	if (!try && !(w.wq = kwait_wq_new())) {
+		pi_unhold(&w.key);
 		return -ENOMEM;
-	/* Counted before the owner is looked at, as the owner's exit marks itself before it
-	 * reads the count (futex_exit): one of the two sees the other. */
-	__atomic_add_fetch(&g_pi_waiting, 1, __ATOMIC_SEQ_CST);
+	}
 	struct kwait_reg reg;
 	if (!try)
 		kwait_prepare(t, w.wq, 1, &reg);
-	struct futex_bucket *b = bucket_of(&w.key);
-	pthread_mutex_lock(&b->lock);
-	rc = pi_try_locked(t, b, &w.key, word);
-	if (rc == 0 && !try) {
-		w.bucket = b;
-		w.next = b->head;
-		b->head = &w;
-	}
-	pthread_mutex_unlock(&b->lock);
+	while ((rc = pi_attempt(t, &w, word, try)) == PI_RETRY)
+		;
 	if (rc == 0 && !try) {
 		while (!__atomic_load_n(&w.woken, __ATOMIC_ACQUIRE) &&
 		       (rc = kwait_sleep(&reg, clock, deadline_ns)) == 0)
 			;
-		b = lock_waiter_bucket(&w);
+		struct futex_bucket *b = lock_waiter_bucket(&w);
 		if (!w.woken)
 			dequeue_locked(b, &w);
+		pi_count(w.owner, -1);
 		pthread_mutex_unlock(&b->lock);
 		rc = w.woken ? 0 : rc;
 	} else {
 		rc = rc == 1 ? 0 : rc == 0 ? -EAGAIN : rc;
 	}
-	__atomic_sub_fetch(&g_pi_waiting, 1, __ATOMIC_SEQ_CST);
 	if (!try) {
 		kwait_finish(&reg);
 		kwait_wq_free(w.wq);
+		pi_unhold(&w.key);
 	}
 	return rc;
 }
@@ -544,20 +635,29 @@ static void futex_walk_robust(struct task *t)
 /* PI locks @t still holds with waiters, robust or not: each goes to its first waiter. */
 static void futex_release_pi(struct task *t)
 {
-	if (!__atomic_load_n(&g_pi_waiting, __ATOMIC_SEQ_CST))
+	/* Read after futex_dead is set: a waiter counts us before its second look at us
+	 * (pi_attempt), so either it is counted here or it sees us dead. */
+	if (!__atomic_load_n(&g_pi_owned[(uint32_t)t->tid % PI_OWNER_SLOTS], __ATOMIC_SEQ_CST))
 		return;
 	for (int i = 0; i < FUTEX_BUCKETS; i++) {
 		struct futex_bucket *b = &g_buckets[i];
 		pthread_mutex_lock(&b->lock);
 		for (struct futex_waiter *w = b->head; w;) {
-			uint32_t v = w->pi ? __atomic_load_n(w->word, __ATOMIC_SEQ_CST) : 0;
-			if (!w->pi || (v & PI_TID_MASK) != (uint32_t)t->tid) {
+			uint32_t *word = w->pi && w->owner == (uint32_t)t->tid ? pi_waiter_word(w)
+										: NULL;
+			uint32_t v = word ? __atomic_load_n(word, __ATOMIC_SEQ_CST) : 0;
+			if (!word || (v & PI_TID_MASK) != (uint32_t)t->tid) {
 				w = w->next;
 				continue;
 			}
 			struct futex_key key = w->key;
-			while (pi_handoff_locked(b, &key, w->word, v, PI_OWNER_DIED) == -EAGAIN)
-				v = __atomic_load_n(w->word, __ATOMIC_SEQ_CST);
+			/* A failed swap means user space changed the word: once it no longer names
+			 * us the lock is not ours to hand off (as futex_owner_died). */
+			while (pi_handoff_locked(b, &key, word, v, PI_OWNER_DIED) == -EAGAIN) {
+				v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+				if ((v & PI_TID_MASK) != (uint32_t)t->tid)
+					break;
+			}
 			w = b->head;	/* the list changed */
 		}
 		pthread_mutex_unlock(&b->lock);

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -243,6 +244,35 @@ static void test_owner_exit(void)
 		     ESRCH);
 }
 
+/* Shared form, so a waiter's word is the shared mapping's page, not (mm, address). */
+static void *take_shared_and_exit(void *arg)
+{
+	fx(arg, FUTEX_LOCK_PI, NULL);
+	sleep_ms(50);
+	return NULL;
+}
+
+static void test_owner_exit_shared(void)
+{
+	/* The handoff at the owner's exit reaches a word in a MAP_SHARED page. */
+	uint32_t *lock = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			      -1, 0);
+	if (lock == MAP_FAILED) {
+		expect_ok("mmap MAP_SHARED", -1);
+		return;
+	}
+	pthread_t th;
+	pthread_create(&th, NULL, take_shared_and_exit, lock);
+	while (!__atomic_load_n(lock, __ATOMIC_SEQ_CST))
+		sleep_ms(1);
+	expect_ok("LOCK_PI (shared) while the owner exits", fx(lock, FUTEX_LOCK_PI, NULL));
+	expect_eq("the shared word names us", (*lock & FUTEX_TID_MASK) == my_tid(), 1);
+	pthread_join(th, NULL);
+	expect_ok("UNLOCK_PI (shared) after the handoff", fx(lock, FUTEX_UNLOCK_PI, NULL));
+	expect_eq("the shared word after UNLOCK_PI", *lock, 0);
+	munmap(lock, 4096);
+}
+
 /* ---- glibc's mutexes ---- */
 
 #define PI_THREADS 4
@@ -362,6 +392,7 @@ int main(void)
 	test_timeouts();
 	test_signal();
 	test_owner_exit();
+	test_owner_exit_shared();
 	test_pi_mutex();
 	robust_case("plain", PTHREAD_PRIO_NONE);
 	robust_case("PI", PTHREAD_PRIO_INHERIT);

@@ -169,6 +169,11 @@ static void test_ops(int id)
 	expect_errno("wait-for-zero on 5 NOWAIT", semop(id, &z0, 1), EAGAIN);
 	struct sembuf big = { 0, 32767, 0 };
 	expect_errno("semop past SEMVMX", semop(id, &big, 1), ERANGE);
+	/* Each undo op alone stays within SEMAEM, their sum does not: Linux checks the running
+	 * adjustment, and the values stay in range throughout. */
+	struct sembuf aem[3] = { { 0, 20000, SEM_UNDO }, { 0, -20000, 0 }, { 0, 20000, SEM_UNDO } };
+	expect_errno("semop undo past SEMAEM in one call", semop(id, aem, 3), ERANGE);
+	expect_eq("all or nothing after SEMAEM: sem0 kept", semctl(id, 0, GETVAL), 5);
 	struct sembuf bad = { 2, 1, 0 };
 	expect_errno("semop sem_num 2", semop(id, &bad, 1), EFBIG);
 	expect_errno("semop nsops 0", semop(id, ops, 0), EINVAL);
