@@ -973,8 +973,9 @@ static uint32_t page_prot(const struct vma *v, const struct mm_page *p)
 }
 
 /* Resolves @addr for @access to its page, breaking copy-on-write for a write (*ret_moved set
- * when it moved, may be NULL). Caller holds mm->lock for reading. */
-static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm_page **ret,
+ * when it moved, may be NULL). *@ret is a copy: the page table may grow (and move) under
+ * another thread's fault once pages_lock is released. Caller holds mm->lock for reading. */
+static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm_page *ret,
 			const struct vma **ret_vma, int *ret_code, int *ret_moved)
 {
 	const struct vma *v = mm_find_vma(mm, addr);
@@ -987,7 +988,8 @@ static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm
 		return -EFAULT;
 	}
 	pthread_mutex_lock(&mm->pages_lock);
-	int rc = page_get(mm, v, page_down(addr), access, ret);
+	struct mm_page *p;
+	int rc = page_get(mm, v, page_down(addr), access, &p);
 	/* An instruction fetch on a writable cow page breaks it too: the ptrace platform takes
 	 * a write just after rip for a fetch, which mapping the page read-only again would never
 	 * satisfy. */
@@ -995,9 +997,11 @@ static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm
 	/* Any access to a cow page that no other mm owns any more ends its cow state: it maps
 	 * writable now rather than after a second fault. The count cannot grow meanwhile: only
 	 * an owner's fork adds owners, and this mm's waits for its lock. */
-	if (rc == 0 && (*ret)->cow &&
-	    ((access & writes) || ((*ret)->owned && !mf_page_shared((*ret)->mf_off))))
-		rc = cow_break(*ret, ret_moved);
+	if (rc == 0 && p->cow &&
+	    ((access & writes) || (p->owned && !mf_page_shared(p->mf_off))))
+		rc = cow_break(p, ret_moved);
+	if (rc == 0)
+		*ret = *p;
 	pthread_mutex_unlock(&mm->pages_lock);
 	*ret_vma = v;
 	return rc;
@@ -1025,18 +1029,20 @@ static void fault_around(struct mm *mm, const struct vma *v, uint64_t addr)
 		int had = page_find(mm, a) != NULL;
 		struct mm_page *p = NULL;
 		int rc = had ? 0 : page_get(mm, v, a, SENTRY_ACCESS_READ, &p);
+		/* Read under the lock: another fault may move the table once it is released. */
 		uint64_t off = p ? p->mf_off : 0;
+		uint32_t prot = p ? page_prot(v, p) : 0;
 		pthread_mutex_unlock(&mm->pages_lock);
 		if (rc < 0)
 			break;
-		if (!had && mm->as_ops->map(mm->as, a, MM_PAGE_SIZE, off, page_prot(v, p)) < 0)
+		if (!had && mm->as_ops->map(mm->as, a, MM_PAGE_SIZE, off, prot) < 0)
 			break;
 	}
 }
 
 int mm_fault(struct mm *mm, uint64_t addr, uint32_t access, int *ret_code)
 {
-	struct mm_page *p;
+	struct mm_page p;
 	const struct vma *v;
 	int code = 0;
 	/* A page its file let go must not be mapped again: it faults anew (SIGBUS past the end). */
@@ -1046,8 +1052,8 @@ int mm_fault(struct mm *mm, uint64_t addr, uint32_t access, int *ret_code)
 	pthread_rwlock_rdlock(&mm->lock);
 	rc = resolve_page(mm, addr, access, &p, &v, &code, NULL);
 	if (rc == 0 && mm->as)
-		rc = mm->as_ops->map(mm->as, page_down(addr), MM_PAGE_SIZE, p->mf_off,
-				     page_prot(v, p));
+		rc = mm->as_ops->map(mm->as, page_down(addr), MM_PAGE_SIZE, p.mf_off,
+				     page_prot(v, &p));
 	if (rc == 0 && mm->as && v->src)
 		fault_around(mm, v, addr);
 	pthread_rwlock_unlock(&mm->lock);
@@ -1076,18 +1082,18 @@ static int copy_pages(struct mm *mm, uint64_t addr, void *buf, size_t len, int o
 	int code, rc = 0;
 	pthread_rwlock_rdlock(&mm->lock);
 	while (len && rc == 0) {
-		struct mm_page *p;
+		struct mm_page p;
 		const struct vma *v;
 		int moved = 0;
 		rc = resolve_page(mm, addr, out ? SENTRY_ACCESS_WRITE : SENTRY_ACCESS_READ, &p, &v,
 				  &code, &moved);
 		if (rc == 0 && moved)
-			rc = remap_moved(mm, v, p);
+			rc = remap_moved(mm, v, &p);
 		if (rc < 0)
 			break;
 		size_t in_page = MM_PAGE_SIZE - (addr & MM_PAGE_MASK);
 		size_t n = len < in_page ? len : in_page;
-		char *mem = (char *)mf_ptr(p->mf_off) + (addr & MM_PAGE_MASK);
+		char *mem = (char *)mf_ptr(p.mf_off) + (addr & MM_PAGE_MASK);
 		if (out)
 			memcpy(mem, buf, n);
 		else
@@ -1103,7 +1109,7 @@ static int copy_pages(struct mm *mm, uint64_t addr, void *buf, size_t len, int o
 int mm_futex_word(struct mm *mm, uint64_t addr, int write, uint32_t **ret_word,
 		  uint64_t *ret_key, int *ret_shared)
 {
-	struct mm_page *p;
+	struct mm_page p;
 	const struct vma *v;
 	int code;
 	pthread_rwlock_rdlock(&mm->lock);
@@ -1111,11 +1117,11 @@ int mm_futex_word(struct mm *mm, uint64_t addr, int write, uint32_t **ret_word,
 	int rc = resolve_page(mm, addr, write ? SENTRY_ACCESS_WRITE : SENTRY_ACCESS_READ, &p, &v,
 			      &code, &moved);
 	if (rc == 0 && moved)
-		rc = remap_moved(mm, v, p);
+		rc = remap_moved(mm, v, &p);
 	if (rc == 0) {
-		*ret_word = (uint32_t *)((char *)mf_ptr(p->mf_off) + (addr & MM_PAGE_MASK));
+		*ret_word = (uint32_t *)((char *)mf_ptr(p.mf_off) + (addr & MM_PAGE_MASK));
 		*ret_shared = (v->flags & VMA_SHARED) != 0;
-		*ret_key = *ret_shared ? p->mf_off + (addr & MM_PAGE_MASK) : addr;
+		*ret_key = *ret_shared ? p.mf_off + (addr & MM_PAGE_MASK) : addr;
 	}
 	pthread_rwlock_unlock(&mm->lock);
 	return rc < 0 ? -EFAULT : 0;
