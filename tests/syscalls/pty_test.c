@@ -445,8 +445,8 @@ static void test_leader_exit(void)
 static void test_orphan_read(void)
 {
 	int s, m = open_pair(&s);
-	int note[2];
-	if (m < 0 || pipe(note) < 0) {
+	int note[2], go[2];
+	if (m < 0 || pipe(note) < 0 || pipe(go) < 0) {
 		expect_ok("orphan read: setup", -1);
 		return;
 	}
@@ -461,10 +461,13 @@ static void test_orphan_read(void)
 		if (g == 0) {
 			setpgid(0, 0);
 			if (fork() == 0) {
-				/* Our parent gone, our group's only parent is outside the session. */
-				while (getppid() == g)
-					usleep(1000);
+				/* Our parent gone and reaped, our group's only parent is outside the
+				 * session. Not just reparented: on Linux the exiting parent still
+				 * counts for a moment after its children move, and a read then stops
+				 * us (SIGTTIN), and the orphaning that follows kills us (SIGHUP). */
 				char c;
+				close(go[1]);
+				(void)!read(go[0], &c, 1);
 				errno = 0;
 				ssize_t r = read(t, &c, 1);
 				char verdict = r < 0 && errno == EIO ? 'E' : 'x';
@@ -474,11 +477,17 @@ static void test_orphan_read(void)
 			_exit(0);
 		}
 		waitpid(g, NULL, 0);
-		char c;
-		(void)!read(note[0], &c, 1);
+		close(go[0]);
+		(void)!write(go[1], "g", 1);
+		struct pollfd lp = { .fd = note[0], .events = POLLIN };
+		char c = 'x';
+		if (poll(&lp, 1, 5000) == 1)
+			(void)!read(note[0], &c, 1);
 		(void)!write(note[1], &c, 1);	/* passed on to the test */
 		_exit(0);
 	}
+	close(go[0]);
+	close(go[1]);
 	int st;
 	waitpid(leader, &st, 0);
 	struct pollfd p = { .fd = note[0], .events = POLLIN };
