@@ -349,9 +349,31 @@ static int setup(struct rt_cgroup *cg, const size_t *bases, const struct rt_cgro
 	return build_handle(cg) < 0 ? rt_cg_oom(err) : 0;
 }
 
+/* How many trailing components of @d->path, below its first @base bytes, do not exist yet:
+ * what make_dirs is about to make. */
+static unsigned missing_dirs(const struct cg_dir *d, size_t base)
+{
+	_cleanup_free_ char *path = strdup(d->path);
+	unsigned n = 0;
+	struct stat st;
+	while (path && strlen(path) > base && stat(path, &st) < 0 && errno == ENOENT) {
+		n++;
+		*strrchr(path, '/') = '\0';
+	}
+	return n;
+}
+
 int rt_cgroup_create(const char *cgroups_path, const char *id, int systemd,
 		     const struct rt_cgroup_limits *lim, struct rt_cgroup **ret,
 		     struct rt_error **err)
+{
+	return rt_cgroup_create_noted(cgroups_path, id, systemd, lim, NULL, NULL, ret, err);
+}
+
+int rt_cgroup_create_noted(const char *cgroups_path, const char *id, int systemd,
+			   const struct rt_cgroup_limits *lim,
+			   int (*note)(const char *handle, void *arg), void *arg,
+			   struct rt_cgroup **ret, struct rt_error **err)
 {
 	static const struct rt_cgroup_limits none = { .memory = -1, .pids = -1 };
 	if (!lim)
@@ -375,6 +397,14 @@ int rt_cgroup_create(const char *cgroups_path, const char *id, int systemd,
 	rt_cg_layout_fini(&l);
 	if (rc < 0)
 		return rc;
+	if (note) {
+		for (size_t i = 0; i < cg->dir_count; i++)
+			cg->dirs[i].created = missing_dirs(&cg->dirs[i], bases[i]);
+		if (build_handle(cg) < 0)
+			return rt_cg_oom(err);
+		if ((rc = note(cg->handle, arg)) != 0)
+			return rc;
+	}
 	if ((rc = setup(cg, bases, lim, err)) < 0) {
 		struct rt_error *ignored = NULL;
 		(void)rt_cgroup_destroy(cg, &ignored);

@@ -88,6 +88,15 @@ int rt_cgroup_create(const char *cgroups_path, const char *id, int systemd,
 		     const struct rt_cgroup_limits *lim, struct rt_cgroup **ret,
 		     struct rt_error **err);
 
+/* rt_cgroup_create, calling @note(handle, @arg) before the first directory is made, with a
+ * handle that names what is about to be made: a caller killed in the middle has then recorded
+ * what to remove (rt_cgroup_destroy skips what was never made). A non-zero return from @note
+ * stops there, with nothing made, and is returned. */
+int rt_cgroup_create_noted(const char *cgroups_path, const char *id, int systemd,
+			   const struct rt_cgroup_limits *lim,
+			   int (*note)(const char *handle, void *arg), void *arg,
+			   struct rt_cgroup **ret, struct rt_error **err);
+
 /* A one-line printable ASCII string that rt_cgroup_open turns back into this cgroup in another
  * runsc process (for the container state). It lists the hierarchy version, and per directory its
  * controllers, how many trailing components were made, and the path:

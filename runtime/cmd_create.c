@@ -384,20 +384,52 @@ static int annotations_copy(const struct oci_config *cfg, struct rt_state *st)
 
 /* The cgroup of the sandbox: required when the config limits resources, best effort
  * otherwise (a rootless runsc may have no writable hierarchy). */
+/* The state being created, for note_cgroup. */
+struct cg_note {
+	int dirfd;
+	struct rt_state *st;
+};
+
+/* Records the cgroup about to be made in the state before its first mkdir: a create killed
+ * in between leaves what `delete --force` needs to remove it. */
+static int note_cgroup(const char *handle, void *arg)
+{
+	struct cg_note *n = arg;
+	char *copy = strdup(handle);
+	if (!copy)
+		return -ENOMEM;
+	free(n->st->cgroup);
+	n->st->cgroup = copy;
+	struct rt_error *e = NULL;
+	int rc = rt_state_save(n->dirfd, n->st, &e) < 0 ? -EIO : 0;
+	rt_error_free(&e);
+	return rc;
+}
+
 static int cgroup_setup(const struct rt_globals *g, const struct oci_config *cfg, const char *id,
-			struct rt_cgroup **ret, struct rt_error **err)
+			int dirfd, struct rt_state *st, struct rt_cgroup **ret,
+			struct rt_error **err)
 {
 	struct rt_cgroup_limits lim = { .memory = cfg->lx.memory_limit, .pids = cfg->lx.pids_limit };
 	struct rt_error *cerr = NULL;
+	struct cg_note note = { dirfd, st };
 	*ret = NULL;
-	if (rt_cgroup_create(cfg->lx.cgroups_path, id, g->systemd_cgroup, &lim, ret, &cerr) == 0)
+	int rc = rt_cgroup_create_noted(cfg->lx.cgroups_path, id, g->systemd_cgroup, &lim,
+					note_cgroup, &note, ret, &cerr);
+	if (rc == 0)
 		return 0;
+	if (rc > 0 || (rc < 0 && !cerr)) {	/* the state could not be saved */
+		rt_error_free(&cerr);
+		return rt_error_make(err, -rc, "state: recording the cgroup");
+	}
 	if (lim.memory >= 0 || lim.pids >= 0) {
 		*err = cerr;
 		return -1;
 	}
 	log_msg(SENTRY_LOG_WARN, "create", "no cgroup for the sandbox: %s", cerr->msg);
 	rt_error_free(&cerr);
+	free(st->cgroup);	/* noted, but nothing is left of it */
+	st->cgroup = NULL;
 	return 0;
 }
 
@@ -451,9 +483,12 @@ static int do_create(const struct rt_globals *g, const struct create_opts *o, pi
 	if (rc == 0)
 		rc = rt_state_lock(dirfd, &lockfd, err);
 	if (rc == 0)
-		rc = cgroup_setup(g, cfg, o->id, &cg, err);
-	if (rc == 0 && cg && !(st.cgroup = strdup(rt_cgroup_handle(cg))))
-		rc = rt_error_make(err, ENOMEM, "create");
+		rc = cgroup_setup(g, cfg, o->id, dirfd, &st, &cg, err);
+	if (rc == 0 && cg) {	/* what was really made (a directory may have been there) */
+		free(st.cgroup);
+		if (!(st.cgroup = strdup(rt_cgroup_handle(cg))))
+			rc = rt_error_make(err, ENOMEM, "create");
+	}
 	if (rc == 0)
 		rc = rt_state_save(dirfd, &st, err);
 	if (rc == 0)

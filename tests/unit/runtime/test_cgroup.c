@@ -348,6 +348,50 @@ Test(cgroup_v1, default_path_is_cvisor_id_in_each_hierarchy_with_limits)
 	rt_cgroup_free(cg);
 }
 
+/* The note callback: keeps the handle, and stops the creation when @arg says so. */
+static char g_noted[1024];
+static int note_stop(const char *handle, void *arg)
+{
+	snprintf(g_noted, sizeof(g_noted), "%s", handle);
+	return *(int *)arg;
+}
+
+Test(cgroup_v1, the_noted_handle_names_what_is_made_before_any_mkdir)
+{
+	/* A create killed right after its note: nothing made yet, and the noted handle is what
+	 * delete --force opens and destroys, so it must name the directories to come. */
+	int stop = -EINTR;
+	struct rt_cgroup *cg = NULL;
+	struct rt_error *err = NULL;
+	cr_assert_eq(rt_cgroup_create_noted(NULL, "k1", 0, &g_64m_32, note_stop, &stop, &cg, &err),
+		     -EINTR);
+	cr_assert_null(cg);
+	cr_expect_not(exists(tp("cg/memory/cvisor")));
+	char want[1024];
+	snprintf(want, sizeof(want),
+		 "cgroup1 memory:2:%s/cg/memory/cvisor/k1 pids:2:%s/cg/pids/cvisor/k1 "
+		 "cpuacct:2:%s/cg/cpu,cpuacct/cvisor/k1",
+		 g_tmp, g_tmp, g_tmp);
+	cr_expect_str_eq(g_noted, want);
+	/* Destroying through it is harmless when nothing was made... */
+	cr_assert_eq(rt_cgroup_open(g_noted, &cg, &err), 0);
+	must_destroy(cg);
+	rt_cgroup_free(cg);
+	/* ...and removes what was, when the create went on before it died. */
+	stop = 0;
+	cg = NULL;
+	cr_assert_eq(rt_cgroup_create_noted(NULL, "k1", 0, &g_64m_32, note_stop, &stop, &cg, &err),
+		     0);
+	cr_expect_str_eq(g_noted, want);
+	cr_expect(exists(tp("cg/memory/cvisor/k1")));
+	rt_cgroup_free(cg);
+	cr_assert_eq(rt_cgroup_open(g_noted, &cg, &err), 0);
+	must_destroy(cg);
+	rt_cgroup_free(cg);
+	cr_expect_not(exists(tp("cg/memory/cvisor")));
+	cr_expect_not(exists(tp("cg/pids/cvisor")));
+}
+
 Test(cgroup_v1, absolute_path_is_below_each_mount_as_podman_passes_it)
 {
 	struct rt_cgroup *cg = must_create("/libpod_parent/libpod-abc", "abc", 0, NULL);
