@@ -167,7 +167,7 @@ void rt_close_fds_except(const int *keep, size_t n)
 
 static const struct sentry_host_rule g_sandbox[] = {
 	ALLOW(accept4), ALLOW(accept),	/* the control socket */
-	ALLOW(wait4), ALLOW(waitid),	/* the Gofers, at the end */
+	ALLOW(wait4), ALLOW(waitid), ALLOW(kill),	/* the Gofers, at the end */
 	/* Untied from create's life once create has recorded the sandbox. */
 	SENTRY_ALLOW_IF(SYS_prctl, 0, PR_SET_PDEATHSIG),
 };

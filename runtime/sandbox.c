@@ -13,8 +13,10 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "confine.h"
@@ -91,21 +93,42 @@ static int gofer_start(const struct rt_globals *g, const struct rt_share *share,
 	return 0;
 }
 
+/* Reaps Gofer @pid within @ms milliseconds, else kills it first. Returns the time left. */
+static int gofer_reap(pid_t pid, int ms)
+{
+	for (;;) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return ms;
+		if (r == 0 && ms <= 0)
+			break;
+		struct timespec ts = { 0, 10 * 1000000 };
+		nanosleep(&ts, NULL);
+		ms -= 10;
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
 static void gofers_stop(pid_t *pids, int *fds, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);	/* end of the channel: the Gofer exits */
-	for (size_t i = 0; i < n; i++) {
-		int st;
-		while (pids[i] > 0 && waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
-			;
-	}
+	/* A channel may still be open elsewhere: a boot that failed before mounting a share
+	 * leaves the 9p mount's duplicate of it behind. Its Gofer then never sees the end, and
+	 * waiting for it would keep this process (and its container) forever. */
+	int left = 2000;
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] > 0)
+			left = gofer_reap(pids[i], left);
 }
 
 /* The Sentry's mount list: 9p for each share, memfs for each tmpfs. */
 static int make_mounts(const struct rt_sandbox *sb, const int *fds, struct boot_config *cfg,
-		       char (*data)[64])
+		       char (*data)[64], int *dups)
 {
 	for (size_t i = 0; i < sb->share_count; i++) {
 		/* The 9p filesystem owns the descriptor it mounts and closes it when unmounted;
@@ -113,6 +136,7 @@ static int make_mounts(const struct rt_sandbox *sb, const int *fds, struct boot_
 		int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
 		if (fd < 0)
 			return -errno;
+		dups[i] = fd;
 		snprintf(data[i], sizeof(data[i]), "fd=%d,cache=exclusive", fd);
 		/* The source stays "none": /proc/PID/mountinfo shows it to the application, and
 		 * the share's host path would tell it where on the host its files live. */
@@ -133,6 +157,20 @@ static int make_mounts(const struct rt_sandbox *sb, const int *fds, struct boot_
 			.data = sb->tmpfs[i].data, .flags = sb->tmpfs[i].flags };
 	}
 	return 0;
+}
+
+/* After a failed boot, closes each 9p mount's duplicate of a Gofer channel that no mount
+ * took: one the boot never reached is still open, and its Gofer would never see the channel
+ * end. A duplicate is recognised by naming the same socket as the channel, so a number the
+ * boot closed and reused for something else is left alone. */
+static void mount_dups_close(const int *dups, const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stat a, b;
+		if (dups[i] >= 0 && fds[i] >= 0 && fstat(dups[i], &a) == 0 &&
+		    fstat(fds[i], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			close(dups[i]);
+	}
 }
 
 struct rt_sandbox_proc {
@@ -236,7 +274,10 @@ int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, con
 		.net = net,
 	};
 	char data[16][64];
-	int mrc = rc == 0 ? make_mounts(sb, p->gofer_fds, &cfg, data) : 0;
+	int dups[16];
+	for (size_t i = 0; i < 16; i++)
+		dups[i] = -1;
+	int mrc = rc == 0 ? make_mounts(sb, p->gofer_fds, &cfg, data, dups) : 0;
 	if (mrc < 0)
 		rc = rt_error_make(err, mrc == -E2BIG ? 0 : -mrc, "mounts (at most %d)",
 				   BOOT_MAX_MOUNTS);
@@ -250,6 +291,8 @@ int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, con
 		for (int i = 0; i < 3; i++)
 			if (cfg.stdio[i] >= 0)
 				close(cfg.stdio[i]);
+	if (rc < 0)
+		mount_dups_close(dups, p->gofer_fds, p->gofer_count);
 	if (rc < 0) {
 		rt_sandbox_end(p);
 		return -1;

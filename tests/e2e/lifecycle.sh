@@ -163,6 +163,16 @@ bad_config "no config.json" "config.json"
 cp "$tmp/good.json" "$bundle/config.json"
 bundle_for /no/such/program
 bad_config "missing program" "/no/such/program: No such file or directory"
+# A boot that fails before mounting its shares (no such platform) used to leave the 9p mount's
+# duplicate of each Gofer channel open: the sandbox then waited for its Gofers forever.
+cp "$tmp/good.json" "$bundle/config.json"
+out=$(timeout 10 "$runsc" --root "$root" --platform=no-such create --bundle "$bundle" bad 2>&1)
+rc=$?
+if [ $rc = 1 ] && grep -q 'platform "no-such"' <<<"$out" && [ ! -e "$root/bad" ]; then
+	ok "bad config: unknown platform fails at once"
+else
+	bad "bad config unknown platform: rc=$rc out=[$out]"
+fi
 R create --bundle "$bundle" 'bad/id' 2>/dev/null
 check "bad id" 1 $?
 [ -z "$(ls "$root")" ] && ok "nothing left by bad configs" || bad "left: $(ls "$root")"
