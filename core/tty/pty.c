@@ -5,7 +5,8 @@
  *
  * As on Linux: a master read with nothing queued fails with EIO once the slave was opened and
  * its last file closed (a reader drains what was written first); a slave whose master closed is
- * hung up: reads give what is left then EIO, writes EIO, poll says HUP. The master's close also sends
+ * hung up (hung_up_tty_fops): reads give 0 (what was queued is lost), writes EIO, ioctls EIO,
+ * poll says HUP. The master's close also sends
  * SIGHUP then SIGCONT to the foreground group of the session it controls, and the pty stops
  * being that session's controlling terminal.
  */
@@ -274,6 +275,12 @@ static int64_t slave_read(struct pty *p, struct task *t, uint32_t fflags,
 	unsigned char buf[TTY_INQ];
 	if (len > sizeof(buf))
 		len = sizeof(buf);
+	/* A hung-up file reads end of file, before any job control (hung_up_tty_read). */
+	pthread_mutex_lock(&p->lock);
+	int hung = !p->masters;
+	pthread_mutex_unlock(&p->lock);
+	if (hung)
+		return 0;
 	int rc = tty_check_job(p, t, 0);
 	if (rc < 0)
 		return rc;
@@ -288,6 +295,9 @@ static int64_t slave_read(struct pty *p, struct task *t, uint32_t fflags,
 			deadline = now_ns() + timeout;
 	}
 	for (;;) {
+		/* Hung up while we slept: Linux's reader ends with 0 or EIO, never the queue. */
+		if (!p->masters)
+			break;
 		size_t avail = ldisc_readable(p);
 		if (canon && avail) {
 			n = ldisc_read(p, buf, len);
@@ -300,12 +310,6 @@ static int64_t slave_read(struct pty *p, struct task *t, uint32_t fflags,
 		}
 		if (!canon && timeout == 0)
 			break;
-		if (!p->masters) {
-			/* Hung up: what is left, then EIO (TTY_OTHER_CLOSED). */
-			n = ldisc_read(p, buf, len);
-			rc = n ? 0 : -EIO;
-			break;
-		}
 		if (fflags & O_NONBLOCK) {
 			if (avail) {
 				n = ldisc_read(p, buf, len);

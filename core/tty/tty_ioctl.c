@@ -327,6 +327,11 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 {
 	if (!t)
 		return -ENOTTY;
+	pthread_mutex_lock(&p->lock);
+	int hung = !master && !p->masters;
+	pthread_mutex_unlock(&p->lock);
+	if (hung)	/* hung_up_tty_ioctl */
+		return cmd == K_TIOCSPGRP ? -ENOTTY : -EIO;
 	if (master) {
 		int64_t r = master_ioctl(p, t, cmd, arg);
 		if (r != 1)

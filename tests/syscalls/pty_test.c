@@ -6,8 +6,8 @@
  * with VMIN/VTIME; FIONREAD; epoll on the master; TIOCGPTPEER; controlling terminals:
  * /dev/tty's ENXIO without one, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP and TIOCGSID and their errors,
  * /proc/self/stat's tty_nr and tpgid, ^C's SIGINT and TIOCSWINSZ's SIGWINCH to the foreground
- * group; hangups both ways (EIO, POLLHUP, SIGHUP); bad requests (ENOTTY, EINVAL) and bad
- * pointers (EFAULT).
+ * group; hangups both ways (EIO, POLLHUP, SIGHUP; a hung-up slave reads 0, its ioctls EIO);
+ * bad requests (ENOTTY, EINVAL) and bad pointers (EFAULT).
  */
 #include "expect.h"
 
@@ -284,6 +284,29 @@ static void test_raw(void)
 	close(m);
 }
 
+/* A slave whose master closed is hung up: it reads end of file, even with input queued, and
+ * its ioctls fail with EIO (TIOCSPGRP with ENOTTY). */
+static void test_hangup(void)
+{
+	int s, m = open_pair(&s);
+	expect_ok("hangup pair", m);
+	put(m, "ab\n");
+	close(m);
+	char buf[8];
+	expect_eq("hung-up slave read: EOF", read(s, buf, sizeof(buf)), 0);
+	expect_eq("hung-up slave read again", read(s, buf, sizeof(buf)), 0);
+	struct termios tio;
+	struct winsize ws;
+	int n = 0;
+	expect_errno("hung-up TCGETS", ioctl(s, TCGETS, &tio), EIO);
+	expect_errno("hung-up TIOCGWINSZ", ioctl(s, TIOCGWINSZ, &ws), EIO);
+	expect_errno("hung-up FIONREAD", ioctl(s, FIONREAD, &n), EIO);
+	n = getpgrp();
+	expect_errno("hung-up TIOCSPGRP", ioctl(s, TIOCSPGRP, &n), ENOTTY);
+	expect_errno("hung-up write", write(s, "x", 1), EIO);
+	close(s);
+}
+
 /* A child in a session of its own: no terminal, then the pty as controlling terminal (and in
  * /proc/self/stat). */
 static void child_session(int m, const char *path, int ready)
@@ -505,6 +528,7 @@ int main(void)
 	test_open();
 	test_canon();
 	test_raw();
+	test_hangup();
 	test_ctty();
 	test_leader_exit();
 	test_orphan_read();
