@@ -158,7 +158,9 @@ static int open_slave(struct task *t, int index, uint32_t flags, struct sentry_f
 	if (rc == 0)
 		rc = pty_open_slave_file(p, flags, ret_file);
 	pthread_mutex_unlock(&g_pty_lock);
-	if (rc == 0 && t && !(flags & O_NOCTTY))
+	/* A write-only open never acquires (tty_open_proc_set_tty wants FMODE_READ): write access
+	 * alone must not lead to /dev/tty's full access. */
+	if (rc == 0 && t && !(flags & O_NOCTTY) && (flags & O_ACCMODE) != O_WRONLY)
 		tty_maybe_acquire(p, t);
 	return rc;
 }

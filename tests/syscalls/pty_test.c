@@ -321,6 +321,10 @@ static void child_session(int m, const char *path, int ready)
 	expect_errno("no ctty: TIOCSPGRP", ioctl(s, TIOCSPGRP, &n), ENOTTY);
 	expect_errno("no ctty: TIOCGSID", ioctl(s, TIOCGSID, &n), ENOTTY);
 	expect_errno("no ctty: TIOCNOTTY", ioctl(s, TIOCNOTTY), ENOTTY);
+	int wo = open(path, O_WRONLY);
+	expect_ok("open slave write-only", wo);
+	expect_errno("write-only open acquires nothing", open("/dev/tty", O_RDWR), ENXIO);
+	close(wo);
 	expect_ok("TIOCSCTTY", ioctl(s, TIOCSCTTY, 0));
 	expect_ok("TIOCSCTTY again", ioctl(s, TIOCSCTTY, 0));
 	n = -1;
