@@ -144,6 +144,15 @@ int pty_open_slave_file(struct pty *p, uint32_t flags, struct sentry_file **ret_
 	return 0;
 }
 
+/* tty_reopen's check: a slave under TIOCEXCL opens again only for CAP_SYS_ADMIN. */
+static int excl_check(struct pty *p, struct task *t)
+{
+	pthread_mutex_lock(&p->lock);
+	int excl = p->excl[0];
+	pthread_mutex_unlock(&p->lock);
+	return excl && !(t && tty_capable_admin(t)) ? -EBUSY : 0;
+}
+
 /* /dev/pts/N: EIO while locked or once the master is gone (the node is going). */
 static int open_slave(struct task *t, int index, uint32_t flags, struct sentry_file **ret_file)
 {
@@ -155,6 +164,8 @@ static int open_slave(struct task *t, int index, uint32_t flags, struct sentry_f
 		rc = !p->masters || p->locked ? -EIO : 0;
 		pthread_mutex_unlock(&p->lock);
 	}
+	if (rc == 0)
+		rc = excl_check(p, t);
 	if (rc == 0)
 		rc = pty_open_slave_file(p, flags, ret_file);
 	pthread_mutex_unlock(&g_pty_lock);
@@ -172,6 +183,8 @@ static int open_ctty(struct task *t, uint32_t flags, struct sentry_file **ret_fi
 	pthread_mutex_lock(&g_pty_lock);
 	struct pty *p = t ? tty_of_session_locked(task_sid(t)) : NULL;
 	if (p)
+		rc = excl_check(p, t);
+	if (p && rc == 0)
 		rc = pty_open_slave_file(p, flags, ret_file);
 	pthread_mutex_unlock(&g_pty_lock);
 	return rc;

@@ -47,6 +47,7 @@ struct pty {
 	int slave_opened;		/* a slave was opened once: its last close ends the master */
 	int locked;			/* TIOCSPTLCK: the slave cannot be opened */
 	int packet;			/* TIOCPKT on the master */
+	int excl[2];			/* TIOCEXCL on the slave [0], the master [1] */
 	uint32_t uid, gid;		/* the slave node's owner: the ptmx opener's fsuid, fsgid */
 	struct ktermios tio;
 	struct kwinsize ws;
@@ -102,6 +103,8 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 /* The pty the session @sid has as controlling terminal, with a reference taken on its slave
  * count by the caller when needed; NULL: none. g_pty_lock held. */
 struct pty *tty_of_session_locked(int sid);
+/* Whether @t has CAP_SYS_ADMIN (TIOCSCTTY's steal, an exclusive terminal's reopen). */
+int tty_capable_admin(const struct task *t);
 /* tty_open's controlling-terminal step for a slave opened without O_NOCTTY by @t. */
 void tty_maybe_acquire(struct pty *p, struct task *t);
 /* The background-process check of a read (SIGTTIN) or a write with TOSTOP (SIGTTOU) on the

@@ -41,7 +41,7 @@ enum {
 
 #define CAP_SYS_ADMIN_BIT 21
 
-static int capable_admin(const struct task *t)
+int tty_capable_admin(const struct task *t)
 {
 	return (t->fs->creds.cap_effective >> CAP_SYS_ADMIN_BIT) & 1;
 }
@@ -189,11 +189,11 @@ static int sctty(struct pty *p, struct task *t, uint32_t fflags, uint64_t arg)
 		rc = -EPERM;
 		goto out;
 	}
-	if (session && !(arg == 1 && capable_admin(t))) {
+	if (session && !(arg == 1 && tty_capable_admin(t))) {
 		rc = -EPERM;
 		goto out;
 	}
-	if ((fflags & O_ACCMODE) == O_WRONLY && !capable_admin(t)) {
+	if ((fflags & O_ACCMODE) == O_WRONLY && !tty_capable_admin(t)) {
 		rc = -EPERM;
 		goto out;
 	}
@@ -364,10 +364,18 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 	case K_TCXONC:
 		return arg <= TCION ? 0 : -EINVAL;
 	case K_TCSBRK: case K_TCSBRKP: case K_TIOCSBRK: case K_TIOCCBRK:
+		return 0;
 	case K_TIOCEXCL: case K_TIOCNXCL:
+		/* The end the file is on, as Linux's tty->flags: a slave's blocks its reopen. */
+		pthread_mutex_lock(&p->lock);
+		p->excl[master] = cmd == K_TIOCEXCL;
+		pthread_mutex_unlock(&p->lock);
 		return 0;
 	case K_TIOCGEXCL:
-		return put_int(t, arg, 0);
+		pthread_mutex_lock(&p->lock);
+		v = p->excl[master];
+		pthread_mutex_unlock(&p->lock);
+		return put_int(t, arg, v);
 	case K_TIOCGETD:
 		return put_int(t, arg, 0);	/* N_TTY */
 	case K_TIOCSETD:

@@ -7,7 +7,7 @@
  * /dev/tty's ENXIO without one, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP and TIOCGSID and their errors,
  * /proc/self/stat's tty_nr and tpgid, ^C's SIGINT and TIOCSWINSZ's SIGWINCH to the foreground
  * group; hangups both ways (EIO, POLLHUP, SIGHUP; a hung-up slave reads 0, its ioctls EIO);
- * bad requests (ENOTTY, EINVAL) and bad pointers (EFAULT).
+ * TIOCEXCL's flag and EBUSY; bad requests (ENOTTY, EINVAL) and bad pointers (EFAULT).
  */
 #include "expect.h"
 
@@ -307,6 +307,54 @@ static void test_hangup(void)
 	close(s);
 }
 
+/* TIOCEXCL marks the end it is asked on; an exclusive slave reopens only for CAP_SYS_ADMIN. */
+static void test_excl(void)
+{
+	int s, m = open_pair(&s);
+	expect_ok("excl pair", m);
+	int x = -1;
+	expect_ok("TIOCGEXCL", ioctl(s, TIOCGEXCL, &x));
+	expect_eq("not exclusive", x, 0);
+	expect_ok("TIOCEXCL", ioctl(s, TIOCEXCL));
+	expect_ok("TIOCGEXCL set", ioctl(s, TIOCGEXCL, &x));
+	expect_eq("slave exclusive", x, 1);
+	expect_ok("TIOCGEXCL master", ioctl(m, TIOCGEXCL, &x));
+	expect_eq("master not exclusive", x, 0);
+	expect_errno("TIOCGEXCL bad pointer", ioctl(s, TIOCGEXCL, BAD_PTR), EFAULT);
+	if (geteuid() == 0) {	/* root's reopen passes; a plain user's is the next case */
+		int again = open(ptsname(m), O_RDWR | O_NOCTTY);
+		expect_eq("exclusive slave reopened by root", again >= 0, 1);
+		close(again);
+	} else {
+		printf("exclusive slave reopened by root: 1\n");
+	}
+	expect_ok("TIOCNXCL", ioctl(s, TIOCNXCL));
+	expect_ok("TIOCGEXCL cleared", ioctl(s, TIOCGEXCL, &x));
+	expect_eq("exclusive no more", x, 0);
+	close(s);
+	close(m);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		expect_failures = 0;
+		/* Without CAP_SYS_ADMIN, on a pair of our own (its slave is ours, 0600). */
+		if (geteuid() == 0 && setuid(65534) < 0)
+			_exit(2);
+		m = open_pair(&s);
+		expect_ok("user's pair", m);
+		expect_ok("user's TIOCEXCL", ioctl(s, TIOCEXCL));
+		expect_errno("exclusive slave reopened", open(ptsname(m), O_RDWR | O_NOCTTY), EBUSY);
+		expect_ok("user's TIOCNXCL", ioctl(s, TIOCNXCL));
+		int again = open(ptsname(m), O_RDWR | O_NOCTTY);
+		expect_ok("reopened once not exclusive", again);
+		fflush(stdout);
+		_exit(expect_failures ? 1 : 0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	expect_eq("excl child ok", WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st), 0);
+}
+
 /* A child in a session of its own: no terminal, then the pty as controlling terminal (and in
  * /proc/self/stat). */
 static void child_session(int m, const char *path, int ready)
@@ -533,6 +581,7 @@ int main(void)
 	test_canon();
 	test_raw();
 	test_hangup();
+	test_excl();
 	test_ctty();
 	test_leader_exit();
 	test_orphan_read();
