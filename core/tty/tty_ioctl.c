@@ -247,6 +247,33 @@ static int spgrp(struct pty *p, struct task *t, uint64_t arg)
 	return 0;
 }
 
+/*
+ * TIOCSTI (tiocsti) with dev.tty.legacy_tiocsti off, as current kernels default: CAP_SYS_ADMIN
+ * only (EIO otherwise). The byte enters the input of the end the file is on: the slave's goes
+ * through the line discipline as if the master wrote it; the master's input is raw (a pty
+ * master's termios has no processing) and is what the master reads.
+ */
+static int sti(struct pty *p, int master, struct task *t, uint64_t arg)
+{
+	if (!tty_capable_admin(t))
+		return -EIO;
+	unsigned char c;
+	if (mm_copy_in(t->mm, arg, &c, 1) < 0)
+		return -EFAULT;
+	int sig = 0;
+	pthread_mutex_lock(&p->lock);
+	if (!master)
+		(void)ldisc_receive(p, c, &sig);	/* no room: dropped, as receive_buf drops */
+	else if (p->out_len < TTY_OUTQ)
+		p->out[(p->out_head + p->out_len++) % TTY_OUTQ] = c;
+	int pgrp = p->pgrp;
+	pthread_mutex_unlock(&p->lock);
+	kwait_wq_notify(p->wq, SENTRY_EV_IN);
+	if (sig && pgrp && p->k)
+		(void)kernel_signal_pgrp(p->k, pgrp, sig);
+	return 0;
+}
+
 /* TIOCGPTPEER: the slave opened from the master, as /dev/pts/N in the caller's root. */
 static int64_t open_peer(struct pty *p, struct task *t, uint64_t arg)
 {
@@ -390,8 +417,7 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 	case K_TIOCOUTQ:
 		return put_int(t, arg, 0);	/* a pty's driver buffers nothing */
 	case K_TIOCSTI:
-		/* dev.tty.legacy_tiocsti off, as current kernels default: root only. */
-		return -EPERM;
+		return sti(p, master, t, arg);
 	case K_TIOCSCTTY:
 		return sctty(p, t, fflags, arg);
 	case K_TIOCNOTTY:

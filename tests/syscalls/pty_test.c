@@ -7,7 +7,8 @@
  * /dev/tty's ENXIO without one, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP and TIOCGSID and their errors,
  * /proc/self/stat's tty_nr and tpgid, ^C's SIGINT and TIOCSWINSZ's SIGWINCH to the foreground
  * group; hangups both ways (EIO, POLLHUP, SIGHUP; a hung-up slave reads 0, its ioctls EIO);
- * TIOCEXCL's flag and EBUSY; bad requests (ENOTTY, EINVAL) and bad pointers (EFAULT).
+ * TIOCEXCL's flag and EBUSY; root's TIOCSTI; bad requests (ENOTTY, EINVAL) and bad pointers
+ * (EFAULT).
  */
 #include "expect.h"
 
@@ -307,6 +308,32 @@ static void test_hangup(void)
 	close(s);
 }
 
+/* TIOCSTI as root (either setting of dev.tty.legacy_tiocsti lets CAP_SYS_ADMIN): the byte is
+ * input of the end it is asked on, the slave's through the line discipline. */
+static void test_sti(void)
+{
+	if (geteuid() != 0) {
+		printf("TIOCSTI: not root, skipped\n");
+		return;
+	}
+	int s, m = open_pair(&s);
+	expect_ok("sti pair", m);
+	struct termios tio;
+	tcgetattr(s, &tio);
+	tio.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(s, TCSANOW, &tio);
+	char c = 'x', nl = '\n';
+	expect_ok("TIOCSTI slave", ioctl(s, TIOCSTI, &c));
+	expect_ok("TIOCSTI slave newline", ioctl(s, TIOCSTI, &nl));
+	show("slave reads the pushed line", s);
+	c = 'y';
+	expect_ok("TIOCSTI master", ioctl(m, TIOCSTI, &c));
+	show("master reads its pushed byte", m);
+	expect_errno("TIOCSTI bad pointer", ioctl(s, TIOCSTI, BAD_PTR), EFAULT);
+	close(s);
+	close(m);
+}
+
 /* TIOCEXCL marks the end it is asked on; an exclusive slave reopens only for CAP_SYS_ADMIN. */
 static void test_excl(void)
 {
@@ -582,6 +609,7 @@ int main(void)
 	test_raw();
 	test_hangup();
 	test_excl();
+	test_sti();
 	test_ctty();
 	test_leader_exit();
 	test_orphan_read();
