@@ -323,8 +323,11 @@ static int64_t master_ioctl(struct pty *p, struct task *t, uint32_t cmd, uint64_
 	case K_TIOCSIG:
 		if ((int)arg <= 0 || (int)arg > TASK_NSIG)
 			return -EINVAL;
-		if (p->pgrp && p->k)
-			(void)kernel_signal_pgrp(p->k, p->pgrp, (int)arg);
+		pthread_mutex_lock(&p->lock);
+		v = p->pgrp;
+		pthread_mutex_unlock(&p->lock);
+		if (v && p->k)
+			(void)kernel_signal_pgrp(p->k, v, (int)arg);
 		return 0;
 	case K_TIOCGPTPEER:
 		return open_peer(p, t, arg);
@@ -382,8 +385,13 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 		return set_termios(p, t, arg, KTERMIOS2_SIZE, 0);
 	case K_TCSETSF2:
 		return set_termios(p, t, arg, KTERMIOS2_SIZE, 1);
-	case K_TIOCGWINSZ:
-		return mm_copy_out(t->mm, arg, &p->ws, sizeof(p->ws)) < 0 ? -EFAULT : 0;
+	case K_TIOCGWINSZ: {
+		/* A copy under the lock: a TIOCSWINSZ racing the copy-out must not tear it. */
+		pthread_mutex_lock(&p->lock);
+		struct kwinsize ws = p->ws;
+		pthread_mutex_unlock(&p->lock);
+		return mm_copy_out(t->mm, arg, &ws, sizeof(ws)) < 0 ? -EFAULT : 0;
+	}
 	case K_TIOCSWINSZ:
 		return set_winsize(p, t, arg);
 	case K_TCFLSH:
@@ -425,15 +433,22 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 	case K_TIOCGPGRP:
 		if (!master && !is_ctty(p, t))
 			return -ENOTTY;
-		return put_int(t, arg, p->pgrp);
+		pthread_mutex_lock(&p->lock);
+		v = p->pgrp;
+		pthread_mutex_unlock(&p->lock);
+		return put_int(t, arg, v);
 	case K_TIOCSPGRP:
 		return spgrp(p, t, arg);
 	case K_TIOCGSID:
 		if (!master && !is_ctty(p, t))
 			return -ENOTTY;
-		if (!p->session)
+		/* One read: the session may end between a check and a second read. */
+		pthread_mutex_lock(&p->lock);
+		v = p->session;
+		pthread_mutex_unlock(&p->lock);
+		if (!v)
 			return -ENOTTY;
-		return put_int(t, arg, p->session);
+		return put_int(t, arg, v);
 	default:
 		return -ENOTTY;
 	}
