@@ -206,14 +206,18 @@ out:
 /* TIOCNOTTY: the leader gives the terminal up, its foreground group hears SIGHUP, SIGCONT. */
 static int notty(struct pty *p, struct task *t)
 {
-	if (!is_ctty(p, t))
-		return -ENOTTY;
-	if (task_sid(t) != t->tgid)
-		return 0;
+	int sid = task_sid(t), leader = sid == t->tgid;
+	/* The check and the release in one hold: a steal (TIOCSCTTY 1) or a hangup between them
+	 * would otherwise have us clear the next session's terminal and signal its group. */
 	pthread_mutex_lock(&p->lock);
-	int pgrp = p->pgrp;
-	p->session = p->pgrp = 0;
+	int mine = p->session && p->session == sid, pgrp = 0;
+	if (mine && leader) {
+		pgrp = p->pgrp;
+		p->session = p->pgrp = 0;
+	}
 	pthread_mutex_unlock(&p->lock);
+	if (!mine)
+		return -ENOTTY;
 	if (pgrp) {
 		(void)kernel_signal_pgrp(t->k, pgrp, SIGHUP);
 		(void)kernel_signal_pgrp(t->k, pgrp, SIGCONT);
@@ -241,10 +245,13 @@ static int spgrp(struct pty *p, struct task *t, uint64_t arg)
 		return -ESRCH;
 	if (sid != task_sid(t))
 		return -EPERM;
+	/* Still ours? The terminal may have been hung up or given away since is_ctty. */
 	pthread_mutex_lock(&p->lock);
-	p->pgrp = pgrp;
+	int mine = p->session && p->session == sid;
+	if (mine)
+		p->pgrp = pgrp;
 	pthread_mutex_unlock(&p->lock);
-	return 0;
+	return mine ? 0 : -ENOTTY;
 }
 
 /*

@@ -308,6 +308,31 @@ static void test_hangup(void)
 	close(s);
 }
 
+/* TIOCNOTTY from the session leader: the terminal is the session's no more. */
+static void test_notty(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		expect_failures = 0;
+		setsid();
+		signal(SIGHUP, SIG_IGN);	/* our own group is the foreground one */
+		int s, m = open_pair(&s);
+		expect_ok("notty: TIOCSCTTY", ioctl(s, TIOCSCTTY, 0));
+		int n = -1;
+		expect_errno("notty: on the master", ioctl(m, TIOCNOTTY), ENOTTY);
+		expect_ok("TIOCNOTTY", ioctl(s, TIOCNOTTY));
+		expect_errno("after TIOCNOTTY: TIOCGSID", ioctl(s, TIOCGSID, &n), ENOTTY);
+		expect_errno("after TIOCNOTTY: /dev/tty", open("/dev/tty", O_RDWR), ENXIO);
+		expect_errno("TIOCNOTTY again", ioctl(s, TIOCNOTTY), ENOTTY);
+		fflush(stdout);
+		_exit(expect_failures ? 1 : 0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	expect_eq("notty child ok", WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st), 0);
+}
+
 /* TIOCSTI as root (either setting of dev.tty.legacy_tiocsti lets CAP_SYS_ADMIN): the byte is
  * input of the end it is asked on, the slave's through the line discipline. */
 static void test_sti(void)
@@ -610,6 +635,7 @@ int main(void)
 	test_hangup();
 	test_excl();
 	test_sti();
+	test_notty();
 	test_ctty();
 	test_leader_exit();
 	test_orphan_read();
