@@ -402,11 +402,16 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 	case K_TIOCSWINSZ:
 		return set_winsize(p, t, arg);
 	case K_TCFLSH:
+		if (!master && (rc = check_change(p, t, SIGTTOU)) < 0)
+			return rc;
 		return flush(p, master, arg);
 	case K_TCXONC:
+		if (!master && (rc = check_change(p, t, SIGTTOU)) < 0)
+			return rc;
 		return arg <= TCION ? 0 : -EINVAL;
 	case K_TCSBRK: case K_TCSBRKP: case K_TIOCSBRK: case K_TIOCCBRK:
-		return 0;
+		/* A background job's break is a change of the terminal too (tty_ioctl's prep). */
+		return master ? 0 : check_change(p, t, SIGTTOU);
 	case K_TIOCEXCL: case K_TIOCNXCL:
 		/* The end the file is on, as Linux's tty->flags: a slave's blocks its reopen. */
 		pthread_mutex_lock(&p->lock);
@@ -421,6 +426,8 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 	case K_TIOCGETD:
 		return put_int(t, arg, 0);	/* N_TTY */
 	case K_TIOCSETD:
+		if (!master && (rc = check_change(p, t, SIGTTOU)) < 0)
+			return rc;
 		if ((rc = get_int(t, arg, &v)) < 0)
 			return rc;
 		return v == 0 ? 0 : -EINVAL;

@@ -7,8 +7,8 @@
  * /dev/tty's ENXIO without one, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP and TIOCGSID and their errors,
  * /proc/self/stat's tty_nr and tpgid, ^C's SIGINT and TIOCSWINSZ's SIGWINCH to the foreground
  * group; hangups both ways (EIO, POLLHUP, SIGHUP; a hung-up slave reads 0, its ioctls EIO);
- * TIOCEXCL's flag and EBUSY; root's TIOCSTI; bad requests (ENOTTY, EINVAL) and bad pointers
- * (EFAULT).
+ * TIOCEXCL's flag and EBUSY; root's TIOCSTI; TIOCNOTTY; a background job's SIGTTOU; bad
+ * requests (ENOTTY, EINVAL) and bad pointers (EFAULT).
  */
 #include "expect.h"
 
@@ -333,6 +333,61 @@ static void test_notty(void)
 	expect_eq("notty child ok", WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st), 0);
 }
 
+static volatile sig_atomic_t g_ttou;
+
+static void on_ttou(int sig)
+{
+	(void)sig;
+	g_ttou++;
+}
+
+/* A background job changing its terminal hears SIGTTOU (the call fails with EINTR, the handler
+ * runs) unless it ignores the signal: TCSETS, TCFLSH, TCXONC, TCSBRK. */
+static void test_background_change(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		expect_failures = 0;
+		setsid();
+		int s, m = open_pair(&s);
+		expect_ok("bg: TIOCSCTTY", ioctl(s, TIOCSCTTY, 0));
+		fflush(stdout);
+		pid_t job = fork();
+		if (job == 0) {
+			setpgid(0, 0);	/* a background group: the leader's stays in front */
+			struct sigaction sa = { .sa_handler = on_ttou };	/* no SA_RESTART */
+			sigaction(SIGTTOU, &sa, NULL);
+			struct termios tio;
+			tcgetattr(s, &tio);
+			const char *what[] = { "bg TCSETS", "bg TCFLSH", "bg TCXONC", "bg TCSBRK" };
+			for (int i = 0; i < 4; i++) {
+				int before = g_ttou;
+				long r = i == 0 ? ioctl(s, TCSETS, &tio)
+					 : i == 1 ? ioctl(s, TCFLSH, TCIFLUSH)
+					 : i == 2 ? ioctl(s, TCXONC, TCOON)
+						  : ioctl(s, TCSBRK, 1);
+				expect_errno(what[i], r, EINTR);
+				expect_eq("SIGTTOU", g_ttou - before, 1);
+			}
+			signal(SIGTTOU, SIG_IGN);
+			expect_ok("bg TCFLSH, SIGTTOU ignored", ioctl(s, TCFLSH, TCIFLUSH));
+			expect_ok("bg TCXONC, SIGTTOU ignored", ioctl(s, TCXONC, TCOON));
+			expect_ok("bg TCFLSH on the master", ioctl(m, TCFLSH, TCIFLUSH));
+			fflush(stdout);
+			_exit(expect_failures ? 1 : 0);
+		}
+		int st;
+		waitpid(job, &st, 0);
+		expect_eq("bg job ok", WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st), 0);
+		fflush(stdout);
+		_exit(expect_failures ? 1 : 0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	expect_eq("bg session ok", WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st), 0);
+}
+
 /* TIOCSTI as root (either setting of dev.tty.legacy_tiocsti lets CAP_SYS_ADMIN): the byte is
  * input of the end it is asked on, the slave's through the line discipline. */
 static void test_sti(void)
@@ -636,6 +691,7 @@ int main(void)
 	test_excl();
 	test_sti();
 	test_notty();
+	test_background_change();
 	test_ctty();
 	test_leader_exit();
 	test_orphan_read();
