@@ -134,6 +134,39 @@ static int get_int(struct task *t, uint64_t arg, int *v)
 	return mm_copy_in(t->mm, arg, v, sizeof(*v)) < 0 ? -EFAULT : 0;
 }
 
+/* asm/termbits.h's speed fields of c_cflag. */
+#define K_CBAUD 0010017u
+#define K_CBAUDEX 0010000u
+#define K_BOTHER 0010000u
+#define K_IBSHIFT 16
+
+/* tty_termios_baud_rate for the speed code @cbaud (BOTHER: @other). */
+static uint32_t baud_of(uint32_t cbaud, uint32_t other)
+{
+	static const uint32_t table[] = {
+		0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200,
+		38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000,
+		1500000, 2000000, 2500000, 3000000, 3500000, 4000000,
+	};
+	if (cbaud == K_BOTHER)
+		return other;
+	if (cbaud & K_CBAUDEX)
+		cbaud = (cbaud & ~K_CBAUDEX) + 15;
+	return cbaud < sizeof(table) / sizeof(table[0]) ? table[cbaud] : 0;
+}
+
+/* What Linux makes of a new termios on a pty: the speeds follow c_cflag's codes (set_termios;
+ * BOTHER keeps the given number, an input code of B0 means the output speed), and the pty
+ * driver forces 8 bits, no parity and the receiver on (pty_set_termios). */
+static void pty_fix_termios(struct ktermios *t)
+{
+	uint32_t ocode = t->cflag & K_CBAUD, icode = (t->cflag >> K_IBSHIFT) & K_CBAUD;
+	uint32_t ospeed = baud_of(ocode, t->ospeed);
+	t->ispeed = icode ? baud_of(icode, t->ispeed) : ospeed;
+	t->ospeed = ospeed;
+	t->cflag = (t->cflag & ~(uint32_t)(CSIZE | PARENB)) | CS8 | CREAD;
+}
+
 /* TCSETS and friends: @size 36 (termios) or 44 (termios2); @flush: TCSETSF. */
 static int set_termios(struct pty *p, struct task *t, uint64_t arg, size_t size, int flush)
 {
@@ -148,10 +181,11 @@ static int set_termios(struct pty *p, struct task *t, uint64_t arg, size_t size,
 		return -EFAULT;
 	pthread_mutex_lock(&p->lock);
 	struct ktermios old = p->tio;
-	if (size == KTERMIOS_SIZE) {
+	if (size == KTERMIOS_SIZE) {	/* the old struct has no speeds: BOTHER keeps ours */
 		nt.ispeed = old.ispeed;
 		nt.ospeed = old.ospeed;
 	}
+	pty_fix_termios(&nt);
 	p->tio = nt;
 	if (flush)
 		ldisc_flush_input(p);

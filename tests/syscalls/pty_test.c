@@ -7,8 +7,8 @@
  * /dev/tty's ENXIO without one, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP and TIOCGSID and their errors,
  * /proc/self/stat's tty_nr and tpgid, ^C's SIGINT and TIOCSWINSZ's SIGWINCH to the foreground
  * group; hangups both ways (EIO, POLLHUP, SIGHUP; a hung-up slave reads 0, its ioctls EIO);
- * TIOCEXCL's flag and EBUSY; root's TIOCSTI; TIOCNOTTY; a background job's SIGTTOU; bad
- * requests (ENOTTY, EINVAL) and bad pointers (EFAULT).
+ * TIOCEXCL's flag and EBUSY; root's TIOCSTI; the cflag and speeds a pty keeps; TIOCNOTTY; a
+ * background job's SIGTTOU; bad requests (ENOTTY, EINVAL) and bad pointers (EFAULT).
  */
 #include "expect.h"
 
@@ -306,6 +306,50 @@ static void test_hangup(void)
 	expect_errno("hung-up TIOCSPGRP", ioctl(s, TIOCSPGRP, &n), ENOTTY);
 	expect_errno("hung-up write", write(s, "x", 1), EIO);
 	close(s);
+}
+
+/* The kernel's struct termios2 (asm/termbits.h cannot come with termios.h). */
+struct ktermios2 {
+	uint32_t iflag, oflag, cflag, lflag;
+	uint8_t line, cc[19];
+	uint32_t ispeed, ospeed;
+};
+#define K_TCGETS2 0x802C542Au
+#define K_TCSETS2 0x402C542Bu
+#define K_BOTHER 0010000u
+#define K_IBSHIFT 16
+
+/* Sets @cflag (with speeds @is, @os through TCSETS2, or TCSETS when @old) and prints what the
+ * terminal keeps: a pty forces CS8 and CREAD, drops PARENB, and takes its speeds from the
+ * codes in c_cflag. */
+static void set_cflag(int fd, const char *what, int old, uint32_t cflag, uint32_t is, uint32_t os)
+{
+	struct ktermios2 t;
+	if (ioctl(fd, K_TCGETS2, &t) < 0)
+		printf("TCGETS2 failed\n");
+	t.cflag = cflag;
+	t.ispeed = is;
+	t.ospeed = os;
+	expect_ok(what, ioctl(fd, old ? TCSETS : K_TCSETS2, &t));
+	memset(&t, 0, sizeof(t));
+	if (ioctl(fd, K_TCGETS2, &t) < 0)
+		printf("TCGETS2 failed\n");
+	printf("%s: cflag 0%o ispeed %u ospeed %u\n", what, t.cflag, t.ispeed, t.ospeed);
+}
+
+static void test_cflag(void)
+{
+	int s, m = open_pair(&s);
+	expect_ok("cflag pair", m);
+	set_cflag(s, "TCSETS CS7 PARENB B9600 no CREAD", 1, CS7 | PARENB | B9600, 1, 1);
+	set_cflag(s, "TCSETS2 BOTHER", 0, K_BOTHER | CS8 | CREAD, 777, 12345);
+	set_cflag(s, "TCSETS2 B4800 ignores the numbers", 0, B4800 | CS8 | CREAD, 1, 1);
+	set_cflag(m, "TCSETS2 on the master, input B1200", 0,
+		  B9600 | (B1200 << K_IBSHIFT) | CS8 | CREAD, 0, 0);
+	set_cflag(s, "TCSETS2 BOTHER 4321", 0, K_BOTHER | CS8 | CREAD, 4321, 4321);
+	set_cflag(s, "TCSETS keeps BOTHER's numbers", 1, K_BOTHER | CS6, 0, 0);
+	close(s);
+	close(m);
 }
 
 /* TIOCNOTTY from the session leader: the terminal is the session's no more. */
@@ -688,6 +732,7 @@ int main(void)
 	test_canon();
 	test_raw();
 	test_hangup();
+	test_cflag();
 	test_excl();
 	test_sti();
 	test_notty();
