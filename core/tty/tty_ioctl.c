@@ -474,6 +474,8 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 		return put_int(t, arg, 0);	/* a pty's driver buffers nothing */
 	case K_TIOCSTI:
 		return sti(p, master, t, arg);
+	case K_TIOCGPTPEER:
+		return -EIO;	/* on a slave: ptm_open_peer's "not the ptmx driver" */
 	case K_TIOCSCTTY:
 		return sctty(p, t, fflags, arg);
 	case K_TIOCNOTTY:

@@ -127,6 +127,7 @@ static void test_open(void)
 	expect_eq("/dev/pts lists ptmx", ptmx, 1);
 	int peer = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	expect_ok("TIOCGPTPEER", peer);
+	expect_errno("TIOCGPTPEER on the slave", ioctl(s, TIOCGPTPEER, O_RDWR | O_NOCTTY), EIO);
 	struct stat ps;
 	expect_eq("peer is the slave", fstat(peer, &ps) == 0 && ps.st_rdev == st.st_rdev ? 0 : 1, 1);
 	expect_ok("fstat peer", fstat(peer, &ps));
