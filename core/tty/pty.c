@@ -42,7 +42,14 @@ static struct task *cur(struct sentry_task *task)
 	return task ? (struct task *)task : task_current();
 }
 
-int pty_node(int index, uint32_t *ret_uid, uint32_t *ret_gid)
+static struct sentry_timespec now_real(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (struct sentry_timespec){ .sec = ts.tv_sec, .nsec = ts.tv_nsec };
+}
+
+int pty_node(int index, struct pty_node_attr *ret)
 {
 	int rc = -ENOENT;
 	pthread_mutex_lock(&g_pty_lock);
@@ -50,8 +57,38 @@ int pty_node(int index, uint32_t *ret_uid, uint32_t *ret_gid)
 	if (p) {
 		pthread_mutex_lock(&p->lock);
 		if (p->masters) {
-			*ret_uid = p->uid;
-			*ret_gid = p->gid;
+			*ret = p->node;
+			rc = 0;
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	pthread_mutex_unlock(&g_pty_lock);
+	return rc;
+}
+
+int pty_node_setstat(int index, const struct sentry_setstat *ss)
+{
+	if (ss->mask & SENTRY_STATX_SIZE)
+		return -EINVAL;		/* a device has no size to set */
+	struct sentry_timespec now = now_real();
+	int rc = -ENOENT;
+	pthread_mutex_lock(&g_pty_lock);
+	struct pty *p = index >= 0 && index < PTY_MAX ? g_ptys[index] : NULL;
+	if (p) {
+		pthread_mutex_lock(&p->lock);
+		struct pty_node_attr *a = &p->node;
+		if (p->masters) {
+			if (ss->mask & SENTRY_STATX_MODE)
+				a->mode = ss->mode & 07777;
+			if (ss->mask & SENTRY_STATX_UID)
+				a->uid = ss->uid;
+			if (ss->mask & SENTRY_STATX_GID)
+				a->gid = ss->gid;
+			if ((ss->mask & SENTRY_STATX_ATIME) && ss->atime.nsec != SENTRY_UTIME_OMIT)
+				a->atime = ss->atime.nsec == SENTRY_UTIME_NOW ? now : ss->atime;
+			if ((ss->mask & SENTRY_STATX_MTIME) && ss->mtime.nsec != SENTRY_UTIME_OMIT)
+				a->mtime = ss->mtime.nsec == SENTRY_UTIME_NOW ? now : ss->mtime;
+			a->ctime = now;
 			rc = 0;
 		}
 		pthread_mutex_unlock(&p->lock);
@@ -104,8 +141,10 @@ static int open_ptmx(struct task *t, uint32_t flags, struct sentry_file **ret_fi
 	p->wq = wq;
 	p->masters = 1;
 	p->locked = 1;
-	p->uid = t ? t->fs->creds.fsuid : 0;
-	p->gid = t ? t->fs->creds.fsgid : 0;
+	p->node.uid = t ? t->fs->creds.fsuid : 0;
+	p->node.gid = t ? t->fs->creds.fsgid : 0;
+	p->node.mode = 0600;
+	p->node.atime = p->node.mtime = p->node.ctime = now_real();
 	p->k = t ? t->k : NULL;
 	ldisc_init(&p->tio);
 	struct sentry_file *sf = NULL;

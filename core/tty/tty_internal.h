@@ -40,6 +40,13 @@ struct kwinsize {
 #define INQ_DELIM 0x100		/* ends a line: newline, EOL, EOL2 or EOF */
 #define INQ_EOF 0x200		/* the EOF character itself: ends a line, never delivered */
 
+/* What a slave's devpts node shows: first the ptmx opener's fsuid and fsgid, 0600, the time of
+ * the open; chmod, chown and utimensat change it (devpts keeps them while the node lives). */
+struct pty_node_attr {
+	uint32_t uid, gid, mode;
+	struct sentry_timespec atime, mtime, ctime;
+};
+
 struct pty {
 	pthread_mutex_t lock;
 	int index;			/* /dev/pts/N */
@@ -48,7 +55,7 @@ struct pty {
 	int locked;			/* TIOCSPTLCK: the slave cannot be opened */
 	int packet;			/* TIOCPKT on the master */
 	int excl[2];			/* TIOCEXCL on the slave [0], the master [1] */
-	uint32_t uid, gid;		/* the slave node's owner: the ptmx opener's fsuid, fsgid */
+	struct pty_node_attr node;	/* the slave's devpts node */
 	struct ktermios tio;
 	struct kwinsize ws;
 	int session;			/* the session it is controlling terminal of, 0: none */
@@ -69,8 +76,10 @@ struct pty {
 extern pthread_mutex_t g_pty_lock;
 extern struct pty *g_ptys[PTY_MAX];
 
-/* A pty listed in devpts: its master is open. Fills the node's owner; 0 or -ENOENT. */
-int pty_node(int index, uint32_t *ret_uid, uint32_t *ret_gid);
+/* A pty listed in devpts: its master is open. Fills its node's attributes; 0 or -ENOENT. */
+int pty_node(int index, struct pty_node_attr *ret);
+/* Applies @ss (permissions checked by the core) to that node: 0, -ENOENT, -EINVAL (a size). */
+int pty_node_setstat(int index, const struct sentry_setstat *ss);
 /* The first listed index at or above @from, or -1. */
 int pty_next(int from);
 

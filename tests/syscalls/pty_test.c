@@ -133,6 +133,27 @@ static void test_open(void)
 	expect_ok("fstat peer", fstat(peer, &ps));
 	expect_eq("peer rdev", ps.st_rdev == makedev(136, n), 1);
 	expect_errno("lseek master", lseek(m, 0, SEEK_SET), ESPIPE);
+	/* sshd's pty_setowner: the tty group, 0620; a stamp set is the stamp read. */
+	expect_ok("chmod slave 0620", chmod(path, 0620));
+	expect_ok("chown slave group 5", chown(path, (uid_t)-1, 5));
+	struct timespec ts[2] = { { .tv_sec = 1000000000, .tv_nsec = 5 }, { .tv_sec = 1234567890 } };
+	expect_ok("utimensat slave", utimensat(AT_FDCWD, path, ts, 0));
+	expect_ok("stat slave again", stat(path, &ps));
+	expect_mode("slave mode after chmod", ps.st_mode & 07777, 0620);
+	expect_eq("slave group after chown", ps.st_gid, 5);
+	expect_eq("slave atime set", ps.st_atim.tv_sec == 1000000000 && ps.st_atim.tv_nsec == 5, 1);
+	expect_eq("slave mtime set", ps.st_mtim.tv_sec == 1234567890, 1);
+	expect_eq("fstat agrees", fstat(s, &ps) == 0 && (ps.st_mode & 07777) == 0620, 1);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (geteuid() == 0 && setuid(65534) < 0)
+			_exit(2);
+		_exit(chmod(path, 0666) == -1 && errno == EPERM ? 0 : 1);
+	}
+	int wst;
+	waitpid(pid, &wst, 0);
+	expect_eq("chmod by another user: EPERM", WIFEXITED(wst) ? WEXITSTATUS(wst) : -1, 0);
 	close(peer);
 	close(s);
 	close(m);
