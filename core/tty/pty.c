@@ -406,6 +406,13 @@ static int64_t master_read(struct pty *p, struct task *t, uint32_t fflags,
 	size_t n = 0;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
+		/* A packet-mode status byte comes alone and before any data (n_tty_read). */
+		if (p->packet && p->pktstatus) {
+			buf[0] = p->pktstatus;
+			p->pktstatus = 0;
+			n = 1;
+			break;
+		}
 		if (p->out_len) {
 			size_t at = 0;
 			if (p->packet)
@@ -538,6 +545,8 @@ static uint32_t pty_readiness(struct sentry_file *file, uint32_t mask)
 	if (f->master) {
 		if (p->out_len)
 			r |= SENTRY_EV_IN;
+		if (p->packet && p->pktstatus)
+			r |= SENTRY_EV_IN | SENTRY_EV_PRI;
 		if (p->slave_opened && !p->slaves)
 			r |= SENTRY_EV_HUP;
 		if (p->in_len < TTY_INQ)

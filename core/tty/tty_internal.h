@@ -54,6 +54,7 @@ struct pty {
 	int slave_opened;		/* a slave was opened once: its last close ends the master */
 	int locked;			/* TIOCSPTLCK: the slave cannot be opened */
 	int packet;			/* TIOCPKT on the master */
+	uint8_t pktstatus;		/* TIOCPKT_* events the packet-mode master has to read */
 	int excl[2];			/* TIOCEXCL on the slave [0], the master [1] */
 	struct pty_node_attr node;	/* the slave's devpts node */
 	struct ktermios tio;
@@ -100,7 +101,8 @@ size_t ldisc_readable(const struct pty *p);
 size_t ldisc_read(struct pty *p, unsigned char *buf, size_t len);
 /* After TCSETS: the edit line becomes readable when ICANON goes. */
 void ldisc_termios_changed(struct pty *p, const struct ktermios *old);
-/* TCFLSH's input half. */
+/* The slave's input flush (TCFLSH, TCSETSF, a signal character), told to a packet-mode
+ * master as TIOCPKT_FLUSHREAD. */
 void ldisc_flush_input(struct pty *p);
 
 /* --- ioctls (tty_ioctl.c) --- */

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 
 #include "fd/fdtable.h"
@@ -167,6 +168,22 @@ static void pty_fix_termios(struct ktermios *t)
 	t->cflag = (t->cflag & ~(uint32_t)(CSIZE | PARENB)) | CS8 | CREAD;
 }
 
+/* Whether ^S/^Q flow control is on as a packet-mode master's reader can rely on it. */
+static int std_flow(const struct ktermios *t)
+{
+	return (t->iflag & IXON) && t->cc[VSTOP] == '\023' && t->cc[VSTART] == '\021';
+}
+
+/* pty_set_termios: a change of flow control is TIOCPKT_DOSTOP or NOSTOP for the master. */
+static void note_flow(struct pty *p, const struct ktermios *old)
+{
+	int was = std_flow(old), now = std_flow(&p->tio);
+	if (was == now)
+		return;
+	p->pktstatus &= (uint8_t)~(TIOCPKT_DOSTOP | TIOCPKT_NOSTOP);
+	p->pktstatus |= now ? TIOCPKT_DOSTOP : TIOCPKT_NOSTOP;
+}
+
 /* TCSETS and friends: @size 36 (termios) or 44 (termios2); @flush: TCSETSF. */
 static int set_termios(struct pty *p, struct task *t, uint64_t arg, size_t size, int flush)
 {
@@ -187,6 +204,8 @@ static int set_termios(struct pty *p, struct task *t, uint64_t arg, size_t size,
 	}
 	pty_fix_termios(&nt);
 	p->tio = nt;
+	if (p->packet)
+		note_flow(p, &old);
 	if (flush)
 		ldisc_flush_input(p);
 	ldisc_termios_changed(p, &old);
@@ -356,6 +375,8 @@ static int64_t master_ioctl(struct pty *p, struct task *t, uint32_t cmd, uint64_
 		if ((rc = get_int(t, arg, &v)) < 0)
 			return rc;
 		pthread_mutex_lock(&p->lock);
+		if (v && !p->packet)
+			p->pktstatus = 0;	/* only what happens from now on */
 		p->packet = v != 0;
 		pthread_mutex_unlock(&p->lock);
 		return 0;
@@ -386,6 +407,8 @@ static int64_t flush(struct pty *p, int master, uint64_t arg)
 	/* The master reads the slave's output; the slave its input. */
 	if (master ? in : out)
 		p->out_len = 0;
+	if (!master && out && p->packet)	/* pty_flush_buffer tells the master */
+		p->pktstatus |= TIOCPKT_FLUSHWRITE;
 	if (!master && in)
 		ldisc_flush_input(p);
 	pthread_mutex_unlock(&p->lock);

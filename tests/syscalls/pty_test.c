@@ -7,8 +7,9 @@
  * /dev/tty's ENXIO without one, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP and TIOCGSID and their errors,
  * /proc/self/stat's tty_nr and tpgid, ^C's SIGINT and TIOCSWINSZ's SIGWINCH to the foreground
  * group; hangups both ways (EIO, POLLHUP, SIGHUP; a hung-up slave reads 0, its ioctls EIO);
- * TIOCEXCL's flag and EBUSY; root's TIOCSTI; the cflag and speeds a pty keeps; TIOCNOTTY; a
- * background job's SIGTTOU; bad requests (ENOTTY, EINVAL) and bad pointers (EFAULT).
+ * TIOCEXCL's flag and EBUSY; root's TIOCSTI; the cflag and speeds a pty keeps; TIOCPKT's
+ * status bytes; TIOCNOTTY; a background job's SIGTTOU; bad requests (ENOTTY, EINVAL) and bad
+ * pointers (EFAULT).
  */
 #include "expect.h"
 
@@ -370,6 +371,46 @@ static void test_cflag(void)
 		  B9600 | (B1200 << K_IBSHIFT) | CS8 | CREAD, 0, 0);
 	set_cflag(s, "TCSETS2 BOTHER 4321", 0, K_BOTHER | CS8 | CREAD, 4321, 4321);
 	set_cflag(s, "TCSETS keeps BOTHER's numbers", 1, K_BOTHER | CS6, 0, 0);
+	close(s);
+	close(m);
+}
+
+/* A packet-mode master reads the slave's flushes and flow-control changes as one status byte
+ * before any data. */
+static void test_packet(void)
+{
+	int s, m = open_pair(&s);
+	expect_ok("packet pair", m);
+	int one = 1, v = 0;
+	expect_ok("TIOCPKT", ioctl(m, TIOCPKT, &one));
+	expect_ok("TIOCGPKT", ioctl(m, TIOCGPKT, &v));
+	expect_eq("packet mode", v, 1);
+	show("packet: nothing yet", m);
+	put(s, "a");
+	show("packet: data", m);
+	expect_ok("slave TCIFLUSH", ioctl(s, TCFLSH, TCIFLUSH));
+	struct pollfd p = { .fd = m, .events = POLLIN | POLLPRI };
+	expect_eq("packet status: poll", poll(&p, 1, 100), 1);
+	expect_eq("packet status: POLLPRI", (p.revents & POLLPRI) != 0, 1);
+	show("packet: FLUSHREAD", m);
+	expect_ok("slave TCOFLUSH", ioctl(s, TCFLSH, TCOFLUSH));
+	put(s, "b");
+	show("packet: FLUSHWRITE before the data", m);
+	show("packet: then the data", m);
+	expect_ok("master TCIOFLUSH", ioctl(m, TCFLSH, TCIOFLUSH));
+	show("packet: the master's own flush says nothing", m);
+	struct termios tio;
+	tcgetattr(s, &tio);
+	tio.c_iflag &= ~(tcflag_t)IXON;
+	tcsetattr(s, TCSANOW, &tio);
+	show("packet: NOSTOP", m);
+	tio.c_iflag |= IXON;
+	tcsetattr(s, TCSANOW, &tio);
+	show("packet: DOSTOP", m);
+	tcsetattr(s, TCSANOW, &tio);
+	show("packet: no change, no status", m);
+	put(m, "\003");
+	show("packet: ^C flushes both ways", m);
 	close(s);
 	close(m);
 }
@@ -755,6 +796,7 @@ int main(void)
 	test_raw();
 	test_hangup();
 	test_cflag();
+	test_packet();
 	test_excl();
 	test_sti();
 	test_notty();
