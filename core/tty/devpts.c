@@ -1,11 +1,12 @@
 /*
  * core/tty/devpts.c: /dev/pts, the devpts filesystem: a directory of the live slaves (0, 1, ...)
  * and ptmx. As Linux's devpts with its default options (and ptmxmode=666): a slave is
- * 136+N/256:N%256, owned by the user and group that opened the master, mode 0600; ptmx is 5:2,
- * root's, 0666. Inode numbers as Linux's: the root 1, ptmx 2, slave N
- * N+3. Opening either gives the core a device file (sentry_file.special) that core/dev serves
- * by its number, so this file only walks, lists and stats. Every mount shows the one set of
- * ptys (there are no separate instances).
+ * 136+N/256:N%256, owned by the user and group that opened the master, mode 0600 (chmod, chown
+ * and utimensat change a slave's; see pty_node_attr); ptmx is 5:2, root's, 0666, and keeps
+ * that (chmod: EPERM). Inode numbers as Linux's: the root 1, ptmx 2, slave N N+3. Opening
+ * either gives the core a device file (sentry_file.special) that core/dev serves by its number,
+ * so this file only walks, lists, stats and sets a slave's attributes. Every mount shows the one
+ * set of ptys (there are no separate instances).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -100,8 +101,8 @@ static int lookup(struct devpts_fs *f, const char *name, size_t len, struct dden
 		return 0;
 	}
 	int n = parse_index(name, len);
-	uint32_t uid, gid;
-	if (n < 0 || pty_node(n, &uid, &gid) < 0)
+	struct pty_node_attr a;
+	if (n < 0 || pty_node(n, &a) < 0)
 		return -ENOENT;
 	struct ddent *d = calloc(1, sizeof(*d));
 	if (!d)
@@ -174,7 +175,7 @@ static int devpts_get_dentry_at(struct sentry_fs *fs, struct sentry_rp *rp,
 
 static int stat_of(const struct ddent *d, struct sentry_statx *st)
 {
-	uint32_t uid = 0, gid = 0;
+	struct pty_node_attr a;
 	*st = (struct sentry_statx){ .mask = SENTRY_STATX_BASIC_STATS, .blksize = 1024 };
 	st->atime.sec = st->mtime.sec = st->ctime.sec = g_devpts_time;
 	switch (d->kind) {
@@ -191,13 +192,16 @@ static int stat_of(const struct ddent *d, struct sentry_statx *st)
 		st->rdev_minor = TTY_MINOR_PTMX;
 		return 0;
 	default:
-		if (pty_node(d->index, &uid, &gid) < 0)
+		if (pty_node(d->index, &a) < 0)
 			return -ENOENT;
-		st->mode = S_IFCHR | 0600;
+		st->mode = S_IFCHR | a.mode;
 		st->nlink = 1;
 		st->ino = (uint64_t)d->index + 3;
-		st->uid = uid;
-		st->gid = gid;
+		st->uid = a.uid;
+		st->gid = a.gid;
+		st->atime = a.atime;
+		st->mtime = a.mtime;
+		st->ctime = a.ctime;
 		st->rdev_major = TTY_MAJOR_PTS + (uint32_t)d->index / 256;
 		st->rdev_minor = (uint32_t)d->index % 256;
 		return 0;
@@ -208,6 +212,15 @@ static int devpts_dentry_stat(struct sentry_fs *fs, struct sentry_dentry *d, uin
 			      struct sentry_statx *ret_stat)
 {
 	return stat_of((const struct ddent *)d, ret_stat);
+}
+
+/* A slave's chmod, chown, utimensat (sshd and screen set a terminal's group and mode). The
+ * root and ptmx keep their attributes: -EPERM, as before. */
+static int devpts_dentry_setstat(struct sentry_fs *fs, struct sentry_dentry *sd,
+				 const struct sentry_creds *creds, const struct sentry_setstat *ss)
+{
+	const struct ddent *d = (const struct ddent *)sd;
+	return d->kind == D_SLAVE ? pty_node_setstat(d->index, ss) : -EPERM;
 }
 
 /* The mode bits of @st for @c (acc: 4 read, 2 write), as generic_permission. */
@@ -318,6 +331,7 @@ static const struct sentry_fs_ops g_devpts_ops = {
 	.get_dentry_at = devpts_get_dentry_at,
 	.open_at = devpts_open_at,
 	.dentry_stat = devpts_dentry_stat,
+	.dentry_setstat = devpts_dentry_setstat,
 };
 
 PLG_CORE_FS(g_devpts_plugin, "devpts", g_devpts_ops);

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 
 #include "tty/tty_internal.h"
@@ -170,6 +171,8 @@ void ldisc_flush_input(struct pty *p)
 {
 	p->in_head = p->in_len = p->canon_len = 0;
 	p->lnext = 0;
+	if (p->packet)
+		p->pktstatus |= TIOCPKT_FLUSHREAD;
 }
 
 /* A canonical line with no room left: while complete lines wait for the reader, the writer
@@ -224,6 +227,8 @@ int ldisc_receive(struct pty *p, unsigned char c, int *ret_sig)
 			if (!(l & NOFLSH)) {
 				ldisc_flush_input(p);
 				p->out_len = 0;
+				if (p->packet)
+					p->pktstatus |= TIOCPKT_FLUSHWRITE;
 			}
 			if (l & ECHO)
 				echo_char(p, c);

@@ -5,7 +5,8 @@
  *
  * As on Linux: a master read with nothing queued fails with EIO once the slave was opened and
  * its last file closed (a reader drains what was written first); a slave whose master closed is
- * hung up: reads give what is left then EIO, writes EIO, poll says HUP. The master's close also sends
+ * hung up (hung_up_tty_fops): reads give 0 (what was queued is lost), writes EIO, ioctls EIO,
+ * poll says HUP. The master's close also sends
  * SIGHUP then SIGCONT to the foreground group of the session it controls, and the pty stops
  * being that session's controlling terminal.
  */
@@ -41,7 +42,14 @@ static struct task *cur(struct sentry_task *task)
 	return task ? (struct task *)task : task_current();
 }
 
-int pty_node(int index, uint32_t *ret_uid, uint32_t *ret_gid)
+static struct sentry_timespec now_real(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (struct sentry_timespec){ .sec = ts.tv_sec, .nsec = ts.tv_nsec };
+}
+
+int pty_node(int index, struct pty_node_attr *ret)
 {
 	int rc = -ENOENT;
 	pthread_mutex_lock(&g_pty_lock);
@@ -49,8 +57,38 @@ int pty_node(int index, uint32_t *ret_uid, uint32_t *ret_gid)
 	if (p) {
 		pthread_mutex_lock(&p->lock);
 		if (p->masters) {
-			*ret_uid = p->uid;
-			*ret_gid = p->gid;
+			*ret = p->node;
+			rc = 0;
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	pthread_mutex_unlock(&g_pty_lock);
+	return rc;
+}
+
+int pty_node_setstat(int index, const struct sentry_setstat *ss)
+{
+	if (ss->mask & SENTRY_STATX_SIZE)
+		return -EINVAL;		/* a device has no size to set */
+	struct sentry_timespec now = now_real();
+	int rc = -ENOENT;
+	pthread_mutex_lock(&g_pty_lock);
+	struct pty *p = index >= 0 && index < PTY_MAX ? g_ptys[index] : NULL;
+	if (p) {
+		pthread_mutex_lock(&p->lock);
+		struct pty_node_attr *a = &p->node;
+		if (p->masters) {
+			if (ss->mask & SENTRY_STATX_MODE)
+				a->mode = ss->mode & 07777;
+			if (ss->mask & SENTRY_STATX_UID)
+				a->uid = ss->uid;
+			if (ss->mask & SENTRY_STATX_GID)
+				a->gid = ss->gid;
+			if ((ss->mask & SENTRY_STATX_ATIME) && ss->atime.nsec != SENTRY_UTIME_OMIT)
+				a->atime = ss->atime.nsec == SENTRY_UTIME_NOW ? now : ss->atime;
+			if ((ss->mask & SENTRY_STATX_MTIME) && ss->mtime.nsec != SENTRY_UTIME_OMIT)
+				a->mtime = ss->mtime.nsec == SENTRY_UTIME_NOW ? now : ss->mtime;
+			a->ctime = now;
 			rc = 0;
 		}
 		pthread_mutex_unlock(&p->lock);
@@ -103,8 +141,10 @@ static int open_ptmx(struct task *t, uint32_t flags, struct sentry_file **ret_fi
 	p->wq = wq;
 	p->masters = 1;
 	p->locked = 1;
-	p->uid = t ? t->fs->creds.fsuid : 0;
-	p->gid = t ? t->fs->creds.fsgid : 0;
+	p->node.uid = t ? t->fs->creds.fsuid : 0;
+	p->node.gid = t ? t->fs->creds.fsgid : 0;
+	p->node.mode = 0600;
+	p->node.atime = p->node.mtime = p->node.ctime = now_real();
 	p->k = t ? t->k : NULL;
 	ldisc_init(&p->tio);
 	struct sentry_file *sf = NULL;
@@ -143,6 +183,15 @@ int pty_open_slave_file(struct pty *p, uint32_t flags, struct sentry_file **ret_
 	return 0;
 }
 
+/* tty_reopen's check: a slave under TIOCEXCL opens again only for CAP_SYS_ADMIN. */
+static int excl_check(struct pty *p, struct task *t)
+{
+	pthread_mutex_lock(&p->lock);
+	int excl = p->excl[0];
+	pthread_mutex_unlock(&p->lock);
+	return excl && !(t && tty_capable_admin(t)) ? -EBUSY : 0;
+}
+
 /* /dev/pts/N: EIO while locked or once the master is gone (the node is going). */
 static int open_slave(struct task *t, int index, uint32_t flags, struct sentry_file **ret_file)
 {
@@ -155,9 +204,13 @@ static int open_slave(struct task *t, int index, uint32_t flags, struct sentry_f
 		pthread_mutex_unlock(&p->lock);
 	}
 	if (rc == 0)
+		rc = excl_check(p, t);
+	if (rc == 0)
 		rc = pty_open_slave_file(p, flags, ret_file);
 	pthread_mutex_unlock(&g_pty_lock);
-	if (rc == 0 && t && !(flags & O_NOCTTY))
+	/* A write-only open never acquires (tty_open_proc_set_tty wants FMODE_READ): write access
+	 * alone must not lead to /dev/tty's full access. */
+	if (rc == 0 && t && !(flags & O_NOCTTY) && (flags & O_ACCMODE) != O_WRONLY)
 		tty_maybe_acquire(p, t);
 	return rc;
 }
@@ -169,6 +222,8 @@ static int open_ctty(struct task *t, uint32_t flags, struct sentry_file **ret_fi
 	pthread_mutex_lock(&g_pty_lock);
 	struct pty *p = t ? tty_of_session_locked(task_sid(t)) : NULL;
 	if (p)
+		rc = excl_check(p, t);
+	if (p && rc == 0)
 		rc = pty_open_slave_file(p, flags, ret_file);
 	pthread_mutex_unlock(&g_pty_lock);
 	return rc;
@@ -274,6 +329,12 @@ static int64_t slave_read(struct pty *p, struct task *t, uint32_t fflags,
 	unsigned char buf[TTY_INQ];
 	if (len > sizeof(buf))
 		len = sizeof(buf);
+	/* A hung-up file reads end of file, before any job control (hung_up_tty_read). */
+	pthread_mutex_lock(&p->lock);
+	int hung = !p->masters;
+	pthread_mutex_unlock(&p->lock);
+	if (hung)
+		return 0;
 	int rc = tty_check_job(p, t, 0);
 	if (rc < 0)
 		return rc;
@@ -288,6 +349,9 @@ static int64_t slave_read(struct pty *p, struct task *t, uint32_t fflags,
 			deadline = now_ns() + timeout;
 	}
 	for (;;) {
+		/* Hung up while we slept: Linux's reader ends with 0 or EIO, never the queue. */
+		if (!p->masters)
+			break;
 		size_t avail = ldisc_readable(p);
 		if (canon && avail) {
 			n = ldisc_read(p, buf, len);
@@ -300,12 +364,6 @@ static int64_t slave_read(struct pty *p, struct task *t, uint32_t fflags,
 		}
 		if (!canon && timeout == 0)
 			break;
-		if (!p->masters) {
-			/* Hung up: what is left, then EIO (TTY_OTHER_CLOSED). */
-			n = ldisc_read(p, buf, len);
-			rc = n ? 0 : -EIO;
-			break;
-		}
 		if (fflags & O_NONBLOCK) {
 			if (avail) {
 				n = ldisc_read(p, buf, len);
@@ -348,6 +406,13 @@ static int64_t master_read(struct pty *p, struct task *t, uint32_t fflags,
 	size_t n = 0;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
+		/* A packet-mode status byte comes alone and before any data (n_tty_read). */
+		if (p->packet && p->pktstatus) {
+			buf[0] = p->pktstatus;
+			p->pktstatus = 0;
+			n = 1;
+			break;
+		}
 		if (p->out_len) {
 			size_t at = 0;
 			if (p->packet)
@@ -480,6 +545,8 @@ static uint32_t pty_readiness(struct sentry_file *file, uint32_t mask)
 	if (f->master) {
 		if (p->out_len)
 			r |= SENTRY_EV_IN;
+		if (p->packet && p->pktstatus)
+			r |= SENTRY_EV_IN | SENTRY_EV_PRI;
 		if (p->slave_opened && !p->slaves)
 			r |= SENTRY_EV_HUP;
 		if (p->in_len < TTY_INQ)

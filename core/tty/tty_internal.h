@@ -40,6 +40,13 @@ struct kwinsize {
 #define INQ_DELIM 0x100		/* ends a line: newline, EOL, EOL2 or EOF */
 #define INQ_EOF 0x200		/* the EOF character itself: ends a line, never delivered */
 
+/* What a slave's devpts node shows: first the ptmx opener's fsuid and fsgid, 0600, the time of
+ * the open; chmod, chown and utimensat change it (devpts keeps them while the node lives). */
+struct pty_node_attr {
+	uint32_t uid, gid, mode;
+	struct sentry_timespec atime, mtime, ctime;
+};
+
 struct pty {
 	pthread_mutex_t lock;
 	int index;			/* /dev/pts/N */
@@ -47,7 +54,9 @@ struct pty {
 	int slave_opened;		/* a slave was opened once: its last close ends the master */
 	int locked;			/* TIOCSPTLCK: the slave cannot be opened */
 	int packet;			/* TIOCPKT on the master */
-	uint32_t uid, gid;		/* the slave node's owner: the ptmx opener's fsuid, fsgid */
+	uint8_t pktstatus;		/* TIOCPKT_* events the packet-mode master has to read */
+	int excl[2];			/* TIOCEXCL on the slave [0], the master [1] */
+	struct pty_node_attr node;	/* the slave's devpts node */
 	struct ktermios tio;
 	struct kwinsize ws;
 	int session;			/* the session it is controlling terminal of, 0: none */
@@ -68,8 +77,10 @@ struct pty {
 extern pthread_mutex_t g_pty_lock;
 extern struct pty *g_ptys[PTY_MAX];
 
-/* A pty listed in devpts: its master is open. Fills the node's owner; 0 or -ENOENT. */
-int pty_node(int index, uint32_t *ret_uid, uint32_t *ret_gid);
+/* A pty listed in devpts: its master is open. Fills its node's attributes; 0 or -ENOENT. */
+int pty_node(int index, struct pty_node_attr *ret);
+/* Applies @ss (permissions checked by the core) to that node: 0, -ENOENT, -EINVAL (a size). */
+int pty_node_setstat(int index, const struct sentry_setstat *ss);
 /* The first listed index at or above @from, or -1. */
 int pty_next(int from);
 
@@ -90,7 +101,8 @@ size_t ldisc_readable(const struct pty *p);
 size_t ldisc_read(struct pty *p, unsigned char *buf, size_t len);
 /* After TCSETS: the edit line becomes readable when ICANON goes. */
 void ldisc_termios_changed(struct pty *p, const struct ktermios *old);
-/* TCFLSH's input half. */
+/* The slave's input flush (TCFLSH, TCSETSF, a signal character), told to a packet-mode
+ * master as TIOCPKT_FLUSHREAD. */
 void ldisc_flush_input(struct pty *p);
 
 /* --- ioctls (tty_ioctl.c) --- */
@@ -102,6 +114,8 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 /* The pty the session @sid has as controlling terminal, with a reference taken on its slave
  * count by the caller when needed; NULL: none. g_pty_lock held. */
 struct pty *tty_of_session_locked(int sid);
+/* Whether @t has CAP_SYS_ADMIN (TIOCSCTTY's steal, an exclusive terminal's reopen). */
+int tty_capable_admin(const struct task *t);
 /* tty_open's controlling-terminal step for a slave opened without O_NOCTTY by @t. */
 void tty_maybe_acquire(struct pty *p, struct task *t);
 /* The background-process check of a read (SIGTTIN) or a write with TOSTOP (SIGTTOU) on the

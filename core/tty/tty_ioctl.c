@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 
 #include "fd/fdtable.h"
@@ -41,7 +42,7 @@ enum {
 
 #define CAP_SYS_ADMIN_BIT 21
 
-static int capable_admin(const struct task *t)
+int tty_capable_admin(const struct task *t)
 {
 	return (t->fs->creds.cap_effective >> CAP_SYS_ADMIN_BIT) & 1;
 }
@@ -134,6 +135,55 @@ static int get_int(struct task *t, uint64_t arg, int *v)
 	return mm_copy_in(t->mm, arg, v, sizeof(*v)) < 0 ? -EFAULT : 0;
 }
 
+/* asm/termbits.h's speed fields of c_cflag. */
+#define K_CBAUD 0010017u
+#define K_CBAUDEX 0010000u
+#define K_BOTHER 0010000u
+#define K_IBSHIFT 16
+
+/* tty_termios_baud_rate for the speed code @cbaud (BOTHER: @other). */
+static uint32_t baud_of(uint32_t cbaud, uint32_t other)
+{
+	static const uint32_t table[] = {
+		0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200,
+		38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000,
+		1500000, 2000000, 2500000, 3000000, 3500000, 4000000,
+	};
+	if (cbaud == K_BOTHER)
+		return other;
+	if (cbaud & K_CBAUDEX)
+		cbaud = (cbaud & ~K_CBAUDEX) + 15;
+	return cbaud < sizeof(table) / sizeof(table[0]) ? table[cbaud] : 0;
+}
+
+/* What Linux makes of a new termios on a pty: the speeds follow c_cflag's codes (set_termios;
+ * BOTHER keeps the given number, an input code of B0 means the output speed), and the pty
+ * driver forces 8 bits, no parity and the receiver on (pty_set_termios). */
+static void pty_fix_termios(struct ktermios *t)
+{
+	uint32_t ocode = t->cflag & K_CBAUD, icode = (t->cflag >> K_IBSHIFT) & K_CBAUD;
+	uint32_t ospeed = baud_of(ocode, t->ospeed);
+	t->ispeed = icode ? baud_of(icode, t->ispeed) : ospeed;
+	t->ospeed = ospeed;
+	t->cflag = (t->cflag & ~(uint32_t)(CSIZE | PARENB)) | CS8 | CREAD;
+}
+
+/* Whether ^S/^Q flow control is on as a packet-mode master's reader can rely on it. */
+static int std_flow(const struct ktermios *t)
+{
+	return (t->iflag & IXON) && t->cc[VSTOP] == '\023' && t->cc[VSTART] == '\021';
+}
+
+/* pty_set_termios: a change of flow control is TIOCPKT_DOSTOP or NOSTOP for the master. */
+static void note_flow(struct pty *p, const struct ktermios *old)
+{
+	int was = std_flow(old), now = std_flow(&p->tio);
+	if (was == now)
+		return;
+	p->pktstatus &= (uint8_t)~(TIOCPKT_DOSTOP | TIOCPKT_NOSTOP);
+	p->pktstatus |= now ? TIOCPKT_DOSTOP : TIOCPKT_NOSTOP;
+}
+
 /* TCSETS and friends: @size 36 (termios) or 44 (termios2); @flush: TCSETSF. */
 static int set_termios(struct pty *p, struct task *t, uint64_t arg, size_t size, int flush)
 {
@@ -148,11 +198,14 @@ static int set_termios(struct pty *p, struct task *t, uint64_t arg, size_t size,
 		return -EFAULT;
 	pthread_mutex_lock(&p->lock);
 	struct ktermios old = p->tio;
-	if (size == KTERMIOS_SIZE) {
+	if (size == KTERMIOS_SIZE) {	/* the old struct has no speeds: BOTHER keeps ours */
 		nt.ispeed = old.ispeed;
 		nt.ospeed = old.ospeed;
 	}
+	pty_fix_termios(&nt);
 	p->tio = nt;
+	if (p->packet)
+		note_flow(p, &old);
 	if (flush)
 		ldisc_flush_input(p);
 	ldisc_termios_changed(p, &old);
@@ -189,11 +242,11 @@ static int sctty(struct pty *p, struct task *t, uint32_t fflags, uint64_t arg)
 		rc = -EPERM;
 		goto out;
 	}
-	if (session && !(arg == 1 && capable_admin(t))) {
+	if (session && !(arg == 1 && tty_capable_admin(t))) {
 		rc = -EPERM;
 		goto out;
 	}
-	if ((fflags & O_ACCMODE) == O_WRONLY && !capable_admin(t)) {
+	if ((fflags & O_ACCMODE) == O_WRONLY && !tty_capable_admin(t)) {
 		rc = -EPERM;
 		goto out;
 	}
@@ -206,14 +259,18 @@ out:
 /* TIOCNOTTY: the leader gives the terminal up, its foreground group hears SIGHUP, SIGCONT. */
 static int notty(struct pty *p, struct task *t)
 {
-	if (!is_ctty(p, t))
-		return -ENOTTY;
-	if (task_sid(t) != t->tgid)
-		return 0;
+	int sid = task_sid(t), leader = sid == t->tgid;
+	/* The check and the release in one hold: a steal (TIOCSCTTY 1) or a hangup between them
+	 * would otherwise have us clear the next session's terminal and signal its group. */
 	pthread_mutex_lock(&p->lock);
-	int pgrp = p->pgrp;
-	p->session = p->pgrp = 0;
+	int mine = p->session && p->session == sid, pgrp = 0;
+	if (mine && leader) {
+		pgrp = p->pgrp;
+		p->session = p->pgrp = 0;
+	}
 	pthread_mutex_unlock(&p->lock);
+	if (!mine)
+		return -ENOTTY;
 	if (pgrp) {
 		(void)kernel_signal_pgrp(t->k, pgrp, SIGHUP);
 		(void)kernel_signal_pgrp(t->k, pgrp, SIGCONT);
@@ -241,9 +298,39 @@ static int spgrp(struct pty *p, struct task *t, uint64_t arg)
 		return -ESRCH;
 	if (sid != task_sid(t))
 		return -EPERM;
+	/* Still ours? The terminal may have been hung up or given away since is_ctty. */
 	pthread_mutex_lock(&p->lock);
-	p->pgrp = pgrp;
+	int mine = p->session && p->session == sid;
+	if (mine)
+		p->pgrp = pgrp;
 	pthread_mutex_unlock(&p->lock);
+	return mine ? 0 : -ENOTTY;
+}
+
+/*
+ * TIOCSTI (tiocsti) with dev.tty.legacy_tiocsti off, as current kernels default: CAP_SYS_ADMIN
+ * only (EIO otherwise). The byte enters the input of the end the file is on: the slave's goes
+ * through the line discipline as if the master wrote it; the master's input is raw (a pty
+ * master's termios has no processing) and is what the master reads.
+ */
+static int sti(struct pty *p, int master, struct task *t, uint64_t arg)
+{
+	if (!tty_capable_admin(t))
+		return -EIO;
+	unsigned char c;
+	if (mm_copy_in(t->mm, arg, &c, 1) < 0)
+		return -EFAULT;
+	int sig = 0;
+	pthread_mutex_lock(&p->lock);
+	if (!master)
+		(void)ldisc_receive(p, c, &sig);	/* no room: dropped, as receive_buf drops */
+	else if (p->out_len < TTY_OUTQ)
+		p->out[(p->out_head + p->out_len++) % TTY_OUTQ] = c;
+	int pgrp = p->pgrp;
+	pthread_mutex_unlock(&p->lock);
+	kwait_wq_notify(p->wq, SENTRY_EV_IN);
+	if (sig && pgrp && p->k)
+		(void)kernel_signal_pgrp(p->k, pgrp, sig);
 	return 0;
 }
 
@@ -288,6 +375,8 @@ static int64_t master_ioctl(struct pty *p, struct task *t, uint32_t cmd, uint64_
 		if ((rc = get_int(t, arg, &v)) < 0)
 			return rc;
 		pthread_mutex_lock(&p->lock);
+		if (v && !p->packet)
+			p->pktstatus = 0;	/* only what happens from now on */
 		p->packet = v != 0;
 		pthread_mutex_unlock(&p->lock);
 		return 0;
@@ -296,8 +385,11 @@ static int64_t master_ioctl(struct pty *p, struct task *t, uint32_t cmd, uint64_
 	case K_TIOCSIG:
 		if ((int)arg <= 0 || (int)arg > TASK_NSIG)
 			return -EINVAL;
-		if (p->pgrp && p->k)
-			(void)kernel_signal_pgrp(p->k, p->pgrp, (int)arg);
+		pthread_mutex_lock(&p->lock);
+		v = p->pgrp;
+		pthread_mutex_unlock(&p->lock);
+		if (v && p->k)
+			(void)kernel_signal_pgrp(p->k, v, (int)arg);
 		return 0;
 	case K_TIOCGPTPEER:
 		return open_peer(p, t, arg);
@@ -315,6 +407,8 @@ static int64_t flush(struct pty *p, int master, uint64_t arg)
 	/* The master reads the slave's output; the slave its input. */
 	if (master ? in : out)
 		p->out_len = 0;
+	if (!master && out && p->packet)	/* pty_flush_buffer tells the master */
+		p->pktstatus |= TIOCPKT_FLUSHWRITE;
 	if (!master && in)
 		ldisc_flush_input(p);
 	pthread_mutex_unlock(&p->lock);
@@ -327,6 +421,11 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 {
 	if (!t)
 		return -ENOTTY;
+	pthread_mutex_lock(&p->lock);
+	int hung = !master && !p->masters;
+	pthread_mutex_unlock(&p->lock);
+	if (hung)	/* hung_up_tty_ioctl */
+		return cmd == K_TIOCSPGRP ? -ENOTTY : -EIO;
 	if (master) {
 		int64_t r = master_ioctl(p, t, cmd, arg);
 		if (r != 1)
@@ -350,22 +449,42 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 		return set_termios(p, t, arg, KTERMIOS2_SIZE, 0);
 	case K_TCSETSF2:
 		return set_termios(p, t, arg, KTERMIOS2_SIZE, 1);
-	case K_TIOCGWINSZ:
-		return mm_copy_out(t->mm, arg, &p->ws, sizeof(p->ws)) < 0 ? -EFAULT : 0;
+	case K_TIOCGWINSZ: {
+		/* A copy under the lock: a TIOCSWINSZ racing the copy-out must not tear it. */
+		pthread_mutex_lock(&p->lock);
+		struct kwinsize ws = p->ws;
+		pthread_mutex_unlock(&p->lock);
+		return mm_copy_out(t->mm, arg, &ws, sizeof(ws)) < 0 ? -EFAULT : 0;
+	}
 	case K_TIOCSWINSZ:
 		return set_winsize(p, t, arg);
 	case K_TCFLSH:
+		if (!master && (rc = check_change(p, t, SIGTTOU)) < 0)
+			return rc;
 		return flush(p, master, arg);
 	case K_TCXONC:
+		if (!master && (rc = check_change(p, t, SIGTTOU)) < 0)
+			return rc;
 		return arg <= TCION ? 0 : -EINVAL;
 	case K_TCSBRK: case K_TCSBRKP: case K_TIOCSBRK: case K_TIOCCBRK:
+		/* A background job's break is a change of the terminal too (tty_ioctl's prep). */
+		return master ? 0 : check_change(p, t, SIGTTOU);
 	case K_TIOCEXCL: case K_TIOCNXCL:
+		/* The end the file is on, as Linux's tty->flags: a slave's blocks its reopen. */
+		pthread_mutex_lock(&p->lock);
+		p->excl[master] = cmd == K_TIOCEXCL;
+		pthread_mutex_unlock(&p->lock);
 		return 0;
 	case K_TIOCGEXCL:
-		return put_int(t, arg, 0);
+		pthread_mutex_lock(&p->lock);
+		v = p->excl[master];
+		pthread_mutex_unlock(&p->lock);
+		return put_int(t, arg, v);
 	case K_TIOCGETD:
 		return put_int(t, arg, 0);	/* N_TTY */
 	case K_TIOCSETD:
+		if (!master && (rc = check_change(p, t, SIGTTOU)) < 0)
+			return rc;
 		if ((rc = get_int(t, arg, &v)) < 0)
 			return rc;
 		return v == 0 ? 0 : -EINVAL;
@@ -377,8 +496,9 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 	case K_TIOCOUTQ:
 		return put_int(t, arg, 0);	/* a pty's driver buffers nothing */
 	case K_TIOCSTI:
-		/* dev.tty.legacy_tiocsti off, as current kernels default: root only. */
-		return -EPERM;
+		return sti(p, master, t, arg);
+	case K_TIOCGPTPEER:
+		return -EIO;	/* on a slave: ptm_open_peer's "not the ptmx driver" */
 	case K_TIOCSCTTY:
 		return sctty(p, t, fflags, arg);
 	case K_TIOCNOTTY:
@@ -386,15 +506,22 @@ int64_t tty_ioctl(struct pty *p, int master, struct task *t, uint32_t fflags, ui
 	case K_TIOCGPGRP:
 		if (!master && !is_ctty(p, t))
 			return -ENOTTY;
-		return put_int(t, arg, p->pgrp);
+		pthread_mutex_lock(&p->lock);
+		v = p->pgrp;
+		pthread_mutex_unlock(&p->lock);
+		return put_int(t, arg, v);
 	case K_TIOCSPGRP:
 		return spgrp(p, t, arg);
 	case K_TIOCGSID:
 		if (!master && !is_ctty(p, t))
 			return -ENOTTY;
-		if (!p->session)
+		/* One read: the session may end between a check and a second read. */
+		pthread_mutex_lock(&p->lock);
+		v = p->session;
+		pthread_mutex_unlock(&p->lock);
+		if (!v)
 			return -ENOTTY;
-		return put_int(t, arg, p->session);
+		return put_int(t, arg, v);
 	default:
 		return -ENOTTY;
 	}

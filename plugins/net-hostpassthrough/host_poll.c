@@ -129,19 +129,23 @@ int hn_poll_add(struct hn_sock *s)
 void hn_poll_release(struct hn_sock *s)
 {
 	struct hn_state *st = s->st;
+	int fd = s->fd;
+	struct sentry_waitq *wq = s->wq;
 	pthread_mutex_lock(&st->lock);
 	if (st->epfd >= 0)
-		(void)epoll_ctl(st->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+		(void)epoll_ctl(st->epfd, EPOLL_CTL_DEL, fd, NULL);
 	s->dead = 1;
+	s->fd = -1;
+	s->wq = NULL;
 	s->next_grave = st->grave;
 	st->grave = s;
 	pthread_mutex_unlock(&st->lock);
-	/* The poller no longer touches the queue or the descriptor. */
-	close(s->fd);
-	s->fd = -1;
-	if (s->wq)
-		st->svc->wq_free(s->wq);
-	s->wq = NULL;
+	/* @s is the poller's now: its next sweep may free it at any moment, even before the
+	 * eventfd below (any other socket's event wakes it), so only the copies are used. The
+	 * poller no longer touches the queue or the descriptor: @s is dead. */
+	close(fd);
+	if (wq)
+		st->svc->wq_free(wq);
 	if (st->efd >= 0)
 		(void)eventfd_write(st->efd, 1);
 }

@@ -6,7 +6,9 @@
  * with VMIN/VTIME; FIONREAD; epoll on the master; TIOCGPTPEER; controlling terminals:
  * /dev/tty's ENXIO without one, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP and TIOCGSID and their errors,
  * /proc/self/stat's tty_nr and tpgid, ^C's SIGINT and TIOCSWINSZ's SIGWINCH to the foreground
- * group; hangups both ways (EIO, POLLHUP, SIGHUP); bad requests (ENOTTY, EINVAL) and bad
+ * group; hangups both ways (EIO, POLLHUP, SIGHUP; a hung-up slave reads 0, its ioctls EIO);
+ * TIOCEXCL's flag and EBUSY; root's TIOCSTI; the cflag and speeds a pty keeps; TIOCPKT's
+ * status bytes; TIOCNOTTY; a background job's SIGTTOU; bad requests (ENOTTY, EINVAL) and bad
  * pointers (EFAULT).
  */
 #include "expect.h"
@@ -126,11 +128,33 @@ static void test_open(void)
 	expect_eq("/dev/pts lists ptmx", ptmx, 1);
 	int peer = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	expect_ok("TIOCGPTPEER", peer);
+	expect_errno("TIOCGPTPEER on the slave", ioctl(s, TIOCGPTPEER, O_RDWR | O_NOCTTY), EIO);
 	struct stat ps;
 	expect_eq("peer is the slave", fstat(peer, &ps) == 0 && ps.st_rdev == st.st_rdev ? 0 : 1, 1);
 	expect_ok("fstat peer", fstat(peer, &ps));
 	expect_eq("peer rdev", ps.st_rdev == makedev(136, n), 1);
 	expect_errno("lseek master", lseek(m, 0, SEEK_SET), ESPIPE);
+	/* sshd's pty_setowner: the tty group, 0620; a stamp set is the stamp read. */
+	expect_ok("chmod slave 0620", chmod(path, 0620));
+	expect_ok("chown slave group 5", chown(path, (uid_t)-1, 5));
+	struct timespec ts[2] = { { .tv_sec = 1000000000, .tv_nsec = 5 }, { .tv_sec = 1234567890 } };
+	expect_ok("utimensat slave", utimensat(AT_FDCWD, path, ts, 0));
+	expect_ok("stat slave again", stat(path, &ps));
+	expect_mode("slave mode after chmod", ps.st_mode & 07777, 0620);
+	expect_eq("slave group after chown", ps.st_gid, 5);
+	expect_eq("slave atime set", ps.st_atim.tv_sec == 1000000000 && ps.st_atim.tv_nsec == 5, 1);
+	expect_eq("slave mtime set", ps.st_mtim.tv_sec == 1234567890, 1);
+	expect_eq("fstat agrees", fstat(s, &ps) == 0 && (ps.st_mode & 07777) == 0620, 1);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (geteuid() == 0 && setuid(65534) < 0)
+			_exit(2);
+		_exit(chmod(path, 0666) == -1 && errno == EPERM ? 0 : 1);
+	}
+	int wst;
+	waitpid(pid, &wst, 0);
+	expect_eq("chmod by another user: EPERM", WIFEXITED(wst) ? WEXITSTATUS(wst) : -1, 0);
 	close(peer);
 	close(s);
 	close(m);
@@ -284,6 +308,267 @@ static void test_raw(void)
 	close(m);
 }
 
+/* A slave whose master closed is hung up: it reads end of file, even with input queued, and
+ * its ioctls fail with EIO (TIOCSPGRP with ENOTTY). */
+static void test_hangup(void)
+{
+	int s, m = open_pair(&s);
+	expect_ok("hangup pair", m);
+	put(m, "ab\n");
+	close(m);
+	char buf[8];
+	expect_eq("hung-up slave read: EOF", read(s, buf, sizeof(buf)), 0);
+	expect_eq("hung-up slave read again", read(s, buf, sizeof(buf)), 0);
+	struct termios tio;
+	struct winsize ws;
+	int n = 0;
+	expect_errno("hung-up TCGETS", ioctl(s, TCGETS, &tio), EIO);
+	expect_errno("hung-up TIOCGWINSZ", ioctl(s, TIOCGWINSZ, &ws), EIO);
+	expect_errno("hung-up FIONREAD", ioctl(s, FIONREAD, &n), EIO);
+	n = getpgrp();
+	expect_errno("hung-up TIOCSPGRP", ioctl(s, TIOCSPGRP, &n), ENOTTY);
+	expect_errno("hung-up write", write(s, "x", 1), EIO);
+	close(s);
+}
+
+/* The kernel's struct termios2 (asm/termbits.h cannot come with termios.h). */
+struct ktermios2 {
+	uint32_t iflag, oflag, cflag, lflag;
+	uint8_t line, cc[19];
+	uint32_t ispeed, ospeed;
+};
+#define K_TCGETS2 0x802C542Au
+#define K_TCSETS2 0x402C542Bu
+#define K_BOTHER 0010000u
+#define K_IBSHIFT 16
+
+/* Sets @cflag (with speeds @is, @os through TCSETS2, or TCSETS when @old) and prints what the
+ * terminal keeps: a pty forces CS8 and CREAD, drops PARENB, and takes its speeds from the
+ * codes in c_cflag. */
+static void set_cflag(int fd, const char *what, int old, uint32_t cflag, uint32_t is, uint32_t os)
+{
+	struct ktermios2 t;
+	if (ioctl(fd, K_TCGETS2, &t) < 0)
+		printf("TCGETS2 failed\n");
+	t.cflag = cflag;
+	t.ispeed = is;
+	t.ospeed = os;
+	expect_ok(what, ioctl(fd, old ? TCSETS : K_TCSETS2, &t));
+	memset(&t, 0, sizeof(t));
+	if (ioctl(fd, K_TCGETS2, &t) < 0)
+		printf("TCGETS2 failed\n");
+	printf("%s: cflag 0%o ispeed %u ospeed %u\n", what, t.cflag, t.ispeed, t.ospeed);
+}
+
+static void test_cflag(void)
+{
+	int s, m = open_pair(&s);
+	expect_ok("cflag pair", m);
+	set_cflag(s, "TCSETS CS7 PARENB B9600 no CREAD", 1, CS7 | PARENB | B9600, 1, 1);
+	set_cflag(s, "TCSETS2 BOTHER", 0, K_BOTHER | CS8 | CREAD, 777, 12345);
+	set_cflag(s, "TCSETS2 B4800 ignores the numbers", 0, B4800 | CS8 | CREAD, 1, 1);
+	set_cflag(m, "TCSETS2 on the master, input B1200", 0,
+		  B9600 | (B1200 << K_IBSHIFT) | CS8 | CREAD, 0, 0);
+	set_cflag(s, "TCSETS2 BOTHER 4321", 0, K_BOTHER | CS8 | CREAD, 4321, 4321);
+	set_cflag(s, "TCSETS keeps BOTHER's numbers", 1, K_BOTHER | CS6, 0, 0);
+	close(s);
+	close(m);
+}
+
+/* A packet-mode master reads the slave's flushes and flow-control changes as one status byte
+ * before any data. */
+static void test_packet(void)
+{
+	int s, m = open_pair(&s);
+	expect_ok("packet pair", m);
+	int one = 1, v = 0;
+	expect_ok("TIOCPKT", ioctl(m, TIOCPKT, &one));
+	expect_ok("TIOCGPKT", ioctl(m, TIOCGPKT, &v));
+	expect_eq("packet mode", v, 1);
+	show("packet: nothing yet", m);
+	put(s, "a");
+	show("packet: data", m);
+	expect_ok("slave TCIFLUSH", ioctl(s, TCFLSH, TCIFLUSH));
+	struct pollfd p = { .fd = m, .events = POLLIN | POLLPRI };
+	expect_eq("packet status: poll", poll(&p, 1, 100), 1);
+	expect_eq("packet status: POLLPRI", (p.revents & POLLPRI) != 0, 1);
+	show("packet: FLUSHREAD", m);
+	expect_ok("slave TCOFLUSH", ioctl(s, TCFLSH, TCOFLUSH));
+	put(s, "b");
+	show("packet: FLUSHWRITE before the data", m);
+	show("packet: then the data", m);
+	expect_ok("master TCIOFLUSH", ioctl(m, TCFLSH, TCIOFLUSH));
+	show("packet: the master's own flush says nothing", m);
+	struct termios tio;
+	tcgetattr(s, &tio);
+	tio.c_iflag &= ~(tcflag_t)IXON;
+	tcsetattr(s, TCSANOW, &tio);
+	show("packet: NOSTOP", m);
+	tio.c_iflag |= IXON;
+	tcsetattr(s, TCSANOW, &tio);
+	show("packet: DOSTOP", m);
+	tcsetattr(s, TCSANOW, &tio);
+	show("packet: no change, no status", m);
+	put(m, "\003");
+	show("packet: ^C flushes both ways", m);
+	close(s);
+	close(m);
+}
+
+/* TIOCNOTTY from the session leader: the terminal is the session's no more. */
+static void test_notty(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		expect_failures = 0;
+		setsid();
+		signal(SIGHUP, SIG_IGN);	/* our own group is the foreground one */
+		int s, m = open_pair(&s);
+		expect_ok("notty: TIOCSCTTY", ioctl(s, TIOCSCTTY, 0));
+		int n = -1;
+		expect_errno("notty: on the master", ioctl(m, TIOCNOTTY), ENOTTY);
+		expect_ok("TIOCNOTTY", ioctl(s, TIOCNOTTY));
+		expect_errno("after TIOCNOTTY: TIOCGSID", ioctl(s, TIOCGSID, &n), ENOTTY);
+		expect_errno("after TIOCNOTTY: /dev/tty", open("/dev/tty", O_RDWR), ENXIO);
+		expect_errno("TIOCNOTTY again", ioctl(s, TIOCNOTTY), ENOTTY);
+		fflush(stdout);
+		_exit(expect_failures ? 1 : 0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	expect_eq("notty child ok", WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st), 0);
+}
+
+static volatile sig_atomic_t g_ttou;
+
+static void on_ttou(int sig)
+{
+	(void)sig;
+	g_ttou++;
+}
+
+/* A background job changing its terminal hears SIGTTOU (the call fails with EINTR, the handler
+ * runs) unless it ignores the signal: TCSETS, TCFLSH, TCXONC, TCSBRK. */
+static void test_background_change(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		expect_failures = 0;
+		setsid();
+		int s, m = open_pair(&s);
+		expect_ok("bg: TIOCSCTTY", ioctl(s, TIOCSCTTY, 0));
+		fflush(stdout);
+		pid_t job = fork();
+		if (job == 0) {
+			setpgid(0, 0);	/* a background group: the leader's stays in front */
+			struct sigaction sa = { .sa_handler = on_ttou };	/* no SA_RESTART */
+			sigaction(SIGTTOU, &sa, NULL);
+			struct termios tio;
+			tcgetattr(s, &tio);
+			const char *what[] = { "bg TCSETS", "bg TCFLSH", "bg TCXONC", "bg TCSBRK" };
+			for (int i = 0; i < 4; i++) {
+				int before = g_ttou;
+				long r = i == 0 ? ioctl(s, TCSETS, &tio)
+					 : i == 1 ? ioctl(s, TCFLSH, TCIFLUSH)
+					 : i == 2 ? ioctl(s, TCXONC, TCOON)
+						  : ioctl(s, TCSBRK, 1);
+				expect_errno(what[i], r, EINTR);
+				expect_eq("SIGTTOU", g_ttou - before, 1);
+			}
+			signal(SIGTTOU, SIG_IGN);
+			expect_ok("bg TCFLSH, SIGTTOU ignored", ioctl(s, TCFLSH, TCIFLUSH));
+			expect_ok("bg TCXONC, SIGTTOU ignored", ioctl(s, TCXONC, TCOON));
+			expect_ok("bg TCFLSH on the master", ioctl(m, TCFLSH, TCIFLUSH));
+			fflush(stdout);
+			_exit(expect_failures ? 1 : 0);
+		}
+		int st;
+		waitpid(job, &st, 0);
+		expect_eq("bg job ok", WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st), 0);
+		fflush(stdout);
+		_exit(expect_failures ? 1 : 0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	expect_eq("bg session ok", WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st), 0);
+}
+
+/* TIOCSTI as root (either setting of dev.tty.legacy_tiocsti lets CAP_SYS_ADMIN): the byte is
+ * input of the end it is asked on, the slave's through the line discipline. */
+static void test_sti(void)
+{
+	if (geteuid() != 0) {
+		printf("TIOCSTI: not root, skipped\n");
+		return;
+	}
+	int s, m = open_pair(&s);
+	expect_ok("sti pair", m);
+	struct termios tio;
+	tcgetattr(s, &tio);
+	tio.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(s, TCSANOW, &tio);
+	char c = 'x', nl = '\n';
+	expect_ok("TIOCSTI slave", ioctl(s, TIOCSTI, &c));
+	expect_ok("TIOCSTI slave newline", ioctl(s, TIOCSTI, &nl));
+	show("slave reads the pushed line", s);
+	c = 'y';
+	expect_ok("TIOCSTI master", ioctl(m, TIOCSTI, &c));
+	show("master reads its pushed byte", m);
+	expect_errno("TIOCSTI bad pointer", ioctl(s, TIOCSTI, BAD_PTR), EFAULT);
+	close(s);
+	close(m);
+}
+
+/* TIOCEXCL marks the end it is asked on; an exclusive slave reopens only for CAP_SYS_ADMIN. */
+static void test_excl(void)
+{
+	int s, m = open_pair(&s);
+	expect_ok("excl pair", m);
+	int x = -1;
+	expect_ok("TIOCGEXCL", ioctl(s, TIOCGEXCL, &x));
+	expect_eq("not exclusive", x, 0);
+	expect_ok("TIOCEXCL", ioctl(s, TIOCEXCL));
+	expect_ok("TIOCGEXCL set", ioctl(s, TIOCGEXCL, &x));
+	expect_eq("slave exclusive", x, 1);
+	expect_ok("TIOCGEXCL master", ioctl(m, TIOCGEXCL, &x));
+	expect_eq("master not exclusive", x, 0);
+	expect_errno("TIOCGEXCL bad pointer", ioctl(s, TIOCGEXCL, BAD_PTR), EFAULT);
+	if (geteuid() == 0) {	/* root's reopen passes; a plain user's is the next case */
+		int again = open(ptsname(m), O_RDWR | O_NOCTTY);
+		expect_eq("exclusive slave reopened by root", again >= 0, 1);
+		close(again);
+	} else {
+		printf("exclusive slave reopened by root: 1\n");
+	}
+	expect_ok("TIOCNXCL", ioctl(s, TIOCNXCL));
+	expect_ok("TIOCGEXCL cleared", ioctl(s, TIOCGEXCL, &x));
+	expect_eq("exclusive no more", x, 0);
+	close(s);
+	close(m);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		expect_failures = 0;
+		/* Without CAP_SYS_ADMIN, on a pair of our own (its slave is ours, 0600). */
+		if (geteuid() == 0 && setuid(65534) < 0)
+			_exit(2);
+		m = open_pair(&s);
+		expect_ok("user's pair", m);
+		expect_ok("user's TIOCEXCL", ioctl(s, TIOCEXCL));
+		expect_errno("exclusive slave reopened", open(ptsname(m), O_RDWR | O_NOCTTY), EBUSY);
+		expect_ok("user's TIOCNXCL", ioctl(s, TIOCNXCL));
+		int again = open(ptsname(m), O_RDWR | O_NOCTTY);
+		expect_ok("reopened once not exclusive", again);
+		fflush(stdout);
+		_exit(expect_failures ? 1 : 0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	expect_eq("excl child ok", WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st), 0);
+}
+
 /* A child in a session of its own: no terminal, then the pty as controlling terminal (and in
  * /proc/self/stat). */
 static void child_session(int m, const char *path, int ready)
@@ -298,6 +583,10 @@ static void child_session(int m, const char *path, int ready)
 	expect_errno("no ctty: TIOCSPGRP", ioctl(s, TIOCSPGRP, &n), ENOTTY);
 	expect_errno("no ctty: TIOCGSID", ioctl(s, TIOCGSID, &n), ENOTTY);
 	expect_errno("no ctty: TIOCNOTTY", ioctl(s, TIOCNOTTY), ENOTTY);
+	int wo = open(path, O_WRONLY);
+	expect_ok("open slave write-only", wo);
+	expect_errno("write-only open acquires nothing", open("/dev/tty", O_RDWR), ENXIO);
+	close(wo);
 	expect_ok("TIOCSCTTY", ioctl(s, TIOCSCTTY, 0));
 	expect_ok("TIOCSCTTY again", ioctl(s, TIOCSCTTY, 0));
 	n = -1;
@@ -505,6 +794,13 @@ int main(void)
 	test_open();
 	test_canon();
 	test_raw();
+	test_hangup();
+	test_cflag();
+	test_packet();
+	test_excl();
+	test_sti();
+	test_notty();
+	test_background_change();
 	test_ctty();
 	test_leader_exit();
 	test_orphan_read();
