@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cgroup_internal.h"
+#include "fileio.h"
 #include "util/cleanup.h"
 
 /* The budgets of rt_cgroup_kill and rt_cgroup_destroy, and their polling step. */
@@ -81,17 +82,8 @@ static unsigned path_depth(const char *clean)
 /* Writes @val to @dir/@name in one write(2), as cgroupfs wants. */
 static int write_file(const char *dir, const char *name, const char *val, struct rt_error **err)
 {
-	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return rt_cg_oom(err);
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return rt_error_make(err, errno, "cgroup: %s", path);
-	size_t len = strlen(val);
-	ssize_t n = write(fd, val, len);
-	if (n < 0 || (size_t)n != len)
-		return rt_error_make(err, n < 0 ? errno : EIO, "cgroup: %s", path);
-	return 0;
+	int rc = rt_write_file_at(dir, name, val, O_TRUNC);
+	return rc < 0 ? rt_error_make(err, -rc, "cgroup: %s/%s", dir, name) : 0;
 }
 
 static bool file_exists(const char *dir, const char *name)

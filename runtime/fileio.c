@@ -1,8 +1,12 @@
 /*
  * runtime/fileio.c: see fileio.h.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -43,4 +47,19 @@ int rt_read_fd(int fd, size_t max, char **ret_text, size_t *ret_len)
 		*ret_len = len;
 	*ret_text = TAKE_PTR(buf);
 	return 0;
+}
+
+int rt_write_file_at(const char *dir, const char *name, const char *text, int oflags)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | oflags);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(text);
+	ssize_t n = write(fd, text, len);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
 }
