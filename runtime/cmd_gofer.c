@@ -112,7 +112,7 @@ static int open_backend(struct plg_set *set, struct sentry_services *svc,
 
 /* The Gofer's own calls once confined: its channel and its end. */
 static const struct sentry_host_rule g_gofer_rules[] = {
-	{ .nr = SYS_sendto }, { .nr = SYS_recvfrom },
+	SENTRY_ALLOW(SYS_sendto), SENTRY_ALLOW(SYS_recvfrom),
 };
 
 /* After confine: not traceable (the Sentry, a descendant with the same user, could otherwise
@@ -120,25 +120,18 @@ static const struct sentry_host_rule g_gofer_rules[] = {
  * our channel and the backend's declared calls. Returns 0 or -1 with the reason logged. */
 static int lock_down(const struct rt_globals *g, const struct plg_set *set)
 {
-	struct hostfilter_set sets[8] = {
-		hostfilter_base, { "gofer", g_gofer_rules, sizeof(g_gofer_rules) / sizeof(g_gofer_rules[0]) },
+	const struct hostfilter_set own[] = {
+		hostfilter_base,
+		{ "gofer", g_gofer_rules, sizeof(g_gofer_rules) / sizeof(g_gofer_rules[0]) },
 	};
-	uint64_t keep = 0;
-	size_t n = 2;
-	int k = hostfilter_plugin_sets(set, sets + n, sizeof(sets) / sizeof(sets[0]) - n);
-	for (size_t i = 0; i < set->plugin_count; i++)
-		if (set->plugins[i].initialised)
-			keep |= plg_host_caps(&set->plugins[i]);
-	char msg[256] = "too many plugins with host rules";
-	int r = k < 0 ? k : 0;
-	if (r == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		r = -errno;
-	if (r == 0 && (r = rt_confine_caps(keep)) < 0)
+	char msg[256] = "not dumpable";
+	int r = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ? -errno : 0;
+	if (r == 0 && (r = rt_confine_caps(plg_set_host_caps(set))) < 0)
 		snprintf(msg, sizeof(msg), "capabilities: %s", strerror(-r));
 	if (r == 0)
-		r = hostfilter_install(sets, n + (size_t)(k > 0 ? k : 0),
-				       g->debug ? HOSTFILTER_TRAP | HOSTFILTER_PRINT : 0, msg,
-				       sizeof(msg));
+		r = hostfilter_install_with(set, own, sizeof(own) / sizeof(own[0]),
+					    g->debug ? HOSTFILTER_TRAP | HOSTFILTER_PRINT : 0, msg,
+					    sizeof(msg));
 	if (r < 0)
 		log_msg(SENTRY_LOG_ERR, "gofer", "confine: %s", msg);
 	return r;

@@ -18,21 +18,8 @@
 #include <unistd.h>
 
 #include "confine.h"
+#include "fileio.h"
 #include "util/log.h"
-
-/* Writes @text to /proc/self/@name. Returns 0 or -errno. */
-static int write_self(const char *name, const char *text)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/%s", name);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t len = (ssize_t)strlen(text);
-	int rc = write(fd, text, (size_t)len) == len ? 0 : -errno;
-	close(fd);
-	return rc;
-}
 
 int rt_confine_namespaces(int userns, struct rt_error **err)
 {
@@ -45,13 +32,13 @@ int rt_confine_namespaces(int userns, struct rt_error **err)
 		gid_t gid = getegid();
 		if (unshare(CLONE_NEWUSER) < 0)
 			return rt_error_make(err, errno, "confine: user namespace");
-		int rc = write_self("setgroups", "deny");
+		int rc = rt_write_file_at("/proc/self", "setgroups", "deny", 0);
 		snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
 		if (rc == 0)
-			rc = write_self("uid_map", map);
+			rc = rt_write_file_at("/proc/self", "uid_map", map, 0);
 		snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
 		if (rc == 0)
-			rc = write_self("gid_map", map);
+			rc = rt_write_file_at("/proc/self", "gid_map", map, 0);
 		if (rc < 0)
 			return rt_error_make(err, -rc, "confine: user namespace maps");
 	}
@@ -125,17 +112,17 @@ void rt_confine_prepare(void)
 	tzset();
 }
 
-int rt_confine_finish(const struct hostfilter_set *sets, size_t n, uint64_t keep, int flags,
-		      struct rt_error **err)
+int rt_confine_finish(const struct plg_set *set, const struct hostfilter_set *own, size_t n,
+		      int flags, struct rt_error **err)
 {
 	rt_confine_prepare();
 	int rc = empty_root();
 	if (rc < 0)
 		return rt_error_make(err, -rc, "confine: empty root");
-	if ((rc = rt_confine_caps(keep)) < 0)
+	if ((rc = rt_confine_caps(plg_set_host_caps(set))) < 0)
 		return rt_error_make(err, -rc, "confine: capabilities");
 	char msg[256];
-	if ((rc = hostfilter_install(sets, n, flags, msg, sizeof(msg))) < 0)
+	if ((rc = hostfilter_install_with(set, own, n, flags, msg, sizeof(msg))) < 0)
 		return rt_error_make(err, 0, "confine: %s", msg);
 	return 0;
 }

@@ -21,17 +21,19 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "plugin/plugin.h"
 #include "sentry/hostfilter.h"
 
 /* Step 1. @userns: make a user namespace too (root inside maps to our own user outside).
  * Returns 0 or -1 with *@err set. */
 int rt_confine_namespaces(int userns, struct rt_error **err);
 
-/* Step 2: makes an empty tmpfs the root, keeps only capabilities @keep (bit 1 << CAP_x) in
- * every set and the bounding set, clears the ambient set, then installs the union of @sets with
- * hostfilter_install (@flags: HOSTFILTER_*). Returns 0 or -1 with *@err set. */
-int rt_confine_finish(const struct hostfilter_set *sets, size_t n, uint64_t keep, int flags,
-		      struct rt_error **err);
+/* Step 2: makes an empty tmpfs the root, keeps only the capabilities the initialised plugins
+ * of @set declare (plg_set_host_caps) in every set and the bounding set, clears the ambient
+ * set, then installs the @n sets in @own with the plugins' (hostfilter_install_with; @flags:
+ * HOSTFILTER_*). Returns 0 or -1 with *@err set. */
+int rt_confine_finish(const struct plg_set *set, const struct hostfilter_set *own, size_t n,
+		      int flags, struct rt_error **err);
 
 /* What must happen while host paths still resolve, before a process confines itself: glibc's
  * time zone is read, and in sanitizer builds leaks are checked now and the check at exit is

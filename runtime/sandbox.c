@@ -304,20 +304,11 @@ int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, con
 int rt_sandbox_confine(const struct rt_globals *g, struct rt_sandbox_proc *p,
 		       struct rt_error **err)
 {
-	struct hostfilter_set sets[16] = { hostfilter_base, hostfilter_sentry, rt_sandbox_rules };
-	size_t n = 3;
-	int k = hostfilter_plugin_sets(&p->set, sets + n, sizeof(sets) / sizeof(sets[0]) - n);
-	if (k < 0)
-		return rt_error_make(err, -k, "confine: too many plugins with host rules");
-	n += (size_t)k;
-	uint64_t keep = 0;
-	for (size_t i = 0; i < p->set.plugin_count; i++)
-		if (p->set.plugins[i].initialised)
-			keep |= plg_host_caps(&p->set.plugins[i]);
+	const struct hostfilter_set own[] = { hostfilter_base, hostfilter_sentry, rt_sandbox_rules };
 	/* Host files named through /proc/self/fd are duplicated from now on: no path opens. */
 	dev_host_no_reopen();
 	int flags = g->debug ? HOSTFILTER_TRAP | HOSTFILTER_PRINT : 0;
-	return rt_confine_finish(sets, n, keep, flags, err);
+	return rt_confine_finish(&p->set, own, sizeof(own) / sizeof(own[0]), flags, err);
 }
 
 struct boot_sandbox *rt_sandbox_sentry(struct rt_sandbox_proc *p)

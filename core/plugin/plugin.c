@@ -436,11 +436,17 @@ int plg_set_load_dir(struct plg_set *set, const char *dir)
 	return rc;
 }
 
-uint64_t plg_host_caps(const struct plg_plugin *p)
+uint64_t plg_set_host_caps(const struct plg_set *set)
 {
-	if (p->desc->desc_size < SENTRY_OPS_SIZE_THROUGH(struct sentry_plugin, host_caps))
-		return 0;
-	return p->desc->host_caps;
+	uint64_t caps = 0;
+	for (size_t i = 0; i < set->plugin_count; i++) {
+		const struct plg_plugin *p = &set->plugins[i];
+		/* host_caps came with ABI minor 2: an older descriptor ends before it. */
+		if (p->initialised &&
+		    p->desc->desc_size >= SENTRY_OPS_SIZE_THROUGH(struct sentry_plugin, host_caps))
+			caps |= p->desc->host_caps;
+	}
+	return caps;
 }
 
 struct plg_plugin *plg_set_find(const struct plg_set *set, int kind, const char *name)

@@ -89,9 +89,9 @@ int plg_set_load_dir(struct plg_set *set, const char *dir);
 /* Loads one file. Returns 0 or -ENOMEM; refusals are recorded. */
 int plg_set_load_file(struct plg_set *set, const char *path);
 
-/* The capabilities @p asks the confined Sentry to keep (sentry_plugin.host_caps), 0 for a
- * descriptor older than ABI minor 2. */
-uint64_t plg_host_caps(const struct plg_plugin *p);
+/* The capabilities the initialised plugins of @set ask the confined process to keep: the
+ * union of their sentry_plugin.host_caps (none for a descriptor older than ABI minor 2). */
+uint64_t plg_set_host_caps(const struct plg_set *set);
 
 /* The accepted plugin of @kind named @name, or NULL. */
 struct plg_plugin *plg_set_find(const struct plg_set *set, int kind, const char *name);

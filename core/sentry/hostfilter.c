@@ -81,7 +81,9 @@ const struct hostfilter_set hostfilter_sentry = {
 	"core", g_sentry, sizeof(g_sentry) / sizeof(g_sentry[0])
 };
 
-int hostfilter_plugin_sets(const struct plg_set *set, struct hostfilter_set *out, size_t max)
+/* Fills @out (room for @max) with one set per initialised plugin of @set that declares rules.
+ * Returns how many it filled, or -E2BIG when @max is too small. */
+static int plugin_sets(const struct plg_set *set, struct hostfilter_set *out, size_t max)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < set->plugin_count; i++) {
@@ -250,4 +252,17 @@ int hostfilter_install(const struct hostfilter_set *sets, size_t n, int flags, c
 		msg_fail(msg, size, rc, "seccomp: load");
 	seccomp_release(ctx);
 	return rc;
+}
+
+int hostfilter_install_with(const struct plg_set *set, const struct hostfilter_set *own,
+			    size_t n, int flags, char *msg, size_t size)
+{
+	struct hostfilter_set sets[HOSTFILTER_MAX_SETS];
+	if (n > HOSTFILTER_MAX_SETS)
+		return msg_fail(msg, size, -E2BIG, "host filter: %zu sets", n);
+	memcpy(sets, own, n * sizeof(*own));
+	int k = plugin_sets(set, sets + n, HOSTFILTER_MAX_SETS - n);
+	if (k < 0)
+		return msg_fail(msg, size, k, "host filter: plugins with host rules");
+	return hostfilter_install(sets, n + (size_t)k, flags, msg, size);
 }

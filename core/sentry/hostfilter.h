@@ -33,9 +33,6 @@ extern const struct hostfilter_set hostfilter_base;
 /* The Sentry's core: the task loop, the VFS's host-backed files, the memory file. */
 extern const struct hostfilter_set hostfilter_sentry;
 
-/* Fills @out (room for @max) with one set per initialised plugin of @set that declares rules.
- * Returns how many it filled, or -E2BIG when @max is too small. */
-int hostfilter_plugin_sets(const struct plg_set *set, struct hostfilter_set *out, size_t max);
 
 /* Checks every rule of @sets: a call number libseccomp knows, at most 3 conditions on
  * arguments 0..5 with a known comparison. Returns 0, or -EINVAL with @msg naming the owner and
@@ -46,3 +43,10 @@ int hostfilter_check(const struct hostfilter_set *sets, size_t n, char *msg, siz
  * or -errno with @msg saying what failed; on failure nothing is installed. */
 int hostfilter_install(const struct hostfilter_set *sets, size_t n, int flags, char *msg,
 		       size_t size);
+
+/* hostfilter_install of the @n sets in @own and those of every initialised plugin of @set
+ * that declares rules (-E2BIG past HOSTFILTER_MAX_SETS in all). */
+int hostfilter_install_with(const struct plg_set *set, const struct hostfilter_set *own,
+			    size_t n, int flags, char *msg, size_t size);
+
+#define HOSTFILTER_MAX_SETS 16

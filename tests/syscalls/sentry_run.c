@@ -66,19 +66,16 @@ static const struct sentry_host_rule g_lsan_rules[] = {
  * filter and fails it with ENOSYS instead of killing. */
 static int confine(const struct plg_set *set, char *msg, size_t size)
 {
-	struct hostfilter_set sets[16] = { hostfilter_base, hostfilter_sentry };
-	size_t n = 2;
+	const struct hostfilter_set own[] = {
+		hostfilter_base, hostfilter_sentry,
 #ifdef __SANITIZE_ADDRESS__
-	sets[n++] = (struct hostfilter_set){ "lsan", g_lsan_rules,
-					     sizeof(g_lsan_rules) / sizeof(g_lsan_rules[0]) };
+		{ "lsan", g_lsan_rules, sizeof(g_lsan_rules) / sizeof(g_lsan_rules[0]) },
 #endif
-	int k = hostfilter_plugin_sets(set, sets + n, sizeof(sets) / sizeof(sets[0]) - n);
-	if (k < 0)
-		return msg_fail(msg, size, k, "host filter");
+	};
 	dev_host_no_reopen();	/* as runsc: a confined Sentry opens no path */
 	const char *trap = getenv("SENTRY_RUN_TRAP");
-	return hostfilter_install(sets, n + (size_t)k, trap && *trap == '1' ? HOSTFILTER_TRAP : 0,
-				  msg, size);
+	return hostfilter_install_with(set, own, sizeof(own) / sizeof(own[0]),
+				       trap && *trap == '1' ? HOSTFILTER_TRAP : 0, msg, size);
 }
 
 int main(int argc, char **argv)
