@@ -382,8 +382,6 @@ static int annotations_copy(const struct oci_config *cfg, struct rt_state *st)
 	return 0;
 }
 
-/* The cgroup of the sandbox: required when the config limits resources, best effort
- * otherwise (a rootless runsc may have no writable hierarchy). */
 /* The state being created, for note_cgroup. */
 struct cg_note {
 	int dirfd;
@@ -406,6 +404,8 @@ static int note_cgroup(const char *handle, void *arg)
 	return rc;
 }
 
+/* The cgroup of the sandbox: required when the config limits resources, best effort
+ * otherwise (a rootless runsc may have no writable hierarchy). Recorded in @st as it is made. */
 static int cgroup_setup(const struct rt_globals *g, const struct oci_config *cfg, const char *id,
 			int dirfd, struct rt_state *st, struct rt_cgroup **ret,
 			struct rt_error **err)
