@@ -48,8 +48,16 @@ static void show(const char *what, int fd)
 	size_t o = 0;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	ssize_t n = 0;
-	if (poll(&p, 1, 100) == 1 && (p.revents & POLLIN))
+	if (poll(&p, 1, 100) == 1 && (p.revents & POLLIN)) {
+		/* Linux hands pty input to the other end from a workqueue: echo and output come
+		 * in pieces. Read once the queue stops growing, as a settled terminal would. */
+		int had = -1, now = 0;
+		for (int i = 0; i < 50 && ioctl(fd, FIONREAD, &now) == 0 && now != had; i++) {
+			had = now;
+			usleep(10000);
+		}
 		n = read(fd, buf, sizeof(buf));
+	}
 	for (ssize_t i = 0; i < n && o + 8 < sizeof(out); i++) {
 		unsigned char c = (unsigned char)buf[i];
 		if (c == '\r')
