@@ -196,6 +196,7 @@ int64_t kernel_clone(struct task *parent, const struct kernel_clone *c)
 		fdt_free(j.fdt);
 		return rc;
 	}
+	task_fpu_sync(parent);	/* the child starts from it, on its own thread */
 	rc = kernel_start_thread(k, fork_main, &j, &j.start);
 	if (rc < 0 && !j.start.done) {	/* no thread took the copies */
 		mm_free(j.mm);

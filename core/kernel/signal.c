@@ -141,6 +141,7 @@ static int setup_frame(struct task *t, int sig, const struct task_sigaction *act
 	/* The XSAVE image, 64-byte aligned, plus the trailing magic. */
 	uint64_t fp = (sp - t->cpu.fpu_size - 4) & ~63ull;
 	uint64_t frame = ((fp - sizeof(struct k_rt_sigframe)) & ~15ull) - 8;
+	task_fpu_sync(t);
 	char *fpu = t->cpu.fpu;
 	uint32_t sw[12] = { FP_XSTATE_MAGIC1, t->cpu.fpu_size + 4, 0, 0, t->cpu.fpu_size };
 	uint64_t xfeatures;
@@ -391,6 +392,8 @@ int64_t task_sigreturn(struct task *t)
 		return 0;
 	}
 	const struct k_sigcontext *mc = &f.uc.mc;
+	if (!mc->fpstate)
+		task_fpu_sync(t);	/* kept as it is, then sanitized */
 	if (mc->fpstate && mm_copy_in(t->mm, mc->fpstate, t->cpu.fpu, t->cpu.fpu_size) < 0) {
 		task_group_exit(t, SIGSEGV);
 		return 0;

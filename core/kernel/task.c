@@ -17,6 +17,7 @@
 #include "kernel/task.h"
 #include "kernel/thread.h"
 #include "mm/mm.h"
+#include "sentry/plugin.h"
 #include "sys/sys.h"
 #include "util/log.h"
 #include "vfs/vfs.h"
@@ -280,6 +281,17 @@ void task_drop_thread_state(struct task *t)
 	if (t->fdt)
 		fdt_free(t->fdt);
 	t->fdt = NULL;
+}
+
+void task_fpu_sync(struct task *t)
+{
+	const struct sentry_platform_ops *p = t->k->platform;
+	if (!t->ctx || !SENTRY_OPS_HAS(p->ctx_ops, p->ctx_ops_size, fpu_get))
+		return;
+	int rc = p->ctx_ops->fpu_get(t->ctx, &t->cpu);
+	if (rc < 0)
+		log_msg(SENTRY_LOG_WARN, "task", "tid %d: FPU state not read back: %s", t->tid,
+			strerror(-rc));
 }
 
 void task_exit(struct task *t, int status)

@@ -260,6 +260,11 @@ int task_clone_thread(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt,
  * ended keeps the rest until its process is gone. */
 void task_drop_thread_state(struct task *t);
 
+/* Makes t->cpu.fpu the thread's current FPU state (the platform may hold it: see
+ * sentry_ctx_ops.fpu_get), before the core reads it. On @t's own thread. A platform failure is
+ * logged and leaves the last copy, which is what the thread gets back. */
+void task_fpu_sync(struct task *t);
+
 /* execve(2) of @file (an open executable, borrowed) with @argv/@envp: replaces the mm with a
  * new one holding the ELF image and its initial stack, and sets the registers. @execfn is the
  * path shown as AT_EXECFN. Returns 0, -ENOEXEC, -E2BIG, -ENOMEM, -EACCES, -EIO. */

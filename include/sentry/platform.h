@@ -41,6 +41,8 @@ struct sentry_cpu_state {
 	void *fpu;		/* XSAVE area, 64-byte aligned, owned by the core */
 	uint32_t fpu_size;	/* bytes at fpu */
 	uint32_t fpu_dirty;	/* nonzero when the core changed it (signal delivery, sigreturn) */
+	/* With a platform that has ctx_ops.fpu_get, fpu may be older than the thread's state
+	 * after switch_to: the core calls fpu_get before it reads fpu. */
 };
 
 /* Why switch() returned. */
@@ -113,6 +115,13 @@ struct sentry_ctx_ops {
 	void (*interrupt)(struct sentry_ctx *ctx);
 	/* Mandatory. Destroys the context; not running. */
 	void (*release)(struct sentry_ctx *ctx);
+	/* Optional, ABI minor 3. Brings cpu->fpu up to date. A platform that has it may leave the
+	 * thread's FPU state in the context when switch_to returns, for reading it back costs an
+	 * XSAVE image copy per exit (an eighth of a system call round trip on ptrace) and the
+	 * core seldom looks: at signal delivery, at a sigreturn without a saved image and at
+	 * clone. On the owner's thread, with @cpu the state last passed to switch_to. Returns 0 or
+	 * -errno. NULL: switch_to always updates cpu->fpu. */
+	int (*fpu_get)(struct sentry_ctx *ctx, struct sentry_cpu_state *cpu);
 };
 
 /* The platform kind's ops table (descriptor kind SENTRY_PLUGIN_PLATFORM). */

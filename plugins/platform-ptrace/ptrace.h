@@ -94,7 +94,11 @@ struct stub_thread {
 	pid_t tid;			/* host TID */
 	int fresh;			/* seized, not yet run: its registers are the spawner's */
 	int dead;			/* exited or killed */
-	const struct sentry_cpu_state *fpu_owner; /* whose FPU state it holds */
+	/* Its registers as read at its last stop, while nothing but the application has run on it
+	 * since (seen_ok): load_regs then writes only what changed. */
+	struct sentry_regs seen;
+	int seen_ok;
+	const struct sentry_cpu_state *fpu_owner; /* whose FPU state it holds (see fpu_held) */
 	struct stub_thread *as_next;	/* in as->threads */
 	struct stub_thread *ctx_next;	/* in ctx->threads */
 };
@@ -123,7 +127,15 @@ struct sentry_ctx {
 	/* The stub thread while switch_to runs the application (tgid << 32 | tid), else 0. */
 	_Atomic uint64_t running;
 	struct stub_thread *threads;	/* one per address space it ran in */
+	/* The stub thread whose FPU state is newer than fpu_cpu->fpu, or NULL: an exit leaves the
+	 * state in the stub thread until the core asks (fpu_get) or another thread needs it. */
+	struct stub_thread *fpu_held;
+	struct sentry_cpu_state *fpu_cpu;
 };
+
+/* Reads the FPU state @ctx left in a stub thread back into its cpu state. The owner's thread
+ * only. Returns 0 or -errno (the stub thread is gone: the state with it). */
+int ptrace_fpu_fetch(struct sentry_ctx *ctx);
 
 /* stub.c */
 int stub_reserve(struct ptrace_platform *pp);

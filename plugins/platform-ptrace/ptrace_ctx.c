@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -53,6 +54,37 @@ static int fpu_io(struct stub_thread *st, struct sentry_cpu_state *cpu, int set)
 	long r = ptrace(set ? PTRACE_SETREGSET : PTRACE_GETREGSET, st->tid, (void *)NT_X86_XSTATE,
 			&iov);
 	return r < 0 ? -errno : 0;
+}
+
+int ptrace_fpu_fetch(struct sentry_ctx *ctx)
+{
+	struct stub_thread *st = ctx->fpu_held;
+	if (!st)
+		return 0;
+	ctx->fpu_held = NULL;
+	return st->dead ? -ECHILD : fpu_io(st, ctx->fpu_cpu, 0);
+}
+
+/* Gives @st @cpu's FPU state unless it holds it already: the core's copy when the core changed
+ * it, else the newest one, which may still be in another of the context's stub threads. */
+static int fpu_load(struct sentry_ctx *ctx, struct stub_thread *st, struct sentry_cpu_state *cpu)
+{
+	if (cpu->fpu_dirty)
+		ctx->fpu_held = NULL;	/* the core's copy wins */
+	else if (ctx->fpu_held == st)
+		return 0;
+	else if (ctx->fpu_held)
+		(void)ptrace_fpu_fetch(ctx);	/* lost with a dead thread: the last copy serves */
+	else if (st->fpu_owner == cpu)
+		return 0;
+	int rc = fpu_io(st, cpu, 1);
+	st->fpu_owner = rc == 0 ? cpu : NULL;
+	return rc;
+}
+
+static int ctx_fpu_get(struct sentry_ctx *ctx, struct sentry_cpu_state *cpu)
+{
+	return ctx->fpu_held && ctx->fpu_cpu == cpu ? ptrace_fpu_fetch(ctx) : 0;
 }
 
 /* A fault's access type. The host does not report it through ptrace, so it is inferred: the
@@ -102,12 +134,24 @@ static int classify_signal(struct stub_thread *st, int sig, const struct sentry_
 }
 
 /* Loads the registers into @st. A fresh thread stopped in the spawner's parked futex call:
- * orig_rax -1 keeps the kernel from restarting that call over the application's rip. */
+ * orig_rax -1 keeps the kernel from restarting that call over the application's rip. After a
+ * system call the core has nearly always changed rax alone, and one PTRACE_POKEUSER costs a
+ * fraction of PTRACE_SETREGS, which copies in and checks every register (a sixth of a getppid
+ * round trip here). */
 static int load_regs(struct stub_thread *st, struct sentry_cpu_state *cpu)
 {
 	struct sentry_regs r = cpu->regs;
 	if (st->fresh)
 		r.orig_rax = ~0ull;
+	if (st->seen_ok) {
+		uint64_t rax = st->seen.rax;
+		st->seen.rax = r.rax;
+		if (memcmp(&st->seen, &r, sizeof(r)) == 0)
+			return rax == r.rax || ptrace(PTRACE_POKEUSER, st->tid,
+						      offsetof(struct user_regs_struct, rax),
+						      r.rax) == 0 ? 0 : -errno;
+		st->seen_ok = 0;
+	}
 	if (ptrace(PTRACE_SETREGS, st->tid, 0, &r) < 0)
 		return -errno;
 	st->fresh = 0;
@@ -139,11 +183,8 @@ static int ctx_switch(struct sentry_ctx *ctx, struct sentry_as *as, struct sentr
 		ex->kind = SENTRY_EXIT_INTERRUPT;
 		return 0;
 	}
-	if ((rc = load_regs(st, cpu)) < 0)
+	if ((rc = load_regs(st, cpu)) < 0 || (rc = fpu_load(ctx, st, cpu)) < 0)
 		return rc;
-	if ((cpu->fpu_dirty || st->fpu_owner != cpu) && (rc = fpu_io(st, cpu, 1)) < 0)
-		return rc;
-	st->fpu_owner = cpu;
 	/* interrupt() stores its flag, then reads running; here running is stored, then the flag
 	 * read: one of the two sees the other, so an interrupt is never lost. */
 	atomic_store(&ctx->running, (uint64_t)(uint32_t)as->pid << 32 | (uint32_t)st->tid);
@@ -161,8 +202,10 @@ static int ctx_switch(struct sentry_ctx *ctx, struct sentry_as *as, struct sentr
 		return -EIO;
 	if (ptrace(PTRACE_GETREGS, st->tid, 0, &cpu->regs) < 0)
 		return -errno;
-	if ((rc = fpu_io(st, cpu, 0)) < 0)
-		return rc;
+	st->seen = cpu->regs;
+	st->seen_ok = 1;
+	ctx->fpu_held = st;	/* read back only when the core asks (fpu_get) */
+	ctx->fpu_cpu = cpu;
 	int sig = WSTOPSIG(status);
 	if (sig == (SIGTRAP | 0x80)) {
 		ex->kind = SENTRY_EXIT_SYSCALL;
@@ -182,6 +225,7 @@ static void ctx_interrupt(struct sentry_ctx *ctx)
 /* On the owner's thread (the tracer of its stub threads), as the core guarantees. */
 static void ctx_release(struct sentry_ctx *ctx)
 {
+	ctx->fpu_held = NULL;	/* nobody reads it any more */
 	while (ctx->threads)
 		stub_thread_end(ctx->threads);
 	if (ptrace_ctx_current() == ctx)
@@ -206,4 +250,5 @@ const struct sentry_ctx_ops g_ptrace_ctx_ops = {
 	.switch_to = ctx_switch,
 	.interrupt = ctx_interrupt,
 	.release = ctx_release,
+	.fpu_get = ctx_fpu_get,
 };

@@ -523,6 +523,7 @@ static int set_entry(struct sentry_as *as, struct stub_thread *st, const char *e
 	r.rip = base + (uint64_t)(entry - stub_blob_start);
 	r.rsp = base + STUB_STACK_TOP_OFF;
 	r.orig_rax = ~0ull;
+	st->seen_ok = 0;	/* the application's registers are gone from it */
 	return ptrace(PTRACE_SETREGS, st->tid, 0, &r) < 0 ? -errno : 0;
 }
 
@@ -548,6 +549,8 @@ static void reap(struct stub_thread *st)
 
 void stub_thread_end(struct stub_thread *st)
 {
+	if (st->ctx->fpu_held == st)
+		(void)ptrace_fpu_fetch(st->ctx);	/* the state must outlive the thread */
 	pthread_mutex_lock(&g_threads_lock);
 	struct sentry_as *as = st->as;
 	if (as) {
@@ -582,6 +585,8 @@ void stub_kill(struct sentry_as *as)
 		as->threads = st->as_next;
 		__atomic_store_n(&st->as, NULL, __ATOMIC_RELEASE);
 		if (st->ctx->owner == me) {
+			if (st->ctx->fpu_held == st)
+				st->ctx->fpu_held = NULL;	/* killed with it */
 			reap(st);
 			ctx_unlink(st);
 			free(st);

@@ -45,6 +45,12 @@ tests_syscalls_sig_deliver_test_static_SOURCES = tests/syscalls/sig_deliver_test
 tests_syscalls_sig_deliver_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_sig_deliver_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
 
+# FPU and SSE state over system calls, faults, thread switches, signal frames, fork and clone.
+check_PROGRAMS += tests/syscalls/fpu_test_static
+tests_syscalls_fpu_test_static_SOURCES = tests/syscalls/fpu_test.c tests/syscalls/expect.h
+tests_syscalls_fpu_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_fpu_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
 # Waiting for signals and sleeping (sigsuspend, nanosleep, clock_nanosleep); execve and
 # execveat, whose successful cases exec the program itself again.
 check_PROGRAMS += tests/syscalls/sig_wait_test_static tests/syscalls/exec_test_static
