@@ -38,12 +38,17 @@
 #define CLONE_NEWTIME 0x80
 #endif
 
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND 0x100000000ull
+#endif
+
 #define CLONE_NAMESPACES (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
 			  CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 #define CLONE_KNOWN (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PIDFD | \
 		     CLONE_PTRACE | CLONE_VFORK | CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | \
 		     CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | \
-		     CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO | CLONE_NAMESPACES)
+		     CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO | CLONE_NAMESPACES | \
+		     CLONE_CLEAR_SIGHAND)
 
 /* clone(2)'s checks, in Linux's order (copy_process), then what the Sentry cannot do yet. */
 static int clone_check(uint64_t f)
@@ -63,9 +68,8 @@ static int clone_check(uint64_t f)
 		return -EINVAL;	/* a thread in another pid or user namespace */
 	if (f & CLONE_NAMESPACES)
 		return -EPERM;	/* the sandbox's namespaces are all it gets */
-	/* clone(2) stores the pidfd where PARENT_SETTID would store the TID; a thread has none
-	 * (PIDFD_THREAD is newer than this ABI). */
-	if ((f & CLONE_PIDFD) && (f & (CLONE_PARENT_SETTID | CLONE_THREAD)))
+	/* A thread has no pidfd (PIDFD_THREAD is newer than this ABI). */
+	if ((f & CLONE_PIDFD) && (f & CLONE_THREAD))
 		return -EINVAL;
 	return 0;
 }
@@ -100,6 +104,8 @@ static void child_setup(struct task *t, const struct kernel_clone *c, const stru
 		(void)mm_copy_out(parent->mm, c->parent_tid, &t->tid, sizeof(int));
 	if (c->flags & CLONE_PARENT)
 		t->tg->ppid = parent->tg->ppid;
+	if (c->flags & CLONE_CLEAR_SIGHAND)
+		task_flush_handlers(t);
 }
 
 static void *fork_main(void *arg)
@@ -167,7 +173,13 @@ static void clone_pidfd(struct task *parent, int pid, uint64_t addr)
 
 int64_t kernel_clone(struct task *parent, const struct kernel_clone *c)
 {
-	int rc = clone_check(c->flags);
+	/* Both results to one word: always so with clone(2), which has one argument for them. */
+	int rc = (c->flags & CLONE_PIDFD) && (c->flags & CLONE_PARENT_SETTID) &&
+			 c->pidfd == c->parent_tid
+		 ? -EINVAL
+		 : clone_check(c->flags);
+	if (rc == 0)
+		rc = c->refuse;
 	if (rc < 0)
 		return rc;
 	struct kernel *k = parent->k;
@@ -206,7 +218,7 @@ int64_t kernel_clone(struct task *parent, const struct kernel_clone *c)
 	if (rc < 0)
 		return rc;
 	if (c->flags & CLONE_PIDFD)
-		clone_pidfd(parent, j.start.pid, c->parent_tid);
+		clone_pidfd(parent, j.start.pid, c->pidfd);
 	if (c->flags & CLONE_VFORK)
 		vfork_wait(parent, j.start.pid);
 	return j.start.pid;

@@ -1,6 +1,7 @@
 # core/kernel: build rules (included from the top Makefile.am).
 core_libsentry_core_la_SOURCES += core/kernel/wait.c core/kernel/wait.h core/kernel/signal.c \
 	core/kernel/process.c core/kernel/process.h core/kernel/process_internal.h core/kernel/fork.c \
+	core/kernel/worker.c \
 	core/kernel/thread.c core/kernel/thread.h core/kernel/futex.c core/kernel/futex.h \
 	core/kernel/jobctl.c core/kernel/pidfd.c core/kernel/pidfd.h core/kernel/signalfd.c \
 	core/kernel/signalfd.h

@@ -36,6 +36,8 @@ void kernel_init(struct kernel *k)
 	k->tasks = NULL;
 	k->exits = NULL;
 	k->threads = 0;
+	k->idle = NULL;
+	k->idle_count = k->workers = k->workers_stop = 0;
 	k->init_exited = 0;
 	k->exit_wq = kwait_wq_new();
 	k->ipc = ipc_ns_new();	/* NULL (ENOMEM): the IPC calls answer -ENOMEM */
@@ -48,6 +50,7 @@ void kernel_destroy(struct kernel *k)
 	while (k->threads > 0)
 		pthread_cond_wait(&k->changed, &k->lock);
 	pthread_mutex_unlock(&k->lock);
+	kernel_workers_stop(k);	/* before the platform goes: they hold its contexts */
 	while (k->exits) {
 		struct kernel_exit *e = k->exits;
 		k->exits = e->next;
@@ -344,54 +347,7 @@ static int spawn_load(struct spawn_job *j, int stdio[3], struct vfs_ctx **ret_fs
 	return 0;
 }
 
-/* ---- task threads, shared with fork.c ---- */
-
-int kernel_start_thread(struct kernel *k, void *(*fn)(void *), void *arg,
-			struct kernel_start *st)
-{
-	pthread_mutex_init(&st->lock, NULL);
-	pthread_cond_init(&st->cond, NULL);
-	st->done = 0;
-	pthread_mutex_lock(&k->lock);
-	k->threads++;
-	pthread_mutex_unlock(&k->lock);
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t th;
-	int rc = -pthread_create(&th, &attr, fn, arg);
-	pthread_attr_destroy(&attr);
-	if (rc < 0) {
-		kernel_thread_done(k);
-		st->rc = -EAGAIN;
-	} else {
-		pthread_mutex_lock(&st->lock);
-		while (!st->done)
-			pthread_cond_wait(&st->cond, &st->lock);
-		pthread_mutex_unlock(&st->lock);
-	}
-	pthread_cond_destroy(&st->cond);
-	pthread_mutex_destroy(&st->lock);
-	return st->rc;
-}
-
-void kernel_start_report(struct kernel_start *st, int rc, int pid)
-{
-	pthread_mutex_lock(&st->lock);
-	st->rc = rc;
-	st->pid = pid;
-	st->done = 1;
-	pthread_cond_signal(&st->cond);
-	pthread_mutex_unlock(&st->lock);
-}
-
-void kernel_thread_done(struct kernel *k)
-{
-	pthread_mutex_lock(&k->lock);
-	k->threads--;
-	pthread_cond_broadcast(&k->changed);
-	pthread_mutex_unlock(&k->lock);
-}
+/* ---- task threads, shared with fork.c (started by worker.c) ---- */
 
 int kernel_task_enter(struct kernel *k, struct task *t, int held)
 {

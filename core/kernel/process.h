@@ -103,11 +103,15 @@ int kernel_list(struct kernel *k, int (*cb)(const struct kernel_proc_info *p, vo
 
 /* What clone(2) asks for a new process. */
 struct kernel_clone {
-	uint64_t flags;		/* CLONE_*; the low byte is the exit signal */
+	uint64_t flags;		/* CLONE_* (CLONE_CLEAR_SIGHAND too); the low byte is the exit
+				 * signal */
 	uint64_t stack;		/* the child's stack pointer, 0: the parent's */
 	uint64_t parent_tid;	/* CLONE_PARENT_SETTID: where the parent gets the child's PID */
 	uint64_t child_tid;	/* CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID address */
 	uint64_t tls;		/* CLONE_SETTLS: the child's fs base */
+	uint64_t pidfd;		/* CLONE_PIDFD: where the parent gets the pidfd (clone(2):
+				 * parent_tid) */
+	int refuse;		/* -errno clone3 gives once the flags passed (set_tid, a cgroup) */
 };
 
 /* fork(2), vfork(2) and clone(2) of a process or a thread: returns the child's TID or -EINVAL

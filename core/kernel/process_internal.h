@@ -27,6 +27,9 @@ int kernel_start_thread(struct kernel *k, void *(*fn)(void *), void *arg,
 void kernel_start_report(struct kernel_start *st, int rc, int pid);
 /* A task thread's last act when it made no task (kernel_task_thread_end does it otherwise). */
 void kernel_thread_done(struct kernel *k);
+/* Ends the parked task threads and waits for them all (worker.c). After the last task thread
+ * is done. */
+void kernel_workers_stop(struct kernel *k);
 /* Puts @t in the task list, held or not. -EAGAIN when the sandbox is ending (PID 1 gone). */
 int kernel_task_enter(struct kernel *k, struct task *t, int held);
 

@@ -127,7 +127,7 @@ static int task_alloc(struct kernel *k, struct vfs_ctx *fs, struct tgroup *tg,
 		rc = tgroup_new(k, t->tgid, &t->tg);
 	}
 	if (rc == 0)
-		rc = k->platform->ctx_new(k->platform_state, -1, &t->ctx);
+		rc = kernel_ctx_new(k, &t->ctx);
 	if (rc < 0) {
 		task_free(t);
 		return rc;
@@ -274,7 +274,7 @@ void task_free(struct task *t)
 void task_drop_thread_state(struct task *t)
 {
 	if (t->ctx)
-		t->k->platform->ctx_ops->release(t->ctx);
+		kernel_ctx_release(t->k, t->ctx);
 	t->ctx = NULL;
 	mm_free(t->mm);
 	t->mm = NULL;
@@ -431,10 +431,8 @@ int task_run(struct task *t)
 	return t->exit_status;
 }
 
-void task_exec_signals(struct task *t)
+void task_flush_handlers(struct task *t)
 {
-	/* flush_signal_handlers: every action loses its flags, mask and restorer; only an
-	 * ignored signal keeps its handler. */
 	for (int i = 0; i < TASK_NSIG; i++) {
 		struct task_sigaction *sa = &t->tg->sigactions[i];
 		int ignored = sa->handler == (uint64_t)(uintptr_t)SIG_IGN;
@@ -442,6 +440,11 @@ void task_exec_signals(struct task *t)
 		if (ignored)
 			sa->handler = (uint64_t)(uintptr_t)SIG_IGN;
 	}
+}
+
+void task_exec_signals(struct task *t)
+{
+	task_flush_handlers(t);
 	memset(&t->altstack, 0, sizeof(t->altstack));
 }
 

@@ -43,6 +43,12 @@ struct kernel {
 	struct task *tasks;				/* linked through task.next */
 	struct kernel_exit *exits;			/* exit records, newest first */
 	int threads;					/* task threads not yet finished */
+	/* Host threads that run task threads (kernel/worker.c), under lock: the parked ones, how
+	 * many, all of them, and whether they are to end. */
+	struct kworker *idle;
+	int idle_count;
+	int workers;
+	int workers_stop;
 	int init_exited;				/* PID 1 ended: the sandbox is over */
 	struct sentry_waitq *exit_wq;			/* notified when a process exits or execs */
 	/* The UTS namespace's names (under lock); empty: "cvisor" and "(none)". */
@@ -260,6 +266,14 @@ int task_clone_thread(struct task *parent, struct vfs_ctx *fs, struct fdt *fdt,
  * ended keeps the rest until its process is gone. */
 void task_drop_thread_state(struct task *t);
 
+/* A platform context for a task thread about to run on the calling host thread: the one its
+ * last task left there, recycled, or a new one (kernel/worker.c). Returns 0 or the platform's
+ * -errno. */
+int kernel_ctx_new(struct kernel *k, struct sentry_ctx **ret_ctx);
+/* Gives back a context made by kernel_ctx_new: kept for the next task of the calling host
+ * thread when it is the one the context is bound to, else released. */
+void kernel_ctx_release(struct kernel *k, struct sentry_ctx *ctx);
+
 /* Makes t->cpu.fpu the thread's current FPU state (the platform may hold it: see
  * sentry_ctx_ops.fpu_get), before the core reads it. On @t's own thread. A platform failure is
  * logged and leaves the last copy, which is what the thread gets back. */
@@ -299,6 +313,10 @@ void task_reset_regs(struct task *t, uint64_t rip, uint64_t rsp);
 
 /* The FD table ops for open file descriptions (struct vfs_file). */
 extern const struct fdt_ops g_task_fdt_ops;
+
+/* Linux's flush_signal_handlers: every action loses its flags, mask and restorer, and goes
+ * back to SIG_DFL unless ignored. execve and clone3's CLONE_CLEAR_SIGHAND. */
+void task_flush_handlers(struct task *t);
 
 /* execve(2)'s effect on signal state: caught signals go back to SIG_DFL (ignored ones stay
  * ignored), every action loses its flags and mask, the alternate stack goes, the mask and

@@ -42,7 +42,88 @@ int64_t sys_vfork(struct task *t, const uint64_t a[6])
 int64_t sys_clone(struct task *t, const uint64_t a[6])
 {
 	const struct kernel_clone c = { .flags = a[0] & 0xffffffffu, .stack = a[1],
-					.parent_tid = a[2], .child_tid = a[3], .tls = a[4] };
+					.parent_tid = a[2], .child_tid = a[3], .tls = a[4],
+					.pidfd = a[2] };
+	return kernel_clone(t, &c);
+}
+
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND 0x100000000ull
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ull
+#endif
+
+/* struct clone_args (linux/sched.h), as far as its third version. */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size;	/* version 1 */
+	uint64_t cgroup;		/* version 2 */
+};
+#define CLONE3_SIZE_VER0 64u
+/* One past the highest user address (TASK_SIZE_MAX). */
+#define USER_TOP 0x7ffffffff000ull
+
+/* Reads clone3's argument as copy_struct_from_user does: a shorter (older) struct is
+ * zero-extended, a longer one must be zero beyond what is known. */
+static int clone3_read(struct task *t, uint64_t addr, uint64_t size, struct clone3_args *ca)
+{
+	if (size > 4096)
+		return -E2BIG;
+	if (size < CLONE3_SIZE_VER0)
+		return -EINVAL;
+	memset(ca, 0, sizeof(*ca));
+	size_t known = size < sizeof(*ca) ? (size_t)size : sizeof(*ca);
+	if (mm_copy_in(t->mm, addr, ca, known) < 0)
+		return -EFAULT;
+	for (uint64_t off = sizeof(*ca); off < size; off += 8) {
+		uint8_t tail[8] = { 0 };
+		size_t n = size - off < 8 ? (size_t)(size - off) : 8;
+		if (mm_copy_in(t->mm, addr + off, tail, n) < 0)
+			return -EFAULT;
+		for (size_t i = 0; i < n; i++)
+			if (tail[i])
+				return -E2BIG;
+	}
+	return 0;
+}
+
+/* clone3(2): Linux's checks (copy_clone_args_from_user, clone3_args_valid) in its order. */
+int64_t sys_clone3(struct task *t, const uint64_t a[6])
+{
+	struct clone3_args ca;
+	int rc = clone3_read(t, a[0], a[1], &ca);
+	if (rc < 0)
+		return rc;
+	if (ca.set_tid_size > 32 || (!ca.set_tid && ca.set_tid_size) ||
+	    (ca.set_tid && !ca.set_tid_size))
+		return -EINVAL;
+	if ((ca.exit_signal & ~(uint64_t)CSIGNAL) || ca.exit_signal > 64)
+		return -EINVAL;
+	if ((ca.flags & CLONE_INTO_CGROUP) && (ca.cgroup > INT32_MAX || a[1] < sizeof(ca)))
+		return -EINVAL;
+	if (ca.flags & ~(0xffffffffull | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP))
+		return -EINVAL;
+	/* Bits clone(2) takes for the exit signal and CLONE_DETACHED are reserved here. */
+	if (ca.flags & (0x00400000ull | (CSIGNAL & ~0x80ull)))
+		return -EINVAL;
+	if ((ca.flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) ==
+	    (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND))
+		return -EINVAL;
+	if ((ca.flags & (CLONE_THREAD | CLONE_PARENT)) && ca.exit_signal)
+		return -EINVAL;
+	/* The stack is given by its lowest address and size (access_ok of the range). */
+	if (ca.stack ? !ca.stack_size || ca.stack_size > USER_TOP || ca.stack > USER_TOP - ca.stack_size
+		     : ca.stack_size != 0)
+		return -EINVAL;
+	const struct kernel_clone c = {
+		.flags = (ca.flags & ~CLONE_INTO_CGROUP) | ca.exit_signal,
+		.stack = ca.stack ? ca.stack + ca.stack_size : 0, .parent_tid = ca.parent_tid,
+		.child_tid = ca.child_tid, .tls = ca.tls, .pidfd = ca.pidfd,
+		/* Choosing PIDs (CAP_CHECKPOINT_RESTORE's) is not offered, and no descriptor
+		 * inside names a cgroup directory. */
+		.refuse = ca.set_tid ? -EPERM : (ca.flags & CLONE_INTO_CGROUP) ? -EBADF : 0,
+	};
 	return kernel_clone(t, &c);
 }
 

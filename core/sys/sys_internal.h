@@ -172,6 +172,7 @@ SYS_DECL(getitimer);
 SYS_DECL(alarm);
 SYS_DECL(vfork);
 SYS_DECL(clone);
+SYS_DECL(clone3);
 SYS_DECL(wait4);
 SYS_DECL(waitid);
 SYS_DECL(setdomainname);

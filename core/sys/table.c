@@ -148,6 +148,8 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_vfork, vfork, ),
 	FULL(SYS_clone, clone, SA_HEX, SA_PTR, SA_PTR,
 	     SA_PTR, SA_PTR),
+	PART(SYS_clone3, clone3, "set_tid gives EPERM, CLONE_INTO_CGROUP EBADF: no choosing of PIDs or cgroups inside",
+	     SA_PTR, SA_INT),
 	FULL(SYS_wait4, wait4, SA_INT, SA_PTR, SA_HEX, SA_PTR),
 	FULL(SYS_waitid, waitid, SA_INT, SA_INT, SA_PTR, SA_HEX, SA_PTR),
 	/* sys_exec.c */

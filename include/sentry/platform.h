@@ -122,6 +122,13 @@ struct sentry_ctx_ops {
 	 * clone. On the owner's thread, with @cpu the state last passed to switch_to. Returns 0 or
 	 * -errno. NULL: switch_to always updates cpu->fpu. */
 	int (*fpu_get)(struct sentry_ctx *ctx, struct sentry_cpu_state *cpu);
+	/* Optional, ABI minor 3. Readies @ctx, whose thread has ended, to run another application
+	 * thread on the same host thread, with another sentry_cpu_state: the core keeps a host
+	 * thread and its context for the next task thread rather than making both anew, so what
+	 * the platform keeps per context (ptrace: a traced stub thread in each address space it
+	 * ran in, made and ended by round trips to the stub) serves that thread too. Not running.
+	 * NULL: each thread gets a new context. */
+	void (*recycle)(struct sentry_ctx *ctx);
 };
 
 /* The platform kind's ops table (descriptor kind SENTRY_PLUGIN_PLATFORM). */
@@ -130,7 +137,7 @@ struct sentry_platform_ops {
 	int (*info)(void *state, struct sentry_platform_info *ret_info);
 	/* Mandatory. Makes an empty address space. Returns 0, -ENOMEM, -EAGAIN (host limits). */
 	int (*as_new)(void *state, struct sentry_as **ret_as);
-	/* Mandatory. Makes a context, to run one application thread. @cpu_hint is the host CPU the
+	/* Mandatory. Makes a context, to run one application thread (then more, with recycle). @cpu_hint is the host CPU the
 	 * owning task thread is pinned to, or -1; ptrace pins its stub thread beside it. */
 	int (*ctx_new)(void *state, int cpu_hint, struct sentry_ctx **ret_ctx);
 	/* Mandatory: the address space and context operations. */

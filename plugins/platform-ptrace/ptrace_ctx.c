@@ -233,6 +233,17 @@ static void ctx_release(struct sentry_ctx *ctx)
 	free(ctx);
 }
 
+/* The next thread keeps the stub threads: the one in its own address space runs it at once.
+ * What they hold of the last thread's FPU is not its. */
+static void ctx_recycle(struct sentry_ctx *ctx)
+{
+	ctx->fpu_held = NULL;
+	ctx->fpu_cpu = NULL;
+	atomic_store(&ctx->interrupt, 0);
+	for (struct stub_thread *st = ctx->threads; st; st = st->ctx_next)
+		st->fpu_owner = NULL;
+}
+
 int ptrace_ctx_new(void *state, int cpu_hint, struct sentry_ctx **ret_ctx)
 {
 	struct sentry_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -251,4 +262,5 @@ const struct sentry_ctx_ops g_ptrace_ctx_ops = {
 	.interrupt = ctx_interrupt,
 	.release = ctx_release,
 	.fpu_get = ctx_fpu_get,
+	.recycle = ctx_recycle,
 };

@@ -1,5 +1,5 @@
 /*
- * Processes: fork, vfork and clone of processes, wait4 and waitid (exits and deaths by signal,
+ * Processes: fork, vfork, clone and clone3 of processes, wait4 and waitid (exits and deaths by signal,
  * WNOHANG, WNOWAIT, the pid, group and "any" targets, their errors), SIGCHLD with its siginfo,
  * SIGCHLD ignored or SA_NOCLDWAIT leaving no zombie, kill(2) to children and process groups,
  * setpgid/getpgid/getsid across parent and child, and a grandchild reparented when its parent
@@ -527,6 +527,125 @@ static void test_clone(void)
 			       NULL, NULL), EINVAL);
 }
 
+/* struct clone_args as far as its third version (linux/sched.h). */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+#define CLEAR_SIGHAND 0x100000000ull
+
+static void on_any(int sig)
+{
+	(void)sig;
+}
+#define INTO_CGROUP 0x200000000ull
+
+static long raw_clone3(const void *args, size_t size)
+{
+	fflush(stdout);
+	return syscall(SYS_clone3, args, size);
+}
+
+/* Expects clone3 to refuse @a (@size bytes) with @want, making no child. */
+static void expect_clone3_refused(const char *what, const void *a, size_t size, int want)
+{
+	long c = raw_clone3(a, size);
+	if (c == 0)
+		_exit(99);
+	if (c > 0)
+		reap((pid_t)c);
+	expect_errno(what, c, want);
+}
+
+static void test_clone3(void)
+{
+	struct clone3_args a = { .exit_signal = SIGCHLD };
+	long c = raw_clone3(&a, 64);
+	if (c == 0)
+		_exit(7);
+	expect_true("clone3 (version 0 size) returns the child's pid", c > 0);
+	expect_eq("the child's exit status", exit_code(reap((pid_t)c)), 7);
+
+	/* A larger struct than known is fine when its tail is zero. */
+	uint64_t big[16] = { 0 };
+	big[4] = SIGCHLD;
+	c = raw_clone3(big, sizeof(big));
+	if (c == 0)
+		_exit(8);
+	expect_eq("clone3 with a zero tail past the known struct", exit_code(reap((pid_t)c)), 8);
+	big[12] = 1;
+	expect_clone3_refused("clone3 with a nonzero byte past the known struct", big, sizeof(big),
+			      E2BIG);
+	expect_clone3_refused("clone3 size 63", &a, 63, EINVAL);
+	expect_clone3_refused("clone3 size 4097", big, 4097, E2BIG);
+	expect_clone3_refused("clone3 of an unmapped struct", BAD_PTR, 64, EFAULT);
+
+	struct clone3_args bad = { .exit_signal = 65 };
+	expect_clone3_refused("clone3 exit_signal 65", &bad, sizeof(bad), EINVAL);
+	bad = (struct clone3_args){ .flags = SIGCHLD };
+	expect_clone3_refused("clone3 with a signal in flags", &bad, sizeof(bad), EINVAL);
+	bad = (struct clone3_args){ .flags = 0x00400000, .exit_signal = SIGCHLD };
+	expect_clone3_refused("clone3 CLONE_DETACHED", &bad, sizeof(bad), EINVAL);
+	bad = (struct clone3_args){ .flags = 1ull << 40, .exit_signal = SIGCHLD };
+	expect_clone3_refused("clone3 an unknown flag", &bad, sizeof(bad), EINVAL);
+	bad = (struct clone3_args){ .flags = CLONE_SIGHAND | CLONE_VM | CLEAR_SIGHAND };
+	expect_clone3_refused("clone3 CLONE_SIGHAND with CLONE_CLEAR_SIGHAND", &bad, sizeof(bad),
+			      EINVAL);
+	bad = (struct clone3_args){ .flags = CLONE_PARENT, .exit_signal = SIGCHLD };
+	expect_clone3_refused("clone3 CLONE_PARENT with an exit signal", &bad, sizeof(bad), EINVAL);
+	bad = (struct clone3_args){ .exit_signal = SIGCHLD, .stack = 0x10000 };
+	expect_clone3_refused("clone3 a stack without a size", &bad, sizeof(bad), EINVAL);
+	bad = (struct clone3_args){ .exit_signal = SIGCHLD, .stack_size = 4096 };
+	expect_clone3_refused("clone3 a size without a stack", &bad, sizeof(bad), EINVAL);
+	bad = (struct clone3_args){ .exit_signal = SIGCHLD, .set_tid_size = 1 };
+	expect_clone3_refused("clone3 set_tid_size without set_tid", &bad, sizeof(bad), EINVAL);
+	pid_t want = 1;
+	bad = (struct clone3_args){ .exit_signal = SIGCHLD, .set_tid = (uintptr_t)&want,
+				    .set_tid_size = 33 };
+	expect_clone3_refused("clone3 set_tid_size 33", &bad, sizeof(bad), EINVAL);
+	bad = (struct clone3_args){ .flags = INTO_CGROUP, .exit_signal = SIGCHLD };
+	expect_clone3_refused("clone3 CLONE_INTO_CGROUP in a version 0 struct", &bad, 64, EINVAL);
+	bad = (struct clone3_args){ .flags = CLONE_THREAD | CLONE_VM, .exit_signal = 0 };
+	expect_clone3_refused("clone3 CLONE_THREAD without CLONE_SIGHAND", &bad, sizeof(bad),
+			      EINVAL);
+
+	/* clone3 has a field for the pidfd: it may go with CLONE_PARENT_SETTID, at another
+	 * address. */
+	int pidfd = -1;
+	volatile int ptid = 0;
+	a = (struct clone3_args){ .flags = CLONE_PIDFD | CLONE_PARENT_SETTID,
+				  .pidfd = (uintptr_t)&pidfd, .parent_tid = (uintptr_t)&ptid,
+				  .exit_signal = SIGCHLD };
+	c = raw_clone3(&a, sizeof(a));
+	if (c == 0)
+		_exit(0);
+	expect_true("clone3 CLONE_PIDFD and CLONE_PARENT_SETTID: the tid stored", c > 0 && ptid == c);
+	expect_eq("the pidfd is close-on-exec", fcntl(pidfd, F_GETFD), FD_CLOEXEC);
+	reap((pid_t)c);
+	close(pidfd);
+	a.parent_tid = a.pidfd;
+	expect_clone3_refused("clone3 pidfd and parent_tid at one address", &a, sizeof(a), EINVAL);
+
+	/* CLONE_CLEAR_SIGHAND: handlers go back to SIG_DFL in the child; ignored stays ignored. */
+	signal(SIGUSR1, on_any);
+	signal(SIGUSR2, SIG_IGN);
+	a = (struct clone3_args){ .flags = CLEAR_SIGHAND, .exit_signal = SIGCHLD };
+	c = raw_clone3(&a, sizeof(a));
+	if (c == 0) {
+		struct sigaction s1, s2;
+		sigaction(SIGUSR1, NULL, &s1);
+		sigaction(SIGUSR2, NULL, &s2);
+		_exit(s1.sa_handler == SIG_DFL && s2.sa_handler == SIG_IGN ? 0 : 1);
+	}
+	expect_eq("CLONE_CLEAR_SIGHAND: caught goes to default, ignored stays",
+		  exit_code(reap((pid_t)c)), 0);
+	struct sigaction s1;
+	sigaction(SIGUSR1, NULL, &s1);
+	expect_true("the parent keeps its handler", s1.sa_handler == on_any);
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGUSR2, SIG_DFL);
+}
+
 /* "Clone" children, which send their parent no SIGCHLD at exit: wait4 sees them only with
  * __WCLONE (and the others only without it), __WALL sees both. */
 static void test_wclone(void)
@@ -678,6 +797,7 @@ int main(void)
 	test_sigchld();
 	test_vfork();
 	test_clone();
+	test_clone3();
 	test_wclone();
 	test_kill_and_groups();
 	/* Last: in the Sentry its grandchild ends up this process's child. */
