@@ -974,9 +974,10 @@ static uint32_t page_prot(const struct vma *v, const struct mm_page *p)
 
 /* Resolves @addr for @access to its page, breaking copy-on-write for a write (*ret_moved set
  * when it moved, may be NULL). *@ret is a copy: the page table may grow (and move) under
- * another thread's fault once pages_lock is released. Caller holds mm->lock for reading. */
+ * another thread's fault once pages_lock is released. With @map_it the page is mapped into the
+ * address space too. Caller holds mm->lock for reading. */
 static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm_page *ret,
-			const struct vma **ret_vma, int *ret_code, int *ret_moved)
+			const struct vma **ret_vma, int *ret_code, int *ret_moved, int map_it)
 {
 	const struct vma *v = mm_find_vma(mm, addr);
 	if (!v) {
@@ -1002,18 +1003,29 @@ static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm
 		rc = cow_break(p, ret_moved);
 	if (rc == 0)
 		*ret = *p;
+	/* Mapped before the lock goes: another thread's write fault may break the cow of this
+	 * very page next, and its map must be queued after this one, not overtaken by it. */
+	if (rc == 0 && map_it && mm->as)
+		rc = mm->as_ops->map(mm->as, p->addr, MM_PAGE_SIZE, p->mf_off, page_prot(v, p));
 	pthread_mutex_unlock(&mm->pages_lock);
 	*ret_vma = v;
 	return rc;
 }
 
-/* Linux's fault_around_bytes: a fault on a file mapping also maps its neighbours. */
+/* Linux's fault_around_bytes: a fault also maps its neighbours. */
 #define FAULT_AROUND_PAGES 16
 
-/* Maps the pages around @addr of file VMA @v, in its aligned window of FAULT_AROUND_PAGES:
- * the platform batches the maps, so a program's walk through its libraries costs one round
- * trip per window instead of one per page. Best effort: a page that cannot be had (past the
- * file's end) ends it. Caller holds mm->lock for reading. */
+/* Maps the pages around @addr of @v, in its aligned window of FAULT_AROUND_PAGES: the
+ * platform batches the maps (and joins neighbours into one), so a program's walk through its
+ * libraries, its heap or its stack costs one round trip per window instead of one per page.
+ * On ptrace a fault is two round trips, dearer than Linux's fault-around saves it, so more is
+ * mapped than Linux would:
+ *  - private anonymous memory too: a page never touched is a hole in the memory file, which
+ *    costs the host nothing until written;
+ *  - pages the mm has but this address space may not (a fork child's, which would each fault
+ *    again), mapped as they are (a cow page read-only).
+ * Best effort: a page that cannot be had (past the file's end, no memory) ends it. Caller holds
+ * mm->lock for reading. */
 static void fault_around(struct mm *mm, const struct vma *v, uint64_t addr)
 {
 	const uint64_t span = FAULT_AROUND_PAGES * MM_PAGE_SIZE;
@@ -1022,22 +1034,19 @@ static void fault_around(struct mm *mm, const struct vma *v, uint64_t addr)
 		start = v->start;
 	if (end > v->end)
 		end = v->end;
+	if (v->prot == PROT_NONE)
+		return;
+	pthread_mutex_lock(&mm->pages_lock);
 	for (uint64_t a = start; a < end; a += MM_PAGE_SIZE) {
 		if (a == page_down(addr))
 			continue;
-		pthread_mutex_lock(&mm->pages_lock);
-		int had = page_find(mm, a) != NULL;
-		struct mm_page *p = NULL;
-		int rc = had ? 0 : page_get(mm, v, a, SENTRY_ACCESS_READ, &p);
-		/* Read under the lock: another fault may move the table once it is released. */
-		uint64_t off = p ? p->mf_off : 0;
-		uint32_t prot = p ? page_prot(v, p) : 0;
-		pthread_mutex_unlock(&mm->pages_lock);
-		if (rc < 0)
-			break;
-		if (!had && mm->as_ops->map(mm->as, a, MM_PAGE_SIZE, off, prot) < 0)
+		struct mm_page *p;
+		/* Under the lock, map included: see resolve_page. */
+		if (page_get(mm, v, a, SENTRY_ACCESS_READ, &p) < 0 ||
+		    mm->as_ops->map(mm->as, a, MM_PAGE_SIZE, p->mf_off, page_prot(v, p)) < 0)
 			break;
 	}
+	pthread_mutex_unlock(&mm->pages_lock);
 }
 
 int mm_fault(struct mm *mm, uint64_t addr, uint32_t access, int *ret_code)
@@ -1050,11 +1059,8 @@ int mm_fault(struct mm *mm, uint64_t addr, uint32_t access, int *ret_code)
 	if (rc < 0)
 		return rc;
 	pthread_rwlock_rdlock(&mm->lock);
-	rc = resolve_page(mm, addr, access, &p, &v, &code, NULL);
+	rc = resolve_page(mm, addr, access, &p, &v, &code, NULL, 1);
 	if (rc == 0 && mm->as)
-		rc = mm->as_ops->map(mm->as, page_down(addr), MM_PAGE_SIZE, p.mf_off,
-				     page_prot(v, &p));
-	if (rc == 0 && mm->as && v->src)
 		fault_around(mm, v, addr);
 	pthread_rwlock_unlock(&mm->lock);
 	if (rc == -EFAULT && ret_code)
@@ -1086,7 +1092,7 @@ static int copy_pages(struct mm *mm, uint64_t addr, void *buf, size_t len, int o
 		const struct vma *v;
 		int moved = 0;
 		rc = resolve_page(mm, addr, out ? SENTRY_ACCESS_WRITE : SENTRY_ACCESS_READ, &p, &v,
-				  &code, &moved);
+				  &code, &moved, 0);
 		if (rc == 0 && moved)
 			rc = remap_moved(mm, v, &p);
 		if (rc < 0)
@@ -1115,7 +1121,7 @@ int mm_futex_word(struct mm *mm, uint64_t addr, int write, uint32_t **ret_word,
 	pthread_rwlock_rdlock(&mm->lock);
 	int moved = 0;
 	int rc = resolve_page(mm, addr, write ? SENTRY_ACCESS_WRITE : SENTRY_ACCESS_READ, &p, &v,
-			      &code, &moved);
+			      &code, &moved, 0);
 	if (rc == 0 && moved)
 		rc = remap_moved(mm, v, &p);
 	if (rc == 0) {

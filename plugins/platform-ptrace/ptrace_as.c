@@ -26,6 +26,27 @@ static int flush_locked(struct sentry_as *as)
 	return rc < 0 ? rc : stub_flush(as, st);
 }
 
+/* Whether the op (nr, a0 .. a5) continues the batch's last one, which then grows to cover it:
+ * a fault maps a window of neighbours page by page, and neighbours in the memory file too
+ * become one mmap in the stub (and one host VMA) instead of sixteen. Only an mmap of the same
+ * file, protection and flags at the next address and offset, or an munmap of the next range. */
+static int extends(struct stub_batch *b, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		   uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	if (b->count == 0)
+		return 0;
+	struct stub_op *last = &b->ops[b->count - 1];
+	uint64_t *l = last->args;
+	if (last->nr != nr || l[0] + l[1] != a0)
+		return 0;
+	if (nr == SYS_mmap && (l[2] != a2 || l[3] != a3 || l[4] != a4 || l[5] + l[1] != a5))
+		return 0;
+	if (nr != SYS_mmap && nr != SYS_munmap)
+		return 0;
+	l[1] += a1;
+	return 1;
+}
+
 static int queue(struct sentry_as *as, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 		 uint64_t a3, uint64_t a4, uint64_t a5)
 {
@@ -35,7 +56,7 @@ static int queue(struct sentry_as *as, uint64_t nr, uint64_t a0, uint64_t a1, ui
 		rc = flush_locked(as);
 	if (rc == 0 && as->batch->count == STUB_BATCH_MAX)
 		rc = -ENOMEM;	/* no thread to run it yet, and no room */
-	if (rc == 0)
+	if (rc == 0 && !extends(as->batch, nr, a0, a1, a2, a3, a4, a5))
 		as->batch->ops[as->batch->count++] = (struct stub_op){
 			.nr = nr, .args = { a0, a1, a2, a3, a4, a5 }
 		};

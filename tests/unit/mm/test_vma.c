@@ -131,8 +131,9 @@ Test(mm, fault_maps_the_page_with_the_vma_protection)
 	uint64_t a = map_anon(0, 2 * PG, PROT_READ | PROT_EXEC, 0);
 	int code = 0;
 	cr_assert_eq(mm_fault(g_mm, a + PG + 8, SENTRY_ACCESS_READ, &code), 0);
-	cr_assert_eq(g_as.maps, 1);
-	cr_assert_eq(g_as.addr, a + PG);
+	/* The page, then its neighbour in the fault-around window (the VMA's two pages). */
+	cr_assert_eq(g_as.maps, 2);
+	cr_assert_eq(g_as.addr, a);
 	cr_assert_eq(g_as.len, PG);
 	cr_assert_eq(g_as.prot, PROT_READ | PROT_EXEC);
 	cr_assert_eq(mm_fault(g_mm, a, SENTRY_ACCESS_WRITE, &code), -EFAULT);
@@ -142,6 +143,27 @@ Test(mm, fault_maps_the_page_with_the_vma_protection)
 	uint64_t nx = map_anon(0, PG, PROT_READ | PROT_WRITE, 0);
 	cr_assert_eq(mm_fault(g_mm, nx, SENTRY_ACCESS_EXEC, &code), -EFAULT);
 	cr_assert_eq(code, SEGV_ACCERR);
+	assert_no_leak();
+}
+
+Test(mm, fault_maps_its_window_of_anonymous_memory)
+{
+	/* 32 pages from a window boundary: a fault maps its aligned 16-page window, no more. */
+	uint64_t a = map_anon(0, 48 * PG, PROT_READ | PROT_WRITE, 0);
+	uint64_t w = (a + 16 * PG - 1) & ~(16 * PG - 1);
+	int code = 0;
+	cr_assert_eq(mm_fault(g_mm, w + 5 * PG, SENTRY_ACCESS_WRITE, &code), 0);
+	cr_assert_eq(g_as.maps, 16, "the page and its 15 neighbours");
+	cr_assert_eq(g_as.addr, w + 15 * PG, "the last one ends the window");
+	cr_assert_eq(g_as.prot, PROT_READ | PROT_WRITE);
+	cr_assert_eq(mf_used_bytes(), g_used0 + 16 * PG);
+	/* A second fault there maps it again: the mm cannot know what the platform still has. */
+	cr_assert_eq(mm_fault(g_mm, w + 6 * PG, SENTRY_ACCESS_READ, &code), 0);
+	cr_assert_eq(g_as.maps, 32);
+	cr_assert_eq(mf_used_bytes(), g_used0 + 16 * PG, "no page made twice");
+	char c = 1;
+	cr_assert_eq(mm_copy_in(g_mm, w + 15 * PG, &c, 1), 0);
+	cr_assert_eq(c, 0, "a neighbour reads as zero");
 	assert_no_leak();
 }
 

@@ -156,7 +156,16 @@ Test(ptrace, fpu_state_goes_in_and_comes_back)
 	struct sentry_exit ex = run();
 	cr_expect_eq(ex.kind, SENTRY_EXIT_SYSCALL);
 	cr_expect_eq(g_cpu.regs.rdx, 0x1122334455667788ull);
+	/* The platform keeps the state until asked: the core's copy is the old one till then. */
+	cr_expect_eq(*(uint64_t *)(x + 176), 0, "XMM1 not read back yet");
+	cr_assert_eq(g_ops->ctx_ops->fpu_get(g_ctx, &g_cpu), 0);
 	cr_expect_eq(*(uint64_t *)(x + 176), 1, "XMM1 as the thread left it");
+	cr_expect_eq(*(uint64_t *)(x + 160), 0x1122334455667788ull, "XMM0 kept");
+	/* Asked twice, it reads nothing more; the next run starts from the same state. */
+	cr_assert_eq(g_ops->ctx_ops->fpu_get(g_ctx, &g_cpu), 0);
+	g_cpu.regs.rip = CODE;
+	ex = run();
+	cr_expect_eq(g_cpu.regs.rdx, 0x1122334455667788ull, "XMM0 went back in");
 }
 
 static void *kick(void *arg)
