@@ -225,9 +225,13 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 	if (rc < 0)
 		return rc;
 
+	/* A single-threaded process that shares its memory with no one keeps its address space
+	 * for the new image, emptied at the point of no return; anyone else gets a new one now,
+	 * so that a failure to make it is still execve's error. */
+	int reuse = __atomic_load_n(&t->tg->live, __ATOMIC_RELAXED) == 1 && mm_as_reusable(t->mm);
 	struct sentry_as *as = NULL;
 	struct mm *mm = NULL;
-	rc = t->k->platform->as_new(t->k->platform_state, &as);
+	rc = reuse ? 0 : t->k->platform->as_new(t->k->platform_state, &as);
 	if (rc == 0)
 		rc = mm_new(as, t->k->platform->as_ops, t->k->platform->as_ops_size,
 			    t->k->info.min_user_addr, t->k->info.max_user_addr, &mm);
@@ -257,6 +261,10 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 	/* The point of no return: the other threads go first (de_thread). */
 	if (rc == 0)
 		rc = kernel_exec_dethread(t);
+	if (rc == 0 && reuse && (rc = mm_give_as(t->mm, &as)) == -EBUSY)
+		rc = t->k->platform->as_new(t->k->platform_state, &as);	/* not expected */
+	if (rc == 0 && reuse)
+		mm_set_as(mm, as);
 	if (rc < 0) {
 		mm_free(mm);
 		return rc;

@@ -379,6 +379,29 @@ void mm_set_as(struct mm *mm, struct sentry_as *as)
 	mm->as = as;
 }
 
+int mm_as_reusable(struct mm *mm)
+{
+	return mm && mm->as && __atomic_load_n(&mm->refs, __ATOMIC_ACQUIRE) == 1 &&
+	       SENTRY_OPS_HAS(mm->as_ops, mm->as_ops_size, reset);
+}
+
+int mm_give_as(struct mm *mm, struct sentry_as **ret_as)
+{
+	if (!mm_as_reusable(mm))
+		return -EBUSY;
+	pthread_rwlock_wrlock(&mm->lock);
+	int rc = mm->as_ops->reset(mm->as);
+	/* Now: the pages it maps go back to the memory file with this mm, for others to reuse. */
+	if (rc == 0 && SENTRY_OPS_HAS(mm->as_ops, mm->as_ops_size, flush))
+		rc = mm->as_ops->flush(mm->as);
+	if (rc == 0) {
+		*ret_as = mm->as;
+		mm->as = NULL;
+	}
+	pthread_rwlock_unlock(&mm->lock);
+	return rc;
+}
+
 /* --- pages their files let go --- */
 
 /* Unmaps and drops @mm's file pages that their file let go (truncated, evicted), so the next

@@ -112,6 +112,12 @@ void mm_ref(struct mm *mm);
 int mm_fork(struct mm *src, struct mm **ret_mm);
 /* Gives a forked mm its platform address space (taken: released with the mm). */
 void mm_set_as(struct mm *mm, struct sentry_as *as);
+/* Whether @mm's address space could go to a new mm (mm_give_as): it is the caller's alone and
+ * the platform can empty it. */
+int mm_as_reusable(struct mm *mm);
+/* Empties @mm's address space and hands it over; @mm keeps none. For execve, once the old
+ * image is past use. Returns 0, -EBUSY (not reusable) or the platform's -errno. */
+int mm_give_as(struct mm *mm, struct sentry_as **ret_as);
 
 /* mmap(2) flags understood here: MAP_SHARED/MAP_PRIVATE, MAP_FIXED, MAP_FIXED_NOREPLACE,
  * MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_NORESERVE, MAP_POPULATE (ignored: faults populate).

@@ -102,6 +102,12 @@ struct sentry_as_ops {
 	int (*flush)(struct sentry_as *as);
 	/* Mandatory. Destroys the address space; no context is running in it. */
 	void (*release)(struct sentry_as *as);
+	/* Optional, ABI minor 3. Removes every mapping, as unmap of [min_user_addr,
+	 * max_user_addr) would: an execve of a process that shares its memory with no one keeps
+	 * its address space for the new image, whose making and ending cost the ptrace platform a
+	 * stub process each. May be deferred like unmap (the core flushes). Returns 0 or -errno.
+	 * NULL: every image gets a new address space. */
+	int (*reset)(struct sentry_as *as);
 };
 
 struct sentry_ctx_ops {

@@ -30,7 +30,8 @@ extern "C" {
 /* ABI version this header describes. */
 #define SENTRY_ABI_MAJOR 1
 #define SENTRY_ABI_MINOR 3	/* 1: sentry_services.block_seq; 2: sentry_plugin.host_caps;
-				 * 3: sentry_ctx_ops.fpu_get, recycle */
+				 * 3: sentry_ctx_ops.fpu_get, recycle;
+				 * sentry_as_ops.reset */
 
 /* Name of the exported descriptor array; the core looks it up with dlsym. */
 #define SENTRY_PLUGIN_SYMBOL "sentry_plugin_v1"

@@ -43,6 +43,8 @@
 #define STUB_BATCH_OFF (1 * STUB_PAGE)
 #define STUB_CTL_OFF (2 * STUB_PAGE)
 #define STUB_STACK_TOP_OFF (STUB_PAGES * STUB_PAGE)
+/* Lowest user address: Linux's default vm.mmap_min_addr. */
+#define MIN_USER_ADDR 0x10000ull
 /* One past the highest user address of x86-64 with 4-level paging (TASK_SIZE_MAX). */
 #define USER_TOP 0x7ffffffff000ull
 

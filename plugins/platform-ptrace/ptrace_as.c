@@ -82,6 +82,13 @@ static int as_protect(struct sentry_as *as, uint64_t addr, uint64_t len, uint32_
 	return queue(as, SYS_mprotect, addr, len, prot, 0, 0, 0);
 }
 
+/* Everything the application had lies below the stub region: one munmap clears it, and the
+ * stub process, its threads and their tracers stay. */
+static int as_reset(struct sentry_as *as)
+{
+	return as_unmap(as, MIN_USER_ADDR, as->pp->stub_base - MIN_USER_ADDR);
+}
+
 static int as_flush(struct sentry_as *as)
 {
 	pthread_mutex_lock(&as->lock);
@@ -131,4 +138,5 @@ const struct sentry_as_ops g_ptrace_as_ops = {
 	.protect = as_protect,
 	.flush = as_flush,
 	.release = as_release,
+	.reset = as_reset,
 };

@@ -19,9 +19,6 @@
 #define PTRACE_VERSION "0"
 #endif
 
-/* Lowest user address: Linux's default vm.mmap_min_addr. */
-#define MIN_USER_ADDR 0x10000ull
-
 /* XSAVE area size for the features the host enabled (CPUID leaf 0xD, sub-leaf 0, EBX). */
 static uint32_t xsave_size(void)
 {
