@@ -62,6 +62,11 @@ int ptrace_fpu_fetch(struct sentry_ctx *ctx)
 	if (!st)
 		return 0;
 	ctx->fpu_held = NULL;
+	/* A state the core has set since (execve's reset, a sigreturn) is newer than the stub
+	 * thread's: a vfork child that exec'd ends its thread in the parent's address space
+	 * after the reset, and reading that back would carry its old state into the new image. */
+	if (ctx->fpu_cpu->fpu_dirty)
+		return 0;
 	return st->dead ? -ECHILD : fpu_io(st, ctx->fpu_cpu, 0);
 }
 

@@ -2,9 +2,10 @@
  * FPU and SSE state across everything that takes a thread out of the application: system
  * calls, page faults, blocking and switching between threads, signal handlers (the frame's
  * saved image, and a handler that edits it), fork and thread creation (the child starts from
- * the parent's state at the call). The platform may keep this state away from the Sentry between
- * exits and hand it back only when the Sentry asks, so each case is one the Sentry must not get
- * wrong by reading a stale copy.
+ * the parent's state at the call) and execve (the new image starts from the initial state, also
+ * after vfork). The platform may keep this state away from the Sentry between exits and hand it
+ * back only when the Sentry asks, so each case is one the Sentry must not get wrong by reading a
+ * stale copy.
  */
 #include "expect.h"
 
@@ -200,6 +201,65 @@ static void case_fork(void)
 	expect_eq("parent's state kept over fork", same(&in, &out), 1);
 }
 
+/* ---- execve: the new image starts from the initial state ---- */
+
+/* The exec'd stage: exits 0 when MXCSR and the x87 control word are the ones a new image gets. */
+static int exec_stage(void)
+{
+	uint32_t m;
+	uint16_t c;
+	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(m), "=m"(c));
+	return m == 0x1f80 && c == 0x037f ? 0 : 1;
+}
+
+/* Through vfork, as posix_spawn does: the child runs in its parent's memory until the exec, so
+ * its last state before the exec lives where the parent runs, and must not follow it into the
+ * new image. Through fork as well. */
+static char *const g_stage_argv[] = { "fpu_test", "exec-stage", NULL };
+
+/* Waits for @pid: its exit status, or -1. */
+static int exit_status_of(pid_t pid)
+{
+	int st = 0;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static pid_t vfork_stage(void)
+{
+	pid_t pid = vfork();
+	if (pid == 0) {
+		execv("/proc/self/exe", g_stage_argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static pid_t fork_stage(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execv("/proc/self/exe", g_stage_argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void case_exec(void)
+{
+	const struct fpu_probe odd = probe_of(0, 0);
+	__asm__ volatile("ldmxcsr 16(%0)\n\tfldcw 20(%0)" ::"r"(&odd) : "memory");
+	pid_t pid = vfork_stage();
+	restore_control();
+	expect_eq("vfork+exec: the new image's control words are the initial ones",
+		  exit_status_of(pid), 0);
+	__asm__ volatile("ldmxcsr 16(%0)\n\tfldcw 20(%0)" ::"r"(&odd) : "memory");
+	pid = fork_stage();
+	restore_control();
+	expect_eq("fork+exec: the new image's control words are the initial ones",
+		  exit_status_of(pid), 0);
+}
+
 /* ---- signal handlers ---- */
 
 static volatile int g_handled, g_frame_ok;
@@ -250,13 +310,16 @@ static void case_signals(void)
 	expect_eq("sigreturn loads the handler's edit", same(&in, &out), 1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "exec-stage") == 0)
+		return exec_stage();
 	setvbuf(stdout, NULL, _IONBF, 0);
 	case_syscalls();
 	case_threads();
 	case_thread_inherits();
 	case_fork();
+	case_exec();
 	case_signals();
 	return expect_status();
 }
