@@ -1048,7 +1048,7 @@ static int resolve_page(struct mm *mm, uint64_t addr, uint32_t access, struct mm
  *  - pages the mm has but this address space may not (a fork child's, which would each fault
  *    again), mapped as they are (a cow page read-only).
  * Best effort: a page that cannot be had (past the file's end, no memory) ends it. Caller holds
- * mm->lock for reading. */
+ * mm->lock for reading, and the fault at @addr resolved (so @v is accessible). */
 static void fault_around(struct mm *mm, const struct vma *v, uint64_t addr)
 {
 	const uint64_t span = FAULT_AROUND_PAGES * MM_PAGE_SIZE;
@@ -1057,8 +1057,6 @@ static void fault_around(struct mm *mm, const struct vma *v, uint64_t addr)
 		start = v->start;
 	if (end > v->end)
 		end = v->end;
-	if (v->prot == PROT_NONE)
-		return;
 	pthread_mutex_lock(&mm->pages_lock);
 	for (uint64_t a = start; a < end; a += MM_PAGE_SIZE) {
 		if (a == page_down(addr))
@@ -1082,8 +1080,11 @@ int mm_fault(struct mm *mm, uint64_t addr, uint32_t access, int *ret_code)
 	if (rc < 0)
 		return rc;
 	pthread_rwlock_rdlock(&mm->lock);
-	rc = resolve_page(mm, addr, access, &p, &v, &code, NULL, 1);
-	if (rc == 0 && mm->as)
+	int moved = 0;
+	rc = resolve_page(mm, addr, access, &p, &v, &code, &moved, 1);
+	/* A copy-on-write break is a write to a page that was mapped already, read-only, and so
+	 * most likely are its neighbours: mapping them again would only cost host mmaps. */
+	if (rc == 0 && mm->as && !moved)
 		fault_around(mm, v, addr);
 	pthread_rwlock_unlock(&mm->lock);
 	if (rc == -EFAULT && ret_code)
