@@ -72,19 +72,13 @@ static int clone3_read(struct task *t, uint64_t addr, uint64_t size, struct clon
 		return -E2BIG;
 	if (size < CLONE3_SIZE_VER0)
 		return -EINVAL;
-	memset(ca, 0, sizeof(*ca));
-	size_t known = size < sizeof(*ca) ? (size_t)size : sizeof(*ca);
-	if (mm_copy_in(t->mm, addr, ca, known) < 0)
+	uint8_t buf[4096] = { 0 };
+	if (mm_copy_in(t->mm, addr, buf, (size_t)size) < 0)
 		return -EFAULT;
-	for (uint64_t off = sizeof(*ca); off < size; off += 8) {
-		uint8_t tail[8] = { 0 };
-		size_t n = size - off < 8 ? (size_t)(size - off) : 8;
-		if (mm_copy_in(t->mm, addr + off, tail, n) < 0)
-			return -EFAULT;
-		for (size_t i = 0; i < n; i++)
-			if (tail[i])
-				return -E2BIG;
-	}
+	for (size_t i = sizeof(*ca); i < size; i++)
+		if (buf[i])
+			return -E2BIG;
+	memcpy(ca, buf, sizeof(*ca));
 	return 0;
 }
 

@@ -37,11 +37,9 @@ static int extends(struct stub_batch *b, uint64_t nr, uint64_t a0, uint64_t a1, 
 		return 0;
 	struct stub_op *last = &b->ops[b->count - 1];
 	uint64_t *l = last->args;
-	if (last->nr != nr || l[0] + l[1] != a0)
+	if ((nr != SYS_mmap && nr != SYS_munmap) || last->nr != nr || l[0] + l[1] != a0)
 		return 0;
 	if (nr == SYS_mmap && (l[2] != a2 || l[3] != a3 || l[4] != a4 || l[5] + l[1] != a5))
-		return 0;
-	if (nr != SYS_mmap && nr != SYS_munmap)
 		return 0;
 	l[1] += a1;
 	return 1;
