@@ -33,7 +33,8 @@ struct kworker {
 	struct kworker *next;		/* in k->idle */
 };
 
-/* The worker the calling host thread is, or NULL (the boot thread, a control thread). */
+/* The worker the calling host thread is, or NULL (the boot thread, a control thread). A worker
+ * serves one kernel, which ends its workers before it goes. */
 static __thread struct kworker *t_worker;
 
 static int can_recycle(const struct kernel *k)
@@ -46,7 +47,7 @@ int kernel_ctx_new(struct kernel *k, struct sentry_ctx **ret_ctx)
 {
 	struct kworker *w = t_worker;
 	int rc = 0;
-	if (w && w->spare && w->k == k) {
+	if (w && w->spare) {
 		*ret_ctx = w->spare;
 		w->spare = NULL;
 		k->platform->ctx_ops->recycle(*ret_ctx);
@@ -62,7 +63,7 @@ void kernel_ctx_release(struct kernel *k, struct sentry_ctx *ctx)
 {
 	struct kworker *w = t_worker;
 	/* Kept only on the thread it is bound to, which made or recycled it. */
-	if (w && w->k == k && w->current == ctx && !w->spare && can_recycle(k))
+	if (w && w->current == ctx && !w->spare && can_recycle(k))
 		w->spare = ctx;
 	else
 		k->platform->ctx_ops->release(ctx);
