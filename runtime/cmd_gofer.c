@@ -118,7 +118,7 @@ static const struct sentry_host_rule g_gofer_rules[] = {
 /* After confine: not traceable (the Sentry, a descendant with the same user, could otherwise
  * ptrace us into serving any path), only the backend's capabilities, and a filter of the base,
  * our channel and the backend's declared calls. Returns 0 or -1 with the reason logged. */
-static int lock_down(const struct rt_globals *g, const struct plg_set *set)
+static int lock_down(const struct rt_globals *g, const struct plg_set *set, int task_dir)
 {
 	const struct hostfilter_set own[] = {
 		hostfilter_base,
@@ -126,7 +126,7 @@ static int lock_down(const struct rt_globals *g, const struct plg_set *set)
 	};
 	char msg[256] = "not dumpable";
 	int r = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ? -errno : 0;
-	if (r == 0 && (r = rt_confine_caps(plg_set_host_caps(set))) < 0)
+	if (r == 0 && (r = rt_confine_caps(plg_set_host_caps(set), task_dir)) < 0)
 		snprintf(msg, sizeof(msg), "capabilities: %s", strerror(-r));
 	if (r == 0)
 		r = hostfilter_install_with(set, own, sizeof(own) / sizeof(own[0]),
@@ -157,11 +157,19 @@ int rt_cmd_gofer(const struct rt_globals *g, int argc, char **argv, struct rt_er
 	int status = 1;
 	if (open_backend(&set, &svc, &a, &exp, err) == 0) {
 		rt_confine_prepare();	/* while host paths resolve */
-		int r = confine(a.root);
+		/* The host's, opened before the served tree (which may hold a /proc of its own)
+		 * becomes the root; closed before serving. */
+		int task_dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int r = task_dir < 0 ? -errno : 0;
+		if (r == 0) {
+			int c = confine(a.root);
+			if (c < 0)
+				log_msg(SENTRY_LOG_INFO, "gofer", "not confined to %s: %s", a.root,
+					strerror(-c));
+			r = lock_down(g, &set, task_dir);
+			close(task_dir);
+		}
 		if (r < 0)
-			log_msg(SENTRY_LOG_INFO, "gofer", "not confined to %s: %s", a.root,
-				strerror(-r));
-		if ((r = lock_down(g, &set)) < 0)
 			rt_error_make(err, -r, "gofer: confine");
 		else if ((r = gofer_serve(a.fd, &exp)) < 0)
 			rt_error_make(err, -r, "gofer: channel");
