@@ -369,6 +369,18 @@ static struct futex_waiter *first_pi_waiter(struct futex_bucket *b, const struct
 	return first;
 }
 
+/* The queued PI waiters of @key now wait on @tid, whose exit must find them. b->lock held. */
+static void pi_reown_locked(struct futex_bucket *b, const struct futex_key *key, uint32_t tid)
+{
+	for (struct futex_waiter *o = b->head; o; o = o->next) {
+		if (!o->pi || !key_eq(&o->key, key) || o->owner == tid)
+			continue;
+		pi_count(tid, 1);
+		pi_count(o->owner, -1);
+		o->owner = tid;
+	}
+}
+
 /* Gives the lock whose word holds @v to the first PI waiter of @key in @b, keeping @keep's bits
  * (OWNER_DIED after an owner's death), or leaves only those bits when none waits. 0, or -EAGAIN when the word
  * changed under us (user space may still flip FUTEX_WAITERS). b->lock held. */
@@ -382,14 +394,8 @@ static int pi_handoff_locked(struct futex_bucket *b, const struct futex_key *key
 		return -EAGAIN;
 	if (w) {
 		dequeue_locked(b, w);
-		/* The others now wait on w, whose exit must find them. */
-		for (struct futex_waiter *o = b->head; more && o; o = o->next) {
-			if (!o->pi || !key_eq(&o->key, key) || o->owner == (uint32_t)w->tid)
-				continue;
-			pi_count((uint32_t)w->tid, 1);
-			pi_count(o->owner, -1);
-			o->owner = (uint32_t)w->tid;
-		}
+		if (more)
+			pi_reown_locked(b, key, (uint32_t)w->tid);
 		__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
 		kwait_wq_notify(w->wq, 1);
 	}
@@ -468,10 +474,14 @@ static int pi_try_locked(struct task *t, struct futex_bucket *b, const struct fu
 			int more;
 			uint32_t nv = (v & PI_OWNER_DIED) | (uint32_t)t->tid |
 				      (first_pi_waiter(b, key, &more) ? PI_WAITERS : 0);
-			if (__atomic_compare_exchange_n(word, &v, nv, 0, __ATOMIC_SEQ_CST,
-							__ATOMIC_RELAXED))
-				return 1;
-			continue;
+			if (!__atomic_compare_exchange_n(word, &v, nv, 0, __ATOMIC_SEQ_CST,
+							 __ATOMIC_RELAXED))
+				continue;
+			/* A free word with waiters (user space cleared it, or an owner's exit
+			 * left it): they wait on us now, or our exit would leave them asleep. */
+			if (nv & PI_WAITERS)
+				pi_reown_locked(b, key, (uint32_t)t->tid);
+			return 1;
 		}
 		if (cur != owner)
 			return PI_RETRY;
@@ -670,6 +680,9 @@ void futex_exit(struct task *t)
 	__atomic_store_n(&t->futex_dead, 1, __ATOMIC_SEQ_CST);
 	if (!t->mm)
 		return;
-	futex_walk_robust(t);
+	/* PI locks first: their waiters are found by owner whatever form (private or shared)
+	 * they wait in, while the robust walk knows only the word's address and wakes in the
+	 * shared form. Run after, it would find a handed-off word no longer ours and leave it. */
 	futex_release_pi(t);
+	futex_walk_robust(t);
 }

@@ -15,6 +15,7 @@
 #include "expect.h"
 
 #include <linux/futex.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -273,6 +274,48 @@ static void test_owner_exit_shared(void)
 	munmap(lock, 4096);
 }
 
+/* A robust PI lock in the private form, as musl's process-private robust mutexes take it: a
+ * robust list of our own making with one PI entry (bit 0), the owner waiting-for while it
+ * exits. */
+struct robust_entry {
+	uint64_t next;
+	uint32_t word;
+};
+static struct robust_entry private_robust;
+static struct {
+	uint64_t next;
+	int64_t futex_offset;
+	uint64_t pending;
+} private_head;
+
+static void *take_private_robust_and_exit(void *arg)
+{
+	private_head.next = (uint64_t)(uintptr_t)&private_robust | 1;
+	private_head.futex_offset = (int64_t)offsetof(struct robust_entry, word);
+	private_robust.next = (uint64_t)(uintptr_t)&private_head;
+	fx(&private_robust.word, FUTEX_LOCK_PI_PRIVATE, NULL);
+	syscall(SYS_set_robust_list, &private_head, sizeof(private_head));
+	__atomic_store_n((int *)arg, 1, __ATOMIC_SEQ_CST);
+	sleep_ms(50);
+	return NULL;
+}
+
+static void test_owner_exit_private_robust(void)
+{
+	int held = 0;
+	pthread_t th;
+	pthread_create(&th, NULL, take_private_robust_and_exit, &held);
+	while (!__atomic_load_n(&held, __ATOMIC_SEQ_CST))
+		sleep_ms(1);
+	uint32_t *lock = &private_robust.word;
+	expect_ok("LOCK_PI (private, robust) while the owner exits",
+		  fx(lock, FUTEX_LOCK_PI_PRIVATE, NULL));
+	expect_eq("the robust word names us", (*lock & FUTEX_TID_MASK) == my_tid(), 1);
+	expect_eq("the robust word has FUTEX_OWNER_DIED", (*lock & FUTEX_OWNER_DIED) != 0, 1);
+	pthread_join(th, NULL);
+	expect_ok("UNLOCK_PI of the robust word", fx(lock, FUTEX_UNLOCK_PI_PRIVATE, NULL));
+}
+
 /* ---- glibc's mutexes ---- */
 
 #define PI_THREADS 4
@@ -393,6 +436,7 @@ int main(void)
 	test_signal();
 	test_owner_exit();
 	test_owner_exit_shared();
+	test_owner_exit_private_robust();
 	test_pi_mutex();
 	robust_case("plain", PTHREAD_PRIO_NONE);
 	robust_case("PI", PTHREAD_PRIO_INHERIT);
