@@ -344,6 +344,35 @@ Test(mm, shared_and_private_file_mappings)
 	cr_assert_eq(mf_used_bytes(), g_used0);
 }
 
+Test(mm, fault_maps_a_wider_window_of_a_file)
+{
+	/* 256 file pages: a fault maps its aligned 128-page window of them (a library's text is
+	 * read in wide strides, and its pages cost nothing to map), ending at the file's end. */
+	struct fake_file f = { .size = 200 * PG };
+	cr_assert_eq(mf_alloc(256 * PG, &f.mf_off), 0);
+	uint64_t a;
+	cr_assert_eq(mm_mmap(g_mm, 0, 256 * PG, PROT_READ, MAP_PRIVATE, &g_src, &f, 0, &a), 0);
+	uint64_t w = (a + 128 * PG - 1) & ~(128 * PG - 1);
+	int code = 0, used = (int)mf_used_bytes();
+	cr_assert_eq(mm_fault(g_mm, w + 3 * PG, SENTRY_ACCESS_READ, &code), 0);
+	uint64_t last = w + 127 * PG < a + 200 * PG ? w + 127 * PG : a + 199 * PG;
+	cr_assert_eq(g_as.maps, (int)((last - w) / PG) + 1, "the window, up to the file's end");
+	cr_assert_eq(g_as.addr, last);
+	cr_assert_eq(g_as.prot, PROT_READ);
+	cr_assert_eq((int)mf_used_bytes(), used, "the file's own pages: nothing allocated");
+	/* Private anonymous memory keeps the narrow window (each page it maps is the mm's own). */
+	uint64_t anon = map_anon(0, 256 * PG, PROT_READ | PROT_WRITE, 0);
+	uint64_t aw = (anon + 128 * PG - 1) & ~(128 * PG - 1);
+	int before = g_as.maps;
+	cr_assert_eq(mm_fault(g_mm, aw, SENTRY_ACCESS_READ, &code), 0);
+	cr_assert_eq(g_as.maps - before, 16);
+	mm_free(g_mm);
+	g_mm = NULL;
+	cr_assert_eq(f.refs, 0);
+	mf_free(f.mf_off, 256 * PG);
+	cr_assert_eq(mf_used_bytes(), g_used0);
+}
+
 Test(mm, many_pages_and_vmas)
 {
 	uint64_t a = map_anon(0, 512 * PG, PROT_READ | PROT_WRITE, 0);
