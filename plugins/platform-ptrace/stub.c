@@ -69,8 +69,16 @@ __asm__(
 	"	jne 3f\n"
 	"	call stub_wait_req\n"
 	"	jmp 1b\n"
+	/* A request to run the batch page (ctl.batch): the ops, then the answer (0). */
+	"3:	cmpl $0, 44(%rbx)\n"
+	"	je 4f\n"
+	"	lea 10f(%rip), %r15\n"
+	"	jmp stub_run_ops\n"
+	"10:	xor %eax, %eax\n"
+	"	call stub_answer\n"
+	"	jmp 1b\n"
 	/* clone(thread flags, stack 0): the new thread uses no stack. */
-	"3:	mov $56, %eax\n"
+	"4:	mov $56, %eax\n"
 	"	mov $" STUB_THREAD_FLAGS ", %edi\n"
 	"	xor %esi, %esi\n"
 	"	xor %edx, %edx\n"
@@ -169,11 +177,20 @@ __asm__(
 	"	xor %edi, %edi\n"
 	"	syscall\n"
 	"	int3\n"
+	/* A stub thread's run of the batch, ending in int3 for its tracer. */
 	"stub_batch:\n"
-	"	lea stub_blob_start+0x1000(%rip), %rbx\n"
-	"	mov (%rbx), %r12\n"
-	"	lea 8(%rbx), %r13\n"
-	"1:	test %r12, %r12\n"
+	"	lea 1f(%rip), %r15\n"
+	"	jmp stub_run_ops\n"
+	"1:	int3\n"
+	"	jmp stub_batch\n"
+	/* The batch page's ops, each result written back; then jmp *r15. No stack: the stub
+	 * threads share one with the spawner, which may sleep in a call meanwhile. Keeps rbx and
+	 * r12 (the spawner's). */
+	"stub_run_ops:\n"
+	"	lea stub_blob_start+0x1000(%rip), %r13\n"
+	"	mov (%r13), %r14\n"
+	"	add $8, %r13\n"
+	"1:	test %r14, %r14\n"
 	"	jz 2f\n"
 	"	mov 0(%r13), %rax\n"
 	"	mov 8(%r13), %rdi\n"
@@ -185,10 +202,9 @@ __asm__(
 	"	syscall\n"
 	"	mov %rax, 56(%r13)\n"
 	"	add $64, %r13\n"
-	"	dec %r12\n"
+	"	dec %r14\n"
 	"	jmp 1b\n"
-	"2:	int3\n"
-	"	jmp stub_batch\n"
+	"2:	jmp *%r15\n"
 	"stub_blob_end:\n"
 	".popsection\n");
 
@@ -198,6 +214,7 @@ _Static_assert(offsetof(struct stub_ctl, served) == 4 && offsetof(struct stub_ct
 		       offsetof(struct stub_ctl, parent) == 32 &&
 		       offsetof(struct stub_ctl, is_template) == 36 &&
 		       offsetof(struct stub_ctl, memfd) == 40 &&
+		       offsetof(struct stub_ctl, batch) == 44 &&
 		       offsetof(struct stub_ctl, new_off) == 48 &&
 		       offsetof(struct stub_ctl, ign_action) == 56,
 	       "the spawner's assembly knows struct stub_ctl's layout");
@@ -406,11 +423,25 @@ void stub_template_stop(struct ptrace_platform *pp)
 	pthread_mutex_unlock(&g_template.lock);
 }
 
+/* The CPU the calling thread is pinned to, or -1 when it may run on several. */
+static int pinned_cpu(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) < 0 || CPU_COUNT(&set) != 1)
+		return -1;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			return cpu;
+	return -1;
+}
+
 int stub_spawn(struct ptrace_platform *pp, struct sentry_as *as)
 {
 	int memfd = pp->svc->mf_fd();
 	if (memfd < 0)
 		return -EBADF;
+	/* Either way the stub gets our CPU mask (the template is given it for the fork). */
+	as->spawner_cpu = pinned_cpu();
 	/* The first thread is asked for at once: the creator nearly always runs in it next. */
 	*as->ctl = (struct stub_ctl){ .req = 1, .poll_sec = 1 };
 	long pid = template_fork(pp, memfd, as);
@@ -605,13 +636,30 @@ void stub_kill(struct sentry_as *as)
 	as->pid = 0;
 }
 
-int stub_flush(struct sentry_as *as, struct stub_thread *st)
+/* Runs the batch on the spawner: a futex wake and wait instead of a ptrace round trip, and
+ * the stub thread keeps the application's registers (no GETREGS, SETREGS and trap, a third of
+ * the cost). Only when the spawner is on the calling thread's CPU (a wakeup across CPUs costs
+ * far more than the round trip) and owes no thread. Returns 0, -EAGAIN when it cannot, or
+ * -errno (the stub is gone or never answered: it must not run the batch twice). */
+static int flush_by_spawner(struct sentry_as *as)
 {
-	struct stub_batch *b = as->batch;
-	if (b->count == 0)
-		return 0;
-	if (as->dead || st->dead)
-		return -ECHILD;
+	struct stub_ctl *c = as->ctl;
+	if (as->spawner_cpu < 0 || sched_getcpu() != as->spawner_cpu ||
+	    __atomic_load_n(&c->served, __ATOMIC_ACQUIRE) != __atomic_load_n(&c->req, __ATOMIC_ACQUIRE))
+		return -EAGAIN;
+	c->batch = 1;
+	long rc = ctl_request(c, as_gone, as);
+	c->batch = 0;
+	if (rc == -EAGAIN) {
+		as->dead = 1;
+		rc = -EIO;
+	}
+	return (int)rc;
+}
+
+/* Runs the batch on @st under ptrace: pointed at stub_batch, continued to its int3. */
+static int flush_by_thread(struct sentry_as *as, struct stub_thread *st)
+{
 	int status, rc = set_entry(as, st, stub_batch);
 	if (rc == 0 && ptrace(PTRACE_CONT, st->tid, 0, 0) < 0)
 		rc = -errno;
@@ -627,6 +675,19 @@ int stub_flush(struct sentry_as *as, struct stub_thread *st)
 	/* The batch ends in int3; anything else means the stub broke (killed, or a bad op). */
 	if (rc == 0 && !(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP))
 		rc = -EIO;
+	return rc;
+}
+
+int stub_flush(struct sentry_as *as, struct stub_thread *st)
+{
+	struct stub_batch *b = as->batch;
+	if (b->count == 0)
+		return 0;
+	if (as->dead || st->dead)
+		return -ECHILD;
+	int rc = flush_by_spawner(as);
+	if (rc == -EAGAIN)
+		rc = flush_by_thread(as, st);
 	for (uint64_t i = 0; rc == 0 && i < b->count; i++)
 		if (b->ops[i].ret < 0 && b->ops[i].ret >= -4095)
 			rc = (int)b->ops[i].ret;

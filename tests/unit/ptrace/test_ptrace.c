@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -209,4 +210,66 @@ Test(ptrace, many_mappings_in_one_batch)
 	cr_expect_eq(ex.kind, SENTRY_EXIT_SYSCALL);
 	cr_expect_eq(g_cpu.regs.rdx, 199);
 	g_svc.mf_free(off, 200 * 4096);
+}
+
+Test(ptrace, a_failed_op_reports_its_errno)
+{
+	/* The batch runs on the stub's spawner when it shares our CPU: its results come back the
+	 * same way. mprotect of nothing mapped: ENOMEM, as the host says. */
+	cr_assert_eq(g_ops->as_ops->protect(g_as, DATA + 64 * 4096, 4096, SENTRY_PROT_READ), 0);
+	cr_expect_eq(g_ops->as_ops->flush(g_as), -ENOMEM);
+	/* The stub still serves after a failed op. */
+	static const char code[] = "\xb8\x27\x00\x00\x00\x0f\x05";
+	load(code, sizeof(code) - 1);
+	cr_expect_eq(run().kind, SENTRY_EXIT_SYSCALL);
+}
+
+/* Maps a page holding 77 and runs a read of it from a thread pinned to a CPU other than the
+ * stub's spawner: that thread's batches run on its own stub thread under ptrace. */
+static void *other_cpu_main(void *arg)
+{
+	int *ret = arg;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(*ret, &set);
+	*ret = -1;
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		return NULL;
+	struct sentry_ctx *ctx;
+	if (g_ops->ctx_new(g_state, -1, &ctx) < 0)
+		return NULL;
+	*(uint64_t *)g_svc.mf_ptr(g_data_off) = 77;
+	struct sentry_cpu_state cpu = g_cpu;
+	cpu.regs.rbx = DATA;
+	struct sentry_exit ex;
+	if (g_ops->as_ops->map(g_as, DATA, 4096, g_data_off, SENTRY_PROT_READ) == 0 &&
+	    g_ops->ctx_ops->switch_to(ctx, g_as, &cpu, &ex) == 0 && ex.kind == SENTRY_EXIT_SYSCALL)
+		*ret = (int)cpu.regs.rdx;
+	g_ops->ctx_ops->release(ctx);
+	return NULL;
+}
+
+Test(ptrace, batches_run_from_another_cpu)
+{
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		cr_skip_test("one CPU");
+	/* mov (%rbx),%rdx; syscall */
+	static const char code[] = "\x48\x8b\x13\x0f\x05";
+	load(code, sizeof(code) - 1);
+	cpu_set_t mine;
+	cr_assert_eq(sched_getaffinity(0, sizeof(mine), &mine), 0);
+	int other = 0;
+	while (other < CPU_SETSIZE && CPU_ISSET(other, &mine))
+		other++;
+	int result = other;
+	pthread_t th;
+	cr_assert_eq(pthread_create(&th, NULL, other_cpu_main, &result), 0);
+	pthread_join(th, NULL);
+	cr_expect_eq(result, 77, "the other CPU's thread read the page it mapped");
+	/* And ours, whose batch the spawner runs, sees a page mapped after. */
+	*(uint64_t *)g_svc.mf_ptr(g_code_off + 2048) = 88;
+	cr_assert_eq(g_ops->as_ops->map(g_as, DATA, 4096, g_code_off, SENTRY_PROT_READ), 0);
+	g_cpu.regs.rbx = DATA + 2048;
+	cr_expect_eq(run().kind, SENTRY_EXIT_SYSCALL);
+	cr_expect_eq(g_cpu.regs.rdx, 88);
 }
