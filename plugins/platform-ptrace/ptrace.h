@@ -7,8 +7,16 @@
  * stub under PTRACE_SYSEMU: every system call stops before the host runs it. Memory file ranges
  * are mapped into the stub by system calls the stub itself makes: the Sentry queues them in a
  * batch page shared with the stub and runs the whole batch in one round trip before the next
- * switch: a futex request to the stub's spawner (below) when it shares the Sentry thread's CPU,
- * else a ptrace round trip of the thread's own stub thread through the batch code.
+ * switch, on the calling Sentry thread's own stub thread.
+ *
+ * The application shares the stub's address space and can read and write whatever of it is
+ * mapped writable, from any of its threads at any time. So nothing the stub runs on its own may
+ * take orders from such memory: the batch page is read-only in the stub (the Sentry writes it
+ * through its own view, and only a traced stub thread, pointed there by its tracer, runs it);
+ * the untraced spawner keeps its state in registers, never on the stack page; and what the
+ * control page answers (a new thread's TID) is checked before the Sentry acts on it. What the
+ * application can forge there (results, requests) only misleads the Sentry about this address
+ * space's own maps, never about another's.
  *
  * Making stubs: forking the Sentry costs the copy and teardown of its whole page table and a
  * copy-on-write fault on every Sentry page written afterwards, twice per fork+exec. So the
@@ -53,10 +61,10 @@
 struct stub_op {
 	uint64_t nr;
 	uint64_t args[6];
-	int64_t ret;		/* written by the stub */
 };
 
-/* The batch page: ops run in order, their results written back. */
+/* The batch page: ops run in order, their results written to the control page's ret[]. The
+ * stub maps it read-only: only the Sentry writes it. */
 #define STUB_BATCH_MAX ((STUB_PAGE - 8) / sizeof(struct stub_op))
 struct stub_batch {
 	uint64_t count;
@@ -64,8 +72,8 @@ struct stub_batch {
 };
 
 /* The control page: the spawner's request protocol. The Sentry bumps req and wakes it; the
- * spawner clones a thread (or runs the batch page), stores its TID (or -errno; 0 for a batch)
- * in tid, sets served to req and wakes the Sentry. Offsets are fixed: the stub's assembly uses them. */
+ * spawner clones a thread, stores its TID (or -errno) in tid, sets served to req and wakes the
+ * Sentry. Offsets are fixed: the stub's assembly uses them. */
 struct stub_ctl {
 	uint32_t req;		/* 0: requests made */
 	uint32_t served;	/* 4: requests answered */
@@ -77,11 +85,11 @@ struct stub_ctl {
 				 * or the template for stubs it forked) */
 	int32_t is_template;	/* 36: the template: it forks stub processes, not threads */
 	int32_t memfd;		/* 40: the template's request: the memory file's descriptor */
-	int32_t batch;		/* 44: a stub's request is to run the batch page, not to make a
-				 * thread (answered with tid 0) */
+	int32_t pad;
 	uint64_t new_off;	/* 48: and the new stub's batch + control pages */
 	uint64_t ign_action[4];	/* 56: a struct sigaction setting SIGCHLD to SIG_IGN, so the
 				 * template's dead stubs reap themselves */
+	int64_t ret[STUB_BATCH_MAX];	/* 88: the batch's results, written by the stub */
 };
 
 struct ptrace_platform {
@@ -112,7 +120,6 @@ struct sentry_as {
 	pid_t pid;			/* the stub process: its main thread is the spawner */
 	int direct;			/* forked by the Sentry itself (a child it reaps), not by
 					 * the template */
-	int spawner_cpu;		/* the one CPU the spawner may run on, or -1 */
 	uint64_t batch_off;		/* memory file offset of the batch page, then the control
 					 * page */
 	struct stub_batch *batch;	/* the Sentry's view of them */

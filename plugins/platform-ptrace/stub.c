@@ -5,7 +5,8 @@
  * copied into the stub region of each stub. Entry points: stub_entry, run once by the fresh
  * child to drop the Sentry's mappings and become the spawner of stub threads; stub_batch, where
  * a tracer points a stub thread's rip to have it make the queued system calls and trap back
- * (int3); stub_exit, where it points one to end it.
+ * (int3); stub_exit, where it points one to end it. Only a traced stub thread, under its
+ * tracer's control, ever runs the batch.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,13 +31,18 @@
 
 #include "ptrace.h"
 
-/* The blob's layout must match STUB_BATCH_OFF and struct stub_op (64 bytes an op). */
-_Static_assert(sizeof(struct stub_op) == 64, "stub_batch assembly assumes 64-byte ops");
+/* The blob's layout must match STUB_BATCH_OFF, struct stub_op (56 bytes an op) and the
+ * offsets of struct stub_ctl. */
+_Static_assert(sizeof(struct stub_op) == 56, "stub_batch assembly assumes 56-byte ops");
 _Static_assert(sizeof(struct stub_batch) <= STUB_PAGE, "the batch is one page");
+_Static_assert(sizeof(struct stub_ctl) <= STUB_PAGE, "the control page is one page");
 
 extern const char stub_blob_start[], stub_blob_end[], stub_entry[], stub_batch[], stub_exit[];
 /* CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM: a thread. */
 #define STUB_THREAD_FLAGS "0x50f00"
+/* The application runs in this address space and can write whatever of it is writable,
+ * including the stack page: the untraced spawner and template keep everything in registers
+ * (no call, no push), so nothing the application writes can steer them. */
 __asm__(
 	".pushsection .text\n"
 	".globl stub_blob_start\n .hidden stub_blob_start\n"
@@ -44,6 +50,32 @@ __asm__(
 	".globl stub_entry\n .hidden stub_entry\n"
 	".globl stub_batch\n .hidden stub_batch\n"
 	".globl stub_exit\n .hidden stub_exit\n"
+	/* Both spawners' wait for a request: futex(&req, FUTEX_WAIT, req, &poll), shared, the
+	 * Sentry waking it through its view; then, if getppid() changed, the maker is gone and
+	 * so is this stub. */
+	".macro STUB_WAIT_REQ\n"
+	"	mov $202, %eax\n"
+	"	mov %rbx, %rdi\n"
+	"	xor %esi, %esi\n"
+	"	mov %r12d, %edx\n"
+	"	lea 16(%rbx), %r10\n"
+	"	syscall\n"
+	"	mov $110, %eax\n"
+	"	syscall\n"
+	"	cmp 32(%rbx), %eax\n"
+	"	jne stub_orphaned\n"
+	".endm\n"
+	/* Both spawners' answer: tid = eax (the new TID or PID, or -errno), served = req, and
+	 * futex(&served, FUTEX_WAKE, 1). */
+	".macro STUB_ANSWER\n"
+	"	mov %eax, 8(%rbx)\n"
+	"	mov %r12d, 4(%rbx)\n"
+	"	mov $202, %eax\n"
+	"	lea 4(%rbx), %rdi\n"
+	"	mov $1, %esi\n"
+	"	mov $1, %edx\n"
+	"	syscall\n"
+	".endm\n"
 	".p2align 12\n"
 	"stub_blob_start:\n"
 	"stub_entry:\n"
@@ -67,18 +99,10 @@ __asm__(
 	"1:	mov (%rbx), %r12d\n"
 	"	cmp 4(%rbx), %r12d\n"
 	"	jne 3f\n"
-	"	call stub_wait_req\n"
-	"	jmp 1b\n"
-	/* A request to run the batch page (ctl.batch): the ops, then the answer (0). */
-	"3:	cmpl $0, 44(%rbx)\n"
-	"	je 4f\n"
-	"	lea 10f(%rip), %r15\n"
-	"	jmp stub_run_ops\n"
-	"10:	xor %eax, %eax\n"
-	"	call stub_answer\n"
+	"	STUB_WAIT_REQ\n"
 	"	jmp 1b\n"
 	/* clone(thread flags, stack 0): the new thread uses no stack. */
-	"4:	mov $56, %eax\n"
+	"3:	mov $56, %eax\n"
 	"	mov $" STUB_THREAD_FLAGS ", %edi\n"
 	"	xor %esi, %esi\n"
 	"	xor %edx, %edx\n"
@@ -87,7 +111,7 @@ __asm__(
 	"	syscall\n"
 	"	test %rax, %rax\n"
 	"	jz 5f\n"
-	"	call stub_answer\n"
+	"	STUB_ANSWER\n"
 	"	jmp 1b\n"
 	/* A new thread parks (futex on the always-zero word) until a Sentry thread seizes it. */
 	"5:	mov $202, %eax\n"
@@ -108,7 +132,7 @@ __asm__(
 	"6:	mov (%rbx), %r12d\n"
 	"	cmp 4(%rbx), %r12d\n"
 	"	jne 8f\n"
-	"	call stub_wait_req\n"
+	"	STUB_WAIT_REQ\n"
 	"	jmp 6b\n"
 	/* clone(SIGCHLD): a copy of this tiny process. The request's memfd and offset go to
 	 * the child in r14/r15, read before the answer: once answered, the Sentry may write the
@@ -125,71 +149,51 @@ __asm__(
 	"	syscall\n"
 	"	test %rax, %rax\n"
 	"	jz 9f\n"
-	"	call stub_answer\n"
+	"	STUB_ANSWER\n"
 	"	jmp 6b\n"
-	/* The new stub: its own batch and control pages over the template's, then a spawner.
-	 * mmap(base + 0x1000, 0x2000, RW, MAP_SHARED | MAP_FIXED, memfd, new_off). */
+	/* The new stub: its own batch page (read-only: only the Sentry writes ops) and control
+	 * page over the template's, then a spawner.
+	 * mmap(base + 0x1000, 0x1000, R, MAP_SHARED | MAP_FIXED, memfd, new_off), then
+	 * mmap(base + 0x2000, 0x1000, RW, MAP_SHARED | MAP_FIXED, memfd, new_off + 0x1000). */
 	"9:	mov $9, %eax\n"
 	"	lea stub_blob_start+0x1000(%rip), %rdi\n"
-	"	mov $0x2000, %esi\n"
-	"	mov $3, %edx\n"
+	"	mov $0x1000, %esi\n"
+	"	mov $1, %edx\n"
 	"	mov $0x11, %r10d\n"
 	"	mov %r14, %r8\n"
 	"	mov %r15, %r9\n"
 	"	syscall\n"
 	"	cmp %rdi, %rax\n"
+	"	jne stub_orphaned\n"
+	"	mov $9, %eax\n"
+	"	lea stub_blob_start+0x2000(%rip), %rdi\n"
+	"	mov $0x1000, %esi\n"
+	"	mov $3, %edx\n"
+	"	mov $0x11, %r10d\n"
+	"	mov %r14, %r8\n"
+	"	lea 0x1000(%r15), %r9\n"
+	"	syscall\n"
+	"	cmp %rdi, %rax\n"
 	"	je stub_spawner\n"
+	/* exit_group(1): the maker is gone, or a new stub could not set itself up. */
+	"stub_orphaned:\n"
 	"	mov $231, %eax\n"
-	"	mov $127, %edi\n"
-	"	syscall\n"
-	/* Both spawners' wait for a request: futex(&req, FUTEX_WAIT, req, &poll), shared, the
-	 * Sentry waking it through its view; then, if getppid() changed, the maker is gone and
-	 * so is this stub. The only stack use of the stub: no thread is cloned inside a call. */
-	"stub_wait_req:\n"
-	"	mov $202, %eax\n"
-	"	mov %rbx, %rdi\n"
-	"	xor %esi, %esi\n"
-	"	mov %r12d, %edx\n"
-	"	lea 16(%rbx), %r10\n"
-	"	syscall\n"
-	"	mov $110, %eax\n"
-	"	syscall\n"
-	"	cmp 32(%rbx), %eax\n"
-	"	jne 7f\n"
-	"	ret\n"
-	"7:	mov $231, %eax\n"
 	"	mov $1, %edi\n"
 	"	syscall\n"
-	/* Both spawners' answer: tid = eax (the new TID or PID, or -errno), served = req, and
-	 * futex(&served, FUTEX_WAKE, 1). */
-	"stub_answer:\n"
-	"	mov %eax, 8(%rbx)\n"
-	"	mov %r12d, 4(%rbx)\n"
-	"	mov $202, %eax\n"
-	"	lea 4(%rbx), %rdi\n"
-	"	mov $1, %esi\n"
-	"	mov $1, %edx\n"
-	"	syscall\n"
-	"	ret\n"
 	/* exit(0): a stub thread's end, the rest of the stub going on. */
 	"stub_exit:\n"
 	"	mov $60, %eax\n"
 	"	xor %edi, %edi\n"
 	"	syscall\n"
 	"	int3\n"
-	/* A stub thread's run of the batch, ending in int3 for its tracer. */
+	/* A stub thread's run of the batch for its tracer: the ops of the (read-only) batch
+	 * page, each result into the control page's ret[], then int3. No stack: the stub threads
+	 * share the page. */
 	"stub_batch:\n"
-	"	lea 1f(%rip), %r15\n"
-	"	jmp stub_run_ops\n"
-	"1:	int3\n"
-	"	jmp stub_batch\n"
-	/* The batch page's ops, each result written back; then jmp *r15. No stack: the stub
-	 * threads share one with the spawner, which may sleep in a call meanwhile. Keeps rbx and
-	 * r12 (the spawner's). */
-	"stub_run_ops:\n"
 	"	lea stub_blob_start+0x1000(%rip), %r13\n"
 	"	mov (%r13), %r14\n"
 	"	add $8, %r13\n"
+	"	lea stub_blob_start+0x2000+88(%rip), %rbp\n"
 	"1:	test %r14, %r14\n"
 	"	jz 2f\n"
 	"	mov 0(%r13), %rax\n"
@@ -200,11 +204,13 @@ __asm__(
 	"	mov 40(%r13), %r8\n"
 	"	mov 48(%r13), %r9\n"
 	"	syscall\n"
-	"	mov %rax, 56(%r13)\n"
-	"	add $64, %r13\n"
+	"	mov %rax, (%rbp)\n"
+	"	add $56, %r13\n"
+	"	add $8, %rbp\n"
 	"	dec %r14\n"
 	"	jmp 1b\n"
-	"2:	jmp *%r15\n"
+	"2:	int3\n"
+	"	jmp stub_batch\n"
 	"stub_blob_end:\n"
 	".popsection\n");
 
@@ -214,9 +220,9 @@ _Static_assert(offsetof(struct stub_ctl, served) == 4 && offsetof(struct stub_ct
 		       offsetof(struct stub_ctl, parent) == 32 &&
 		       offsetof(struct stub_ctl, is_template) == 36 &&
 		       offsetof(struct stub_ctl, memfd) == 40 &&
-		       offsetof(struct stub_ctl, batch) == 44 &&
 		       offsetof(struct stub_ctl, new_off) == 48 &&
-		       offsetof(struct stub_ctl, ign_action) == 56,
+		       offsetof(struct stub_ctl, ign_action) == 56 &&
+		       offsetof(struct stub_ctl, ret) == 88,
 	       "the spawner's assembly knows struct stub_ctl's layout");
 
 /* Candidate bases for the stub region, highest first: the top of the user range keeps it out
@@ -282,9 +288,14 @@ static void __attribute__((noreturn)) child_setup(uint64_t base, int memfd, uint
 			((volatile char *)code)[i] = stub_blob_start[i];
 		ok = syscall(SYS_mprotect, base, STUB_PAGE, PROT_READ | PROT_EXEC) == 0;
 	}
-	/* The batch and control pages, adjacent in the memory file too. */
-	ok = ok && syscall(SYS_mmap, base + STUB_BATCH_OFF, 2 * STUB_PAGE, PROT_READ | PROT_WRITE,
+	/* The batch and control pages, adjacent in the memory file too. The batch is read-only
+	 * here: the application can write every writable page of the stub, and ops it wrote
+	 * would run as the stub. */
+	ok = ok && syscall(SYS_mmap, base + STUB_BATCH_OFF, STUB_PAGE, PROT_READ,
 			   MAP_SHARED | MAP_FIXED, memfd, batch_off) == (long)(base + STUB_BATCH_OFF);
+	ok = ok && syscall(SYS_mmap, base + STUB_CTL_OFF, STUB_PAGE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_FIXED, memfd, batch_off + STUB_PAGE) ==
+			   (long)(base + STUB_CTL_OFF);
 	ok = ok && syscall(SYS_mmap, base + 3 * STUB_PAGE, STUB_PAGE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
 			   (long)(base + 3 * STUB_PAGE);
@@ -423,25 +434,11 @@ void stub_template_stop(struct ptrace_platform *pp)
 	pthread_mutex_unlock(&g_template.lock);
 }
 
-/* The CPU the calling thread is pinned to, or -1 when it may run on several. */
-static int pinned_cpu(void)
-{
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) < 0 || CPU_COUNT(&set) != 1)
-		return -1;
-	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-		if (CPU_ISSET(cpu, &set))
-			return cpu;
-	return -1;
-}
-
 int stub_spawn(struct ptrace_platform *pp, struct sentry_as *as)
 {
 	int memfd = pp->svc->mf_fd();
 	if (memfd < 0)
 		return -EBADF;
-	/* Either way the stub gets our CPU mask (the template is given it for the fork). */
-	as->spawner_cpu = pinned_cpu();
 	/* The first thread is asked for at once: the creator nearly always runs in it next. */
 	*as->ctl = (struct stub_ctl){ .req = 1, .poll_sec = 1 };
 	long pid = template_fork(pp, memfd, as);
@@ -524,6 +521,11 @@ int stub_thread_get(struct sentry_as *as, struct sentry_ctx *ctx, struct stub_th
 	if (!st)
 		return -ENOMEM;
 	int tid = spawn_thread(as);
+	/* The answer lies in memory the application can write: it must name a thread of this
+	 * stub other than the spawner, or we would trace someone else's (another address space's,
+	 * which then runs this one's code). */
+	if (tid > 0 && (tid == as->pid || syscall(SYS_tgkill, as->pid, tid, 0) < 0))
+		tid = -EPERM;
 	int rc = tid < 0 ? tid : seize(tid);
 	if (rc < 0) {
 		as->pp->svc->log(as->pp->svc, SENTRY_LOG_ERR, "stub thread: %s", strerror(-rc));
@@ -636,27 +638,6 @@ void stub_kill(struct sentry_as *as)
 	as->pid = 0;
 }
 
-/* Runs the batch on the spawner: a futex wake and wait instead of a ptrace round trip, and
- * the stub thread keeps the application's registers (no GETREGS, SETREGS and trap, a third of
- * the cost). Only when the spawner is on the calling thread's CPU (a wakeup across CPUs costs
- * far more than the round trip) and owes no thread. Returns 0, -EAGAIN when it cannot, or
- * -errno (the stub is gone or never answered: it must not run the batch twice). */
-static int flush_by_spawner(struct sentry_as *as)
-{
-	struct stub_ctl *c = as->ctl;
-	if (as->spawner_cpu < 0 || sched_getcpu() != as->spawner_cpu ||
-	    __atomic_load_n(&c->served, __ATOMIC_ACQUIRE) != __atomic_load_n(&c->req, __ATOMIC_ACQUIRE))
-		return -EAGAIN;
-	c->batch = 1;
-	long rc = ctl_request(c, as_gone, as);
-	c->batch = 0;
-	if (rc == -EAGAIN) {
-		as->dead = 1;
-		rc = -EIO;
-	}
-	return (int)rc;
-}
-
 /* Runs the batch on @st under ptrace: pointed at stub_batch, continued to its int3. */
 static int flush_by_thread(struct sentry_as *as, struct stub_thread *st)
 {
@@ -685,12 +666,10 @@ int stub_flush(struct sentry_as *as, struct stub_thread *st)
 		return 0;
 	if (as->dead || st->dead)
 		return -ECHILD;
-	int rc = flush_by_spawner(as);
-	if (rc == -EAGAIN)
-		rc = flush_by_thread(as, st);
+	int rc = flush_by_thread(as, st);
 	for (uint64_t i = 0; rc == 0 && i < b->count; i++)
-		if (b->ops[i].ret < 0 && b->ops[i].ret >= -4095)
-			rc = (int)b->ops[i].ret;
+		if (as->ctl->ret[i] < 0 && as->ctl->ret[i] >= -4095)
+			rc = (int)as->ctl->ret[i];
 	b->count = 0;
 	return rc;
 }

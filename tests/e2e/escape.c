@@ -20,6 +20,9 @@
  *   --pid1 CMDLINE     the container's PID 1 command line, arguments joined by spaces
  *   --only NAME        run only the attempts whose name starts with NAME (repeatable)
  *
+ * The stub attempts go after the ptrace platform's own pages in our address space: ops written
+ * into its batch page, return addresses planted on its stack page.
+ *
  * Some attempts deliberately change the sandbox (mounts, a chroot in a child, /proc/sys
  * writes, a sweep of raw system calls in a child), so run it in a throwaway container, and
  * never on the host: it refuses to start unless ESCAPE_IN_SANDBOX=1 is in its environment.
@@ -30,6 +33,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -40,6 +45,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -929,6 +935,104 @@ static void attempt_unix(void)
 	}
 }
 
+/* ---------- the platform's stub ---------- */
+
+/* The ptrace platform's stub region lies in our own host address space, at one of these
+ * bases (plugins/platform-ptrace/stub.c): code, batch page, control page, stack. Natively
+ * nothing is mapped there. */
+static const uint64_t g_stub_bases[] = {
+	0x7ffffff00000ull, 0x7fffff000000ull, 0x7ffff0000000ull,
+	0x7fff00000000ull, 0x7ff000000000ull, 0x7e0000000000ull,
+};
+static sigjmp_buf g_probe_jmp;
+static volatile uint32_t g_stub_marker;
+
+static void probe_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(g_probe_jmp, 1);
+}
+
+/* Stores @v at @p (@write) or loads it; false when that faults. */
+static bool probe(volatile uint64_t *p, uint64_t v, bool write)
+{
+	struct sigaction sa = { .sa_handler = probe_segv }, old_segv, old_bus;
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	bool done = false;
+	if (!sigsetjmp(g_probe_jmp, 1)) {
+		if (write)
+			*p = v;
+		else
+			(void)*p;
+		done = true;
+	}
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return done;
+}
+
+static void *nothing_main(void *arg)
+{
+	return arg;
+}
+
+/* The batch page lists host system calls for the stub to make: ops written there would run
+ * as the stub, outside the Sentry. The stack page is where an untraced stub thread would keep
+ * return addresses: planted ones would run our code, untraced, making host calls. */
+static void attempt_stub(void)
+{
+	int found = 0;
+	for (size_t i = 0; i < sizeof(g_stub_bases) / sizeof(g_stub_bases[0]); i++) {
+		volatile uint64_t *batch = (volatile uint64_t *)(g_stub_bases[i] + 0x1000);
+		if (!probe(batch, 0, false))
+			continue;
+		found = 1;
+		/* One op, getpid, where the next queued op would follow it. */
+		if (probe(batch + 1, SYS_getpid, true))
+			reached("stub-batch", "the batch page at %#lx takes our ops",
+				(unsigned long)g_stub_bases[i]);
+		else
+			ok("stub-batch", "the batch page at %#lx is read-only",
+			   (unsigned long)g_stub_bases[i]);
+		/* Code that sets the marker and ends its thread, and the stack page full of its
+		 * address; then work for the stub (a thread made, a second of its poll). */
+		uint8_t *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (code == MAP_FAILED) {
+			skipped("stub-stack", "mmap: %s", strerror(errno));
+			return;
+		}
+		static const uint8_t tail[] = { 0xc7, 0x00, 0x01, 0x00, 0x00, 0x00, /* movl $1,(%rax) */
+						0xb8, 0x3c, 0x00, 0x00, 0x00,	/* mov $60,%eax */
+						0x31, 0xff, 0x0f, 0x05 };	/* exit(0) */
+		uint64_t marker = (uint64_t)(uintptr_t)&g_stub_marker;
+		code[0] = 0x48;	/* movabs $marker,%rax */
+		code[1] = 0xb8;
+		memcpy(code + 2, &marker, 8);
+		memcpy(code + 10, tail, sizeof(tail));
+		volatile uint64_t *stack = (volatile uint64_t *)(g_stub_bases[i] + 0x3000);
+		bool planted = true;
+		for (size_t w = 0; w < 512 && planted; w++)
+			planted = probe(stack + w, (uint64_t)(uintptr_t)code, true);
+		pthread_t th;
+		int made = pthread_create(&th, NULL, nothing_main, NULL);
+		if (made == 0)
+			pthread_join(th, NULL);
+		sleep(2);
+		if (g_stub_marker)
+			reached("stub-stack", "an untraced stub thread ran our code");
+		else
+			ok("stub-stack", "stack page %s; a thread %s afterwards, our code never ran",
+			   planted ? "overwritten" : "not writable",
+			   made == 0 ? "was made" : "could not be made");
+		munmap(code, 4096);
+		return;
+	}
+	if (!found)
+		ok("stub", "no stub region mapped here (not the ptrace platform)");
+}
+
 /* ---------- driver ---------- */
 
 static const struct {
@@ -945,6 +1049,7 @@ static const struct {
 	{ "sysfs", attempt_sysfs, false },	  { "mount-9p", attempt_mount_9p, false },
 	{ "proc-sys", attempt_proc_sys, false },  { "proc-view", attempt_proc_view, false },
 	{ "inet", attempt_inet, false },	  { "unix", attempt_unix, false },
+	{ "stub", attempt_stub, false },
 	/* Last: the sweep leaves a few descriptors and settings behind in its child only, but a
 	 * Sentry it brought down should not hide the results above. */
 	{ "syscall", attempt_sweep, false },

@@ -5,7 +5,8 @@
 # and `runsc exec` runs escape.c in it: host paths (absolute, "..", symlinks made inside and
 # made on the host in the rootfs, /proc/*/root, /proc/*/fd, a chroot climb, a forged file
 # handle), a sweep of raw system calls, ptrace and process_vm_readv, mounts and device nodes,
-# /proc/sys writes, the host's /proc, kill of a host PID, and connections to host listeners.
+# /proc/sys writes, the host's /proc, kill of a host PID, connections to host listeners, and
+# ops written into the ptrace stub's batch page or return addresses onto its stack page.
 # Each attempt prints "escape NAME: ok (...)" or "escape NAME: REACHED HOST (...)".
 #
 # Host side: the marker file is untouched, the listeners saw nothing, the host's sleep survived,
