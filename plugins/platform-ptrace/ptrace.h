@@ -16,7 +16,8 @@
  * the untraced spawner keeps its state in registers, never on the stack page; and what the
  * control page answers (a new thread's TID) is checked before the Sentry acts on it. What the
  * application can forge there (results, requests) only misleads the Sentry about this address
- * space's own maps, never about another's.
+ * space's own maps, never about another's. Behind that, each stub has a seccomp filter of its
+ * own calls (stub.c's stub_filter) and no capabilities.
  *
  * Making stubs: forking the Sentry costs the copy and teardown of its whole page table and a
  * copy-on-write fault on every Sentry page written afterwards, twice per fork+exec. So the
@@ -110,6 +111,7 @@ struct stub_thread {
 	 * since (seen_ok): load_regs then writes only what changed. */
 	struct sentry_regs seen;
 	int seen_ok;
+	int seen_any;	/* seen holds some stop's registers (valid segments: set_entry's base) */
 	const struct sentry_cpu_state *fpu_owner; /* whose FPU state it holds (see fpu_held) */
 	struct stub_thread *as_next;	/* in as->threads */
 	struct stub_thread *ctx_next;	/* in ctx->threads */

@@ -209,6 +209,7 @@ static int ctx_switch(struct sentry_ctx *ctx, struct sentry_as *as, struct sentr
 		return -errno;
 	st->seen = cpu->regs;
 	st->seen_ok = 1;
+	st->seen_any = 1;
 	ctx->fpu_held = st;	/* read back only when the core asks (fpu_get) */
 	ctx->fpu_cpu = cpu;
 	int sig = WSTOPSIG(status);

@@ -11,9 +11,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -249,11 +252,64 @@ int stub_reserve(struct ptrace_platform *pp)
 	return -ENOMEM;
 }
 
+/* The stub's own system calls, all a stub may make: its threads' application calls never
+ * reach seccomp (PTRACE_SYSEMU stops them first), so this binds only the stub's own code, and
+ * whatever else might ever run untraced there. mmap only of the memory file; clone only a stub
+ * thread or (the template's) a stub process; restart_syscall for a futex wait a stop broke.
+ * Anything else kills the stub. */
+enum { STUB_FILTER_LEN = 20 };
+#define STUB_ALLOWED (STUB_FILTER_LEN - 1)
+#define STUB_KILLED (STUB_FILTER_LEN - 2)
+#define STUB_JEQ(value, at, to_true, to_false)                                                   \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (value), (to_true) - (at) - 1, (to_false) - (at) - 1)
+
+static int stub_filter(int memfd, struct sock_filter f[STUB_FILTER_LEN])
+{
+	const uint32_t plain[] = { SYS_munmap, SYS_mprotect, SYS_futex, SYS_getppid, SYS_exit,
+				   SYS_exit_group, SYS_rt_sigaction, SYS_restart_syscall };
+	enum { NR = 2, MMAP = 13, CLONE = 15 };
+	int n = 0;
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[n] = (struct sock_filter)STUB_JEQ(AUDIT_ARCH_X86_64, n, n + 1, STUB_KILLED);
+	n++;
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	f[n] = (struct sock_filter)STUB_JEQ(SYS_mmap, n, MMAP, n + 1);
+	n++;
+	f[n] = (struct sock_filter)STUB_JEQ(SYS_clone, n, CLONE, n + 1);
+	n++;
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++, n++)
+		f[n] = (struct sock_filter)STUB_JEQ(plain[i], n, STUB_ALLOWED,
+						    i + 1 < sizeof(plain) / sizeof(plain[0]) ? n + 1
+											      : STUB_KILLED);
+	/* The fd, args[4]'s low half (the kernel takes an int). */
+	int layout_ok = n == MMAP;
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, args[4]));
+	f[n] = (struct sock_filter)STUB_JEQ((uint32_t)memfd, n, STUB_ALLOWED, STUB_KILLED);
+	n++;
+	/* The flags, args[0]'s low half (all legacy clone reads). */
+	layout_ok = layout_ok && n == CLONE;
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, args[0]));
+	f[n] = (struct sock_filter)STUB_JEQ(0x50f00, n, STUB_ALLOWED, n + 1);
+	n++;
+	f[n] = (struct sock_filter)STUB_JEQ(SIGCHLD, n, STUB_ALLOWED, STUB_KILLED);
+	n++;
+	layout_ok = layout_ok && n == STUB_KILLED;
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	/* The jumps above were aimed at fixed places: a list edited out of step stops here. */
+	return layout_ok ? 0 : -EINVAL;
+}
+
 /* The child between clone and stub_entry: raw system calls only, nothing that takes a lock
  * another Sentry thread may have held at the fork. Never returns. No PR_SET_PDEATHSIG: it fires
  * when the forking thread ends, and the address space outlives it when the application's main
  * thread exits before the others; the spawner watches getppid() instead. */
-static void __attribute__((noreturn)) child_setup(uint64_t base, int memfd, uint64_t batch_off)
+static void __attribute__((noreturn)) child_setup(uint64_t base, int memfd, uint64_t batch_off,
+						   const struct sock_fprog *filter)
 {
 	const size_t blob = (size_t)(stub_blob_end - stub_blob_start);
 	/* A session of its own: the container's terminal signals (^C, a resize) go to the
@@ -299,6 +355,8 @@ static void __attribute__((noreturn)) child_setup(uint64_t base, int memfd, uint
 	ok = ok && syscall(SYS_mmap, base + 3 * STUB_PAGE, STUB_PAGE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
 			   (long)(base + 3 * STUB_PAGE);
+	/* Last: the calls above are the setup's, not the stub's. */
+	ok = ok && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, filter) == 0;
 	if (!ok)
 		syscall(SYS_exit_group, 127);
 	uint64_t entry = base + (uint64_t)(stub_entry - stub_blob_start);
@@ -328,12 +386,17 @@ int stub_wait(struct stub_thread *st, int *ret_status)
 /* Forks the Sentry into a stub whose pages are at @batch_off. Returns the PID or -errno. */
 static long fork_stub(struct ptrace_platform *pp, int memfd, uint64_t batch_off)
 {
+	/* Built here: the child may take no lock, and gets a copy of this stack. */
+	struct sock_filter filter[STUB_FILTER_LEN];
+	if (stub_filter(memfd, filter) < 0)
+		return -EINVAL;
+	const struct sock_fprog prog = { .len = STUB_FILTER_LEN, .filter = filter };
 	/* A raw clone: glibc's fork would run atfork handlers and take its locks in the child. */
 	long pid = syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		child_setup(pp->stub_base, memfd, batch_off);
+		child_setup(pp->stub_base, memfd, batch_off, &prog);
 	return pid;
 }
 
@@ -549,8 +612,13 @@ int stub_thread_get(struct sentry_as *as, struct sentry_ctx *ctx, struct stub_th
  * call (the parked futex) must not have the kernel restart it over the new rip. */
 static int set_entry(struct sentry_as *as, struct stub_thread *st, const char *entry)
 {
+	/* Only rip, rsp and orig_rax matter to the stub code; the rest must merely be a valid
+	 * register file, which the last stop's is: no PTRACE_GETREGS then. */
 	struct user_regs_struct r;
-	if (ptrace(PTRACE_GETREGS, st->tid, 0, &r) < 0)
+	_Static_assert(sizeof(r) == sizeof(st->seen), "sentry_regs is user_regs_struct");
+	if (st->seen_any)
+		memcpy(&r, &st->seen, sizeof(r));
+	else if (ptrace(PTRACE_GETREGS, st->tid, 0, &r) < 0)
 		return -errno;
 	uint64_t base = as->pp->stub_base;
 	r.rip = base + (uint64_t)(entry - stub_blob_start);

@@ -166,6 +166,16 @@ gofers() {
 		tr '\0' '\n' <"/proc/$c/cmdline" 2>/dev/null | grep -qx gofer && echo "$c"
 	done
 }
+# The platform's stub processes: the sandbox's descendants that are not Gofers (the ptrace
+# template, its stubs, their threads' processes).
+stubs() {
+	local c g
+	for c in $(children "$sentry"); do
+		tr '\0' '\n' <"/proc/$c/cmdline" 2>/dev/null | grep -qx gofer && continue
+		echo "$c"
+		for g in $(children "$c"); do echo "$g"; done
+	done
+}
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
 
 # check_status WHO PID: seccomp in filter mode and no_new_privs.
@@ -293,6 +303,15 @@ confinement() { # confinement WHEN
 			cbad "gofer $g ($1): root $r is not the served tree $(devino "$rootfs")"
 	done
 	[ $count -ge 1 ] && ok "$count gofer(s) found" || bad "no gofer among the sandbox's children"
+	# Stubs run application code: a filter of their own, no capabilities at all.
+	local s n=0
+	for s in $(stubs); do
+		n=$((n + 1))
+		check_status "stub $s ($1)" "$s"
+		check_caps_within "stub $s ($1)" "$s" 0 CapEff CapPrm
+	done
+	[ $n -ge 1 ] && ok "$n stub process(es) checked" ||
+		cbad "no stub process among the sandbox's descendants (ptrace platform)"
 }
 confinement before
 
