@@ -318,13 +318,19 @@ int kernel_wait_child(struct task *t, int idtype, int id, int options, struct ke
 
 int kernel_kill(struct task *t, int pid, int sig, int *ret_self)
 {
+	const struct task_siginfo si = { .code = SI_USER, .pid = t->tgid, .uid = t->fs->creds.uid };
+	return kernel_kill_info(t, pid, sig, &si, ret_self);
+}
+
+int kernel_kill_info(struct task *t, int pid, int sig, const struct task_siginfo *info,
+		     int *ret_self)
+{
 	struct kernel *k = t->k;
 	/* The target is looked up first: a bad signal to nobody is ESRCH, as Linux. */
 	int valid = sig >= 0 && sig <= TASK_NSIG;
 	int group = pid == 0 ? task_pgid(t) : pid < -1 ? -pid : 0, found = 0;
 	*ret_self = 0;
 	pthread_mutex_lock(&k->lock);
-	const struct task_siginfo si = { .code = SI_USER, .pid = t->tgid, .uid = t->fs->creds.uid };
 	for (struct task *o = k->tasks; o; o = o->next) {
 		if (!task_is_leader(o))
 			continue;	/* the leader stands for its process */
@@ -339,7 +345,7 @@ int kernel_kill(struct task *t, int pid, int sig, int *ret_self)
 			continue;
 		}
 		if (valid && sig && !kernel_init_ignores(o, sig, 0))
-			tgroup_signal_locked(o->tg, sig, &si);
+			tgroup_signal_locked(o->tg, sig, info);
 	}
 	/* A zombie is still a process until reaped: found, and the signal does nothing. Exit
 	 * records of processes spawned from outside (no parent inside) are no zombies. */

@@ -139,6 +139,9 @@ int kernel_wait_child(struct task *t, int idtype, int id, int options, struct ke
  * group -@pid. Signals every match but @t itself; *@ret_self says whether @t matched (the
  * caller raises its own). Returns 0, -ESRCH (no match), -EINVAL. */
 int kernel_kill(struct task *t, int pid, int sig, int *ret_self);
+/* kernel_kill with the siginfo the targets get (rt_sigqueueinfo's; kill's is SI_USER from @t). */
+int kernel_kill_info(struct task *t, int pid, int sig, const struct task_siginfo *info,
+		     int *ret_self);
 
 /* setpgid(2) of @pid (0: @t) into group @pgid (0: its PID); getpgid/getsid of @pid (0: @t).
  * Linux's rules: ESRCH (not @t or its child), EPERM (session leader, other session, no such

@@ -83,12 +83,17 @@ int task_on_altstack(const struct task *t, uint64_t sp)
 
 void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid, uint32_t uid)
 {
+	const struct task_siginfo si = { .code = code, .addr = addr, .pid = pid, .uid = uid };
+	task_queue_siginfo(t, sig, &si);
+}
+
+void task_queue_siginfo(struct task *t, int sig, const struct task_siginfo *si)
+{
 	if (sig < 1 || sig > TASK_NSIG)
 		return;
-	struct task_siginfo *si = &t->siginfo[sig - 1];
 	/* Standard signals do not queue: one pending instance keeps its first siginfo. */
 	if (!(t->sigpending & SIGBIT(sig)))
-		*si = (struct task_siginfo){ .code = code, .addr = addr, .pid = pid, .uid = uid };
+		t->siginfo[sig - 1] = *si;
 	t->sigpending |= SIGBIT(sig);
 	if (t->tg && t->tg->sig_wq)
 		kwait_wq_notify(t->tg->sig_wq, SENTRY_EV_IN);
@@ -120,10 +125,9 @@ void task_siginfo_abi(const struct task *t, int sig, void *out)
 	} else {
 		i->u.kill.pid = si->pid;
 		i->u.kill.uid = si->uid;
-		/* A message queue's notification (mq_notify) carries sigev_value after them, as
-		 * si_value of _rt. */
-		if (si->code == SI_MESGQ)
-			memcpy(i->u.raw + 8, &si->value, sizeof(si->value));
+		/* _rt's si_value after them: a message queue's notification (mq_notify) carries
+		 * sigev_value there, rt_sigqueueinfo its sender's (kill's is zero). */
+		memcpy(i->u.raw + 8, &si->value, sizeof(si->value));
 	}
 }
 

@@ -374,6 +374,8 @@ static inline int task_handler_ignores(uint64_t h, int sig)
 int task_on_altstack(const struct task *t, uint64_t sp);
 /* Marks @sig pending with its siginfo (kernel/signal.c). */
 void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid, uint32_t uid);
+/* task_queue_signal with a whole siginfo (rt_sigqueueinfo's, from the sender). */
+void task_queue_siginfo(struct task *t, int sig, const struct task_siginfo *si);
 /* Sends @sig to @t from any thread: queued for the task's own thread to take, and the task
  * kicked out of the application or of a blocking wait unless the signal is blocked; dropped
  * when @t ignores it (SIG_IGN, or ignored by default) and has it unblocked. The caller

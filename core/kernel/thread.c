@@ -250,6 +250,13 @@ int kernel_exec_dethread(struct task *t)
 
 int kernel_tkill(struct task *t, int tgid, int tid, int sig, int *ret_self)
 {
+	const struct task_siginfo si = { .code = SI_TKILL, .pid = t->tgid, .uid = t->fs->creds.uid };
+	return kernel_tkill_info(t, tgid, tid, sig, &si, ret_self);
+}
+
+int kernel_tkill_info(struct task *t, int tgid, int tid, int sig, const struct task_siginfo *info,
+		      int *ret_self)
+{
 	struct kernel *k = t->k;
 	int rc = -ESRCH;
 	*ret_self = 0;
@@ -262,7 +269,7 @@ int kernel_tkill(struct task *t, int tgid, int tid, int sig, int *ret_self)
 			*ret_self = 1;
 		else if (rc == 0 && sig && !kernel_init_ignores(o, sig, 0)) {
 			jobctl_on_send_locked(o->tg, sig);
-			task_send_signal(o, sig, SI_TKILL, t->tgid, t->fs->creds.uid);
+			task_send_siginfo(o, sig, info);
 		}
 		break;
 	}

@@ -44,6 +44,9 @@ int kernel_exec_dethread(struct task *t);
 /* tgkill(2) (@tgid > 0) and tkill(2) (@tgid -1) of thread @tid by @t: -ESRCH when no such
  * thread runs, -EINVAL for a bad signal; *ret_self when it is @t itself (the caller raises). */
 int kernel_tkill(struct task *t, int tgid, int tid, int sig, int *ret_self);
+/* kernel_tkill with the siginfo the thread gets (rt_tgsigqueueinfo's; tkill's is SI_TKILL). */
+int kernel_tkill_info(struct task *t, int tgid, int tid, int sig, const struct task_siginfo *info,
+		      int *ret_self);
 
 /* Drops the pending instances of the signals in @mask from @g and every one of its threads
  * (a signal set to be ignored, SIGCONT and the stop signals). kernel.lock held. */

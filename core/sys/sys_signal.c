@@ -58,7 +58,7 @@ static void apply_pending(struct task *t)
 
 /* Sends @sig (1..TASK_NSIG) to @t. An ignored signal is discarded unless it is blocked: the
  * action may change before it is unblocked (Linux's sig_ignored). */
-static void raise_self(struct task *t, int sig)
+static void raise_self_info(struct task *t, int sig, const struct task_siginfo *si)
 {
 	if (sig == SIGCONT || task_sig_stops(sig)) {
 		pthread_mutex_lock(&t->k->lock);
@@ -68,8 +68,14 @@ static void raise_self(struct task *t, int sig)
 	if (!(t->sigmask & SIGBIT(sig)) &&
 	    task_handler_ignores(t->tg->sigactions[sig - 1].handler, sig))
 		return;
-	task_queue_signal(t, sig, SI_USER, 0, t->tgid, t->fs->creds.uid);
+	task_queue_siginfo(t, sig, si);
 	apply_pending(t);
+}
+
+static void raise_self(struct task *t, int sig)
+{
+	const struct task_siginfo si = { .code = SI_USER, .pid = t->tgid, .uid = t->fs->creds.uid };
+	raise_self_info(t, sig, &si);
 }
 
 int64_t sys_rt_sigaction(struct task *t, const uint64_t a[6])
@@ -271,17 +277,22 @@ static int64_t send(struct task *t, int sig)
 /* kill(2) of the caller's own process: the group's signal (shared pending, taken after the
  * thread's own ones, as Linux dequeues), which the caller takes on its way out unless it
  * blocks it. */
-static int64_t send_own_process(struct task *t, int sig)
+static int64_t send_own_process_info(struct task *t, int sig, const struct task_siginfo *si)
 {
 	if (sig < 0 || sig > TASK_NSIG)
 		return -EINVAL;
 	if (!sig)
 		return 0;
-	const struct task_siginfo si = { .code = SI_USER, .pid = t->tgid, .uid = t->fs->creds.uid };
 	pthread_mutex_lock(&t->k->lock);
-	tgroup_signal_locked(t->tg, sig, &si);
+	tgroup_signal_locked(t->tg, sig, si);
 	pthread_mutex_unlock(&t->k->lock);
 	return 0;
+}
+
+static int64_t send_own_process(struct task *t, int sig)
+{
+	const struct task_siginfo si = { .code = SI_USER, .pid = t->tgid, .uid = t->fs->creds.uid };
+	return send_own_process_info(t, sig, &si);
 }
 
 /* kill(2)'s targets (@pid as kill takes it) from @t: the others signalled by the kernel, the
@@ -392,6 +403,70 @@ int64_t sys_tkill(struct task *t, const uint64_t a[6])
 	int self = 0;
 	int64_t rc = tid == t->tid ? (self = 1, 0) : kernel_tkill(t, -1, tid, (int)a[1], &self);
 	return rc == 0 && self ? send(t, (int)a[1]) : rc;
+}
+
+/* The sender's siginfo of rt_sigqueueinfo and rt_tgsigqueueinfo: si_code, and _rt's si_pid,
+ * si_uid and si_value as given (glibc's sigqueue fills in its own). Only the kernel may claim
+ * SI_USER and the other codes >= 0, or SI_TKILL, to another process (do_rt_sigqueueinfo's
+ * EPERM), and only after the target is found (ESRCH first, then EINVAL for the signal). */
+static int queue_info_in(struct task *t, uint64_t addr, struct task_siginfo *si)
+{
+	struct {
+		int32_t signo, errno_, code, pad;
+		int32_t pid;
+		uint32_t uid;
+		uint64_t value;
+	} u;
+	if (mm_copy_in(t->mm, addr, &u, sizeof(u)) < 0)
+		return -EFAULT;
+	*si = (struct task_siginfo){ .code = u.code, .pid = u.pid, .uid = u.uid, .value = u.value };
+	return 0;
+}
+
+static int queue_info_forged(const struct task_siginfo *si)
+{
+	return si->code >= 0 || si->code == SI_TKILL;
+}
+
+int64_t sys_rt_sigqueueinfo(struct task *t, const uint64_t a[6])
+{
+	int pid = (int)a[0], sig = (int)a[1];
+	struct task_siginfo si;
+	int rc = queue_info_in(t, a[2], &si);
+	if (rc < 0)
+		return rc;
+	if (queue_info_forged(&si) && pid != t->tgid)
+		return -EPERM;
+	/* POSIX.1b names one process: no groups, no -1. */
+	if (pid <= 0)
+		return -ESRCH;
+	int self = 0;
+	int64_t r = pid == t->tgid ? (self = 1, 0) : kernel_kill_info(t, pid, sig, &si, &self);
+	return r == 0 && self ? send_own_process_info(t, sig, &si) : r;
+}
+
+int64_t sys_rt_tgsigqueueinfo(struct task *t, const uint64_t a[6])
+{
+	int tgid = (int)a[0], tid = (int)a[1], sig = (int)a[2];
+	if (tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	struct task_siginfo si;
+	int rc = queue_info_in(t, a[3], &si);
+	if (rc < 0)
+		return rc;
+	if (queue_info_forged(&si) && tgid != t->tgid)
+		return -EPERM;
+	int self = 0;
+	int64_t r = tid == t->tid && tgid == t->tgid
+			    ? (self = 1, 0)
+			    : kernel_tkill_info(t, tgid, tid, sig, &si, &self);
+	if (r < 0 || !self)
+		return r;
+	if (sig < 0 || sig > TASK_NSIG)
+		return -EINVAL;
+	if (sig)
+		raise_self_info(t, sig, &si);
+	return 0;
 }
 
 int64_t sys_rt_sigreturn(struct task *t, const uint64_t a[6])
