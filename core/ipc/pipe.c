@@ -165,7 +165,7 @@ static int64_t pipe_merge(struct pipe *p, struct ipc_io *io)
 	return (int64_t)chars;
 }
 
-static int64_t pipe_write_io(struct pipe_end *e, struct task *t, struct ipc_io *io)
+static int64_t pipe_write_io(struct pipe_end *e, struct task *t, struct ipc_io *io, int nonblock)
 {
 	struct pipe *p = e->p;
 	if (!io->left)
@@ -200,7 +200,7 @@ static int64_t pipe_write_io(struct pipe_end *e, struct task *t, struct ipc_io *
 			ret += (int64_t)n;
 			continue;
 		}
-		if (e->base.flags & O_NONBLOCK) {
+		if (nonblock || (e->base.flags & O_NONBLOCK)) {
 			ret = ret ? ret : -EAGAIN;
 			break;
 		}
@@ -240,7 +240,7 @@ static int64_t pipe_take(struct pipe *p, struct ipc_io *io, int *ret_stop)
 	return (int64_t)n;
 }
 
-static int64_t pipe_read_io(struct pipe_end *e, struct task *t, struct ipc_io *io)
+static int64_t pipe_read_io(struct pipe_end *e, struct task *t, struct ipc_io *io, int nonblock)
 {
 	struct pipe *p = e->p;
 	if (!io->left)
@@ -260,7 +260,7 @@ static int64_t pipe_read_io(struct pipe_end *e, struct task *t, struct ipc_io *i
 		}
 		if (ret || stop || !io->left || !p->writers)
 			break;
-		if (e->base.flags & O_NONBLOCK) {
+		if (nonblock || (e->base.flags & O_NONBLOCK)) {
 			ret = -EAGAIN;
 			break;
 		}
@@ -289,7 +289,89 @@ int64_t pipe_user_io(struct task *t, struct vfs_file *f, const struct iovec *iov
 		return -EBADF;
 	struct ipc_io io;
 	ipc_io_init(&io, t->mm, iov, count);
-	return write ? pipe_write_io(e, t, &io) : pipe_read_io(e, t, &io);
+	return write ? pipe_write_io(e, t, &io, 0) : pipe_read_io(e, t, &io, 0);
+}
+
+int pipe_same(const struct vfs_file *a, const struct vfs_file *b)
+{
+	return ((const struct pipe_end *)a->sf)->p == ((const struct pipe_end *)b->sf)->p;
+}
+
+int64_t pipe_splice_io(struct task *t, struct vfs_file *f, const struct iovec *iov,
+		       size_t count, int write, int nonblock)
+{
+	struct pipe_end *e = (struct pipe_end *)f->sf;
+	if (!(e->mode & (write ? END_WRITE : END_READ)))
+		return -EBADF;
+	struct ipc_io io;
+	ipc_io_init(&io, t->mm, iov, count);
+	return write ? pipe_write_io(e, t, &io, nonblock) : pipe_read_io(e, t, &io, nonblock);
+}
+
+int64_t pipe_write_buf(struct task *t, struct vfs_file *f, const void *buf, size_t len,
+		       int nonblock)
+{
+	struct pipe_end *e = (struct pipe_end *)f->sf;
+	if (!(e->mode & END_WRITE))
+		return -EBADF;
+	struct iovec v = { (void *)buf, len };
+	struct ipc_io io;
+	ipc_io_init(&io, NULL, &v, 1);
+	return pipe_write_io(e, t, &io, nonblock);
+}
+
+int64_t pipe_peek(struct task *t, struct vfs_file *f, void *buf, size_t len, int nonblock)
+{
+	struct pipe_end *e = (struct pipe_end *)f->sf;
+	if (!(e->mode & END_READ))
+		return -EBADF;
+	if (!len)
+		return 0;
+	struct pipe *p = e->p;
+	int64_t ret = 0;
+	pthread_mutex_lock(&p->lock);
+	while (p->head == p->tail && p->writers) {
+		if (nonblock || (e->base.flags & O_NONBLOCK)) {
+			ret = -EAGAIN;
+			break;
+		}
+		int rc = pipe_wait(p, t, PIPE_EV_DATA | SENTRY_EV_HUP, 0);
+		if (rc < 0) {
+			ret = rc;
+			break;
+		}
+	}
+	for (uint32_t i = p->tail; ret >= 0 && i != p->head && (size_t)ret < len; i++) {
+		const struct pipe_slot *s = slot_at(p, i);
+		size_t n = s->len < len - (size_t)ret ? s->len : len - (size_t)ret;
+		memcpy((char *)buf + ret, s->page + s->off, n);
+		ret += (int64_t)n;
+		if (s->flags & SLOT_PACKET)
+			break;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return ret;
+}
+
+void pipe_consume(struct vfs_file *f, size_t n)
+{
+	struct pipe *p = ((struct pipe_end *)f->sf)->p;
+	pthread_mutex_lock(&p->lock);
+	while (n && p->head != p->tail) {
+		struct pipe_slot *s = slot_at(p, p->tail);
+		size_t k = s->len < n ? s->len : n;
+		s->off += (uint32_t)k;
+		s->len -= (uint32_t)k;
+		n -= k;
+		if ((s->flags & SLOT_PACKET) && k)
+			s->len = 0;
+		if (!s->len) {
+			page_put(p, s->page);
+			p->tail++;
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	kwait_wq_notify(p->wq, PIPE_EV_ROOM);
 }
 
 /* The file slots, for the core's own callers: Sentry buffers, the task from the slot or the
@@ -306,7 +388,7 @@ static int64_t pipe_file_io(struct sentry_file *file, struct sentry_task *task,
 	int rc = ipc_io_init_sentry(&io, iov, count);
 	if (rc < 0)
 		return rc;
-	int64_t n = write ? pipe_write_io(e, t, &io) : pipe_read_io(e, t, &io);
+	int64_t n = write ? pipe_write_io(e, t, &io, 0) : pipe_read_io(e, t, &io, 0);
 	ipc_io_fini(&io);
 	return n;
 }

@@ -53,6 +53,29 @@ int pipe_is_end(const struct vfs_file *f);
 int64_t pipe_user_io(struct task *t, struct vfs_file *f, const struct iovec *iov, size_t count,
 		     int write);
 
+/* Whether pipe ends @a and @b are of one pipe. */
+int pipe_same(const struct vfs_file *a, const struct vfs_file *b);
+
+/* splice(2)'s and vmsplice(2)'s pipe_user_io: @nonblock (SPLICE_F_NONBLOCK) makes it give
+ * -EAGAIN instead of waiting, as the end's own O_NONBLOCK does. */
+int64_t pipe_splice_io(struct task *t, struct vfs_file *f, const struct iovec *iov,
+		       size_t count, int write, int nonblock);
+
+/* Writes @len bytes of the Sentry's @buf into pipe end @f as write(2) does for @t, never
+ * waiting with @nonblock. Returns bytes, -EBADF (not the write end), -EAGAIN, -EPIPE (SIGPIPE
+ * queued for @t), -EINTR, -ENOMEM. */
+int64_t pipe_write_buf(struct task *t, struct vfs_file *f, const void *buf, size_t len,
+		       int nonblock);
+
+/* splice(2) and tee(2) from read end @f: copies up to @len bytes of what the pipe holds into
+ * @buf, leaving them there (a packet ends it), waiting as read(2) does while it is empty and has
+ * writers, unless @nonblock or O_NONBLOCK (-EAGAIN). Returns bytes, 0 (empty, no writer),
+ * -EBADF (not the read end), -EAGAIN, -EINTR. pipe_consume then takes what was used; a reader
+ * racing between the two may see the same bytes (Linux moves the pages under one lock). */
+int64_t pipe_peek(struct task *t, struct vfs_file *f, void *buf, size_t len, int nonblock);
+/* Drops the first @n bytes of the pipe of read end @f. */
+void pipe_consume(struct vfs_file *f, size_t n);
+
 /* fcntl(2) F_GETPIPE_SZ and F_SETPIPE_SZ on @f with @arg (an unsigned int to Linux); @creds
  * (borrowed) decide whether the size may exceed PIPE_MAX_SIZE. The size is rounded up to a
  * power-of-two number of pages, one page at least. Returns the capacity in bytes, -EBADF (not a

@@ -10,6 +10,7 @@ core_libsentry_core_la_SOURCES += \
 	core/sys/sys_fd.c \
 	core/sys/sys_fork.c \
 	core/sys/sys_file.c \
+	core/sys/sys_splice.c \
 	core/sys/sys_futex.c \
 	core/sys/sys_info.c core/sys/sys_prctl.c \
 	core/kernel/seccomp.c core/kernel/seccomp.h core/sys/sys_seccomp.c \

@@ -155,7 +155,7 @@ int64_t sys_pwrite64(struct task *t, const uint64_t a[6])
 /* Copies in and checks an iovec array (lib/iov_iter.c rules): EINVAL for more than
  * IOV_MAX_COUNT segments, a negative length or a total past SSIZE_MAX; EFAULT. Lengths are
  * then clipped so the total stays within MAX_RW_COUNT, as Linux does. */
-static int copy_iov(struct task *t, uint64_t addr, uint64_t count, struct iovec **ret)
+int sys_copy_iov(struct task *t, uint64_t addr, uint64_t count, struct iovec **ret)
 {
 	if (count > IOV_MAX_COUNT)
 		return -EINVAL;
@@ -190,7 +190,7 @@ static int64_t do_vec(struct task *t, const uint64_t a[6], int64_t off, int writ
 		return rc;
 	vfs_file_put(f);
 	struct iovec *iov;
-	rc = copy_iov(t, a[1], a[2], &iov);
+	rc = sys_copy_iov(t, a[1], a[2], &iov);
 	if (rc < 0)
 		return rc;
 	int64_t n = do_iov(t, (int64_t)a[0], iov, (size_t)a[2], off, write);

@@ -237,6 +237,13 @@ SYS_DECL(mq_timedreceive);
 SYS_DECL(mq_notify);
 SYS_DECL(mq_getsetattr);
 
+/* sys_splice.c */
+SYS_DECL(sendfile);
+SYS_DECL(splice);
+SYS_DECL(tee);
+SYS_DECL(vmsplice);
+SYS_DECL(copy_file_range);
+
 /* sys_poll.c */
 SYS_DECL(select);
 SYS_DECL(pselect6);
@@ -249,6 +256,11 @@ int sys_get_dirf(struct task *t, int64_t dirfd, struct vfs_file **ret);
 void sys_put_file(struct vfs_file *f);
 /* Copies a path argument into @buf (PATH_MAX bytes): 0, -EFAULT, -ENAMETOOLONG. */
 int sys_copy_path(struct task *t, uint64_t addr, char *buf);
+struct iovec;
+/* Copies in and checks an iovec array of @count segments: -EINVAL (more than 1024, a negative
+ * length), -EFAULT, -ENOMEM; lengths clipped to MAX_RW_COUNT in all. *@ret is the caller's to
+ * free. */
+int sys_copy_iov(struct task *t, uint64_t addr, uint64_t count, struct iovec **ret);
 
 /* A path argument of an *at call, copied in, with its directory. */
 struct sys_path {

@@ -40,6 +40,15 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	PART(SYS_pwritev2, pwritev2, "RWF_NOWAIT and RWF_APPEND: EOPNOTSUPP", SA_FD, SA_PTR, SA_INT,
 	     SA_INT, SA_INT, SA_HEX),
 	FULL(SYS_openat, openat, SA_FD, SA_PATH, SA_HEX, SA_HEX),
+	/* sys_splice.c */
+	PART(SYS_sendfile, sendfile, "copies through the Sentry", SA_FD, SA_FD, SA_PTR, SA_INT),
+	PART(SYS_splice, splice, "copies through the Sentry; a pipe's bytes are read, then taken",
+	     SA_FD, SA_PTR, SA_FD, SA_PTR, SA_INT, SA_HEX),
+	PART(SYS_tee, tee, "copies through the Sentry", SA_FD, SA_FD, SA_INT, SA_HEX),
+	PART(SYS_vmsplice, vmsplice, "copies the pages (SPLICE_F_GIFT has no effect)", SA_FD,
+	     SA_PTR, SA_INT, SA_HEX),
+	PART(SYS_copy_file_range, copy_file_range, "copies through the Sentry", SA_FD, SA_PTR,
+	     SA_FD, SA_PTR, SA_INT, SA_HEX),
 	/* sys_stat.c */
 	FULL(SYS_stat, stat, SA_PATH, SA_PTR),
 	FULL(SYS_fstat, fstat, SA_FD, SA_PTR),

@@ -66,6 +66,15 @@ tests_syscalls_pipe_test_static_SOURCES = tests/syscalls/pipe_test.c tests/sysca
 tests_syscalls_pipe_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_pipe_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
 
+# sendfile, splice, tee, vmsplice and copy_file_range; rt_sigqueueinfo and rt_tgsigqueueinfo.
+check_PROGRAMS += tests/syscalls/splice_test_static tests/syscalls/sigqueue_test_static
+tests_syscalls_splice_test_static_SOURCES = tests/syscalls/splice_test.c tests/syscalls/expect.h
+tests_syscalls_splice_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_splice_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+tests_syscalls_sigqueue_test_static_SOURCES = tests/syscalls/sigqueue_test.c tests/syscalls/expect.h
+tests_syscalls_sigqueue_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_sigqueue_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
 TESTS += tests/syscalls/native.sh
 EXTRA_DIST += tests/syscalls/native.sh tests/syscalls/tests.list
 
