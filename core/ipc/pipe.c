@@ -240,6 +240,15 @@ static int64_t pipe_take(struct pipe *p, struct ipc_io *io, int *ret_stop)
 	return (int64_t)n;
 }
 
+/* Waits for data or the last writer's close, as a read of an empty pipe does: 0, or -EAGAIN
+ * (@nonblock or O_NONBLOCK), -EINTR. p->lock held (dropped while asleep). */
+static int pipe_wait_readable(struct pipe_end *e, struct task *t, int nonblock)
+{
+	if (nonblock || (e->base.flags & O_NONBLOCK))
+		return -EAGAIN;
+	return pipe_wait(e->p, t, PIPE_EV_DATA | SENTRY_EV_HUP, 0);
+}
+
 static int64_t pipe_read_io(struct pipe_end *e, struct task *t, struct ipc_io *io, int nonblock)
 {
 	struct pipe *p = e->p;
@@ -260,11 +269,7 @@ static int64_t pipe_read_io(struct pipe_end *e, struct task *t, struct ipc_io *i
 		}
 		if (ret || stop || !io->left || !p->writers)
 			break;
-		if (nonblock || (e->base.flags & O_NONBLOCK)) {
-			ret = -EAGAIN;
-			break;
-		}
-		int rc = pipe_wait(p, t, PIPE_EV_DATA | SENTRY_EV_HUP, 0);
+		int rc = pipe_wait_readable(e, t, nonblock);
 		if (rc < 0) {
 			ret = rc;
 			break;
@@ -330,17 +335,8 @@ int64_t pipe_peek(struct task *t, struct vfs_file *f, void *buf, size_t len, int
 	struct pipe *p = e->p;
 	int64_t ret = 0;
 	pthread_mutex_lock(&p->lock);
-	while (p->head == p->tail && p->writers) {
-		if (nonblock || (e->base.flags & O_NONBLOCK)) {
-			ret = -EAGAIN;
-			break;
-		}
-		int rc = pipe_wait(p, t, PIPE_EV_DATA | SENTRY_EV_HUP, 0);
-		if (rc < 0) {
-			ret = rc;
-			break;
-		}
-	}
+	while (p->head == p->tail && p->writers && ret == 0)
+		ret = pipe_wait_readable(e, t, nonblock);
 	for (uint32_t i = p->tail; ret >= 0 && i != p->head && (size_t)ret < len; i++) {
 		const struct pipe_slot *s = slot_at(p, i);
 		size_t n = s->len < len - (size_t)ret ? s->len : len - (size_t)ret;

@@ -51,10 +51,12 @@ void tgroup_discard_locked(struct tgroup *g, uint64_t mask)
 {
 	pthread_mutex_lock(&g->lock);
 	__atomic_fetch_and(&g->shared_pending, ~mask, __ATOMIC_RELAXED);
+	task_sigq_drop(&g->shared_q, mask);
 	pthread_mutex_unlock(&g->lock);
 	for (struct task *o = g->threads; o; o = o->group_next) {
 		pthread_mutex_lock(&o->wait.lock);
 		__atomic_fetch_and(&o->sig_incoming, ~mask, __ATOMIC_RELAXED);
+		task_sigq_drop(&o->incoming_q, mask);
 		/* sigpending is the thread's own; it drops stale ones when it next delivers. */
 		__atomic_fetch_or(&o->sig_discard, mask, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&o->wait.lock);

@@ -79,6 +79,12 @@ int kernel_init_ignores(const struct task *t, int sig, int outside)
 		return 0;
 	if (outside && (sig == SIGKILL || sig == SIGSTOP))
 		return 0;
+	/* A blocked signal is kept, whatever its handler then (Linux's sig_ignored): an init
+	 * that blocks its signals and reads them from a signalfd or sigwaitinfo, as tini and
+	 * systemd do, gets them. */
+	if ((__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) |
+	     __atomic_load_n(&t->sigwait_set, __ATOMIC_RELAXED)) & SIGBIT(sig) & ~SIG_UNBLOCKABLE)
+		return 0;
 	return __atomic_load_n(&t->tg->sigactions[sig - 1].handler, __ATOMIC_RELAXED) ==
 	       (uint64_t)SIG_DFL;
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel/ptimer.h"
@@ -81,6 +82,72 @@ int task_on_altstack(const struct task *t, uint64_t sp)
 	return t->altstack.size && sp > t->altstack.sp && sp - t->altstack.sp <= t->altstack.size;
 }
 
+void task_sigq_push(struct task_sigq **q, int sig, const struct task_siginfo *si)
+{
+	if (sig < TASK_SIGRTMIN)
+		return;
+	size_t n = 0;
+	while (*q && n < TASK_SIGQ_MAX) {
+		q = &(*q)->next;
+		n++;
+	}
+	struct task_sigq *e = n < TASK_SIGQ_MAX ? malloc(sizeof(*e)) : NULL;
+	if (!e)
+		return;	/* dropped, as past RLIMIT_SIGPENDING */
+	*e = (struct task_sigq){ .sig = sig, .si = *si };
+	*q = e;
+}
+
+int task_sigq_pop(struct task_sigq **q, int sig, struct task_siginfo *si)
+{
+	for (; *q; q = &(*q)->next)
+		if ((*q)->sig == sig) {
+			struct task_sigq *e = *q;
+			*si = e->si;
+			*q = e->next;
+			free(e);
+			return 1;
+		}
+	return 0;
+}
+
+void task_sigq_move(struct task_sigq **to, struct task_sigq **from, uint64_t mask)
+{
+	while (*to)
+		to = &(*to)->next;
+	while (*from) {
+		struct task_sigq *e = *from;
+		if (!(mask & SIGBIT(e->sig))) {
+			from = &e->next;
+			continue;
+		}
+		*from = e->next;
+		e->next = NULL;
+		*to = e;
+		to = &e->next;
+	}
+}
+
+void task_sigq_drop(struct task_sigq **q, uint64_t mask)
+{
+	while (*q) {
+		struct task_sigq *e = *q;
+		if (mask & SIGBIT(e->sig)) {
+			*q = e->next;
+			free(e);
+		} else {
+			q = &e->next;
+		}
+	}
+}
+
+void task_sig_next(struct task *t, int sig)
+{
+	if (sig >= TASK_SIGRTMIN && !(t->sigpending & SIGBIT(sig)) &&
+	    task_sigq_pop(&t->sigq, sig, &t->siginfo[sig - 1]))
+		t->sigpending |= SIGBIT(sig);
+}
+
 void task_queue_signal(struct task *t, int sig, int code, uint64_t addr, int pid, uint32_t uid)
 {
 	const struct task_siginfo si = { .code = code, .addr = addr, .pid = pid, .uid = uid };
@@ -94,6 +161,8 @@ void task_queue_siginfo(struct task *t, int sig, const struct task_siginfo *si)
 	/* Standard signals do not queue: one pending instance keeps its first siginfo. */
 	if (!(t->sigpending & SIGBIT(sig)))
 		t->siginfo[sig - 1] = *si;
+	else
+		task_sigq_push(&t->sigq, sig, si);
 	t->sigpending |= SIGBIT(sig);
 	if (t->tg && t->tg->sig_wq)
 		kwait_wq_notify(t->tg->sig_wq, SENTRY_EV_IN);
@@ -101,7 +170,11 @@ void task_queue_siginfo(struct task *t, int sig, const struct task_siginfo *si)
 
 void task_siginfo_abi(const struct task *t, int sig, void *out)
 {
-	const struct task_siginfo *si = &t->siginfo[sig - 1];
+	task_siginfo_abi_of(sig, &t->siginfo[sig - 1], out);
+}
+
+void task_siginfo_abi_of(int sig, const struct task_siginfo *si, void *out)
+{
 	struct k_siginfo *i = out;
 	memset(i, 0, sizeof(*i));
 	i->signo = sig;
@@ -133,7 +206,8 @@ void task_siginfo_abi(const struct task *t, int sig, void *out)
 
 /* Builds the frame for @sig on the application's stack and points the registers at the
  * handler. Returns 0 or -EFAULT (the stack is unusable: the task dies with SIGSEGV). */
-static int setup_frame(struct task *t, int sig, const struct task_sigaction *act)
+static int setup_frame(struct task *t, int sig, const struct task_siginfo *si,
+		       const struct task_sigaction *act)
 {
 	struct sentry_regs *r = &t->cpu.regs;
 	uint64_t sp = r->rsp;
@@ -158,8 +232,7 @@ static int setup_frame(struct task *t, int sig, const struct task_sigaction *act
 		return -EFAULT;
 
 	struct k_rt_sigframe f = { .pretcode = act->restorer };
-	struct task_siginfo *si = &t->siginfo[sig - 1];
-	task_siginfo_abi(t, sig, &f.info);
+	task_siginfo_abi_of(sig, si, &f.info);
 	f.uc.flags = 1 | 4;	/* UC_FP_XSTATE | UC_STRICT_RESTORE_SS */
 	f.uc.ss_sp = t->altstack.sp;
 	f.uc.ss_size = t->altstack.size;
@@ -223,6 +296,8 @@ void task_send_siginfo(struct task *t, int sig, const struct task_siginfo *si)
 	pthread_mutex_lock(&w->lock);
 	if (!(t->sig_incoming & SIGBIT(sig)))
 		t->incoming_info[sig - 1] = *si;
+	else
+		task_sigq_push(&t->incoming_q, sig, si);
 	__atomic_fetch_or(&t->sig_incoming, SIGBIT(sig), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&w->lock);
 	if (t->tg->sig_wq)
@@ -250,6 +325,7 @@ int task_dequeue_signal(struct task *t, uint64_t set, struct task_siginfo *ret_s
 		int sig = __builtin_ctzll(own) + 1;
 		t->sigpending &= ~SIGBIT(sig);
 		*ret_si = t->siginfo[sig - 1];
+		task_sig_next(t, sig);
 		return sig;
 	}
 	struct tgroup *g = t->tg;
@@ -261,7 +337,8 @@ int task_dequeue_signal(struct task *t, uint64_t set, struct task_siginfo *ret_s
 	if (shared) {
 		sig = __builtin_ctzll(shared) + 1;
 		*ret_si = g->shared_info[sig - 1];
-		__atomic_fetch_and(&g->shared_pending, ~SIGBIT(sig), __ATOMIC_RELAXED);
+		if (!task_sigq_pop(&g->shared_q, sig, &g->shared_info[sig - 1]))
+			__atomic_fetch_and(&g->shared_pending, ~SIGBIT(sig), __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&g->lock);
 	return sig;
@@ -278,8 +355,11 @@ int task_sig_queued(struct task *t, int sig)
 void task_take_signals(struct task *t)
 {
 	struct kwait *w = &t->wait;
-	if (__atomic_load_n(&t->sig_discard, __ATOMIC_RELAXED))
-		t->sigpending &= ~__atomic_exchange_n(&t->sig_discard, 0, __ATOMIC_ACQ_REL);
+	if (__atomic_load_n(&t->sig_discard, __ATOMIC_RELAXED)) {
+		uint64_t drop = __atomic_exchange_n(&t->sig_discard, 0, __ATOMIC_ACQ_REL);
+		t->sigpending &= ~drop;
+		task_sigq_drop(&t->sigq, drop);
+	}
 	tgroup_take_signals(t);
 	/* Every return to the application passes here: no lock when nothing was sent. A send
 	 * racing with this read also interrupts the task, which brings it back at once. */
@@ -291,8 +371,12 @@ void task_take_signals(struct task *t)
 		const struct task_siginfo *si = &t->incoming_info[sig - 1];
 		if (!(t->sigpending & SIGBIT(sig)))
 			t->siginfo[sig - 1] = *si;
+		else
+			task_sigq_push(&t->sigq, sig, si);
 		t->sigpending |= SIGBIT(sig);
 	}
+	/* Behind each signal's first incoming instance, the rest, in the order sent. */
+	task_sigq_move(&t->sigq, &t->incoming_q, ~0ull);
 	__atomic_store_n(&t->sig_incoming, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -331,8 +415,11 @@ void task_deliver_signals(struct task *t)
 	while (!t->exited && (ready = t->sigpending & ~t->sigmask)) {
 		int sig = __builtin_ctzll(ready) + 1;
 		t->sigpending &= ~SIGBIT(sig);
+		/* This instance; a real-time signal's next one waits in the slot (blocked by the
+		 * handler's mask, unless SA_NODEFER lets it in on top). */
+		struct task_siginfo cur = t->siginfo[sig - 1], *si = &cur;
+		task_sig_next(t, sig);
 		/* A timer's signal from an arming it no longer has is dropped, as on Linux. */
-		struct task_siginfo *si = &t->siginfo[sig - 1];
 		if (si->code == SI_TIMER && !ptimer_signal_taken(t, si))
 			continue;
 		struct task_sigaction act = t->tg->sigactions[sig - 1];
@@ -351,7 +438,7 @@ void task_deliver_signals(struct task *t)
 		if (!handled++ && ((restart == TASK_RESTART_SYS && (act.flags & SA_RESTART)) ||
 				   restart == TASK_RESTART_NOINTR))
 			restart_syscall_regs(t);
-		if (setup_frame(t, sig, &act) < 0)
+		if (setup_frame(t, sig, si, &act) < 0)
 			task_group_exit(t, SIGSEGV);
 		/* On: Linux's exit_to_user_mode_loop delivers while anything the new mask lets
 		 * through is pending, each frame on top of the last, so the handler of the last

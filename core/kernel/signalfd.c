@@ -71,6 +71,14 @@ static void fill(const struct task_siginfo *si, int sig, struct k_sfd_info *o)
 	o->uid = si->uid;
 	o->status = si->status;
 	o->addr = si->addr;
+	/* si_value of a queued signal, a timer's or a message queue's (signalfd_copyinfo's
+	 * ssi_ptr and ssi_int); zero for the rest. */
+	o->ptr = si->value;
+	o->int_ = (int32_t)si->value;
+	if (si->code == SI_TIMER) {
+		o->tid = (uint32_t)si->timer_id;
+		o->overrun = (uint32_t)si->overrun;
+	}
 }
 
 /* Reads whole signalfd_siginfo records, one per pending signal of the mask; waits for the

@@ -94,6 +94,7 @@ void tgroup_put(struct tgroup *g)
 		g->k->svc->timer_free(g->itimer);	/* cancels: the callback is not running */
 	ptimer_exit(g);	/* a process that never ran its last thread's end */
 	kwait_wq_free(g->sig_wq);
+	task_sigq_drop(&g->shared_q, ~0ull);
 	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
@@ -264,6 +265,8 @@ void task_free(struct task *t)
 	free(t->cmdline);
 	free(t->environ);
 	seccomp_put(t->seccomp);
+	task_sigq_drop(&t->sigq, ~0ull);
+	task_sigq_drop(&t->incoming_q, ~0ull);
 	kwait_destroy(&t->wait);
 	task_drop_thread_state(t);
 	tgroup_put(t->tg);

@@ -90,6 +90,19 @@ struct task_siginfo {
 	int err;
 };
 
+/* A real-time signal's instance queued behind the one pending in a siginfo slot: Linux
+ * queues every instance of a real-time signal (a standard one is pending once). */
+struct task_sigq {
+	struct task_sigq *next;
+	int sig;
+	struct task_siginfo si;
+};
+/* Instances one list holds at most; more are dropped (Linux's RLIMIT_SIGPENDING bounds them
+ * per user, refusing rt_sigqueueinfo with EAGAIN). */
+#define TASK_SIGQ_MAX 1024
+/* The first real-time signal (the kernel's SIGRTMIN; glibc reserves two of them). */
+#define TASK_SIGRTMIN 32
+
 /* The alternate signal stack of sigaltstack(2); size 0: none (reported as SS_DISABLE). */
 struct task_altstack {
 	uint64_t sp;		/* lowest address */
@@ -131,6 +144,7 @@ struct tgroup {
 	 * not block them (task_take_signals). */
 	uint64_t shared_pending;
 	struct task_siginfo shared_info[TASK_NSIG];
+	struct task_sigq *shared_q;	/* further real-time instances, oldest first */
 	/* Dispositions. CLONE_SIGHAND without CLONE_THREAD copies them rather than sharing. */
 	struct task_sigaction sigactions[TASK_NSIG];	/* index signo - 1 */
 	int ppid;			/* parent process; 0: started from outside the sandbox */
@@ -201,6 +215,7 @@ struct task {
 	int has_saved_sigmask;
 	uint64_t sigpending;		/* raised while blocked or caught, not yet delivered */
 	struct task_siginfo siginfo[TASK_NSIG];	/* of each pending signal */
+	struct task_sigq *sigq;		/* further real-time instances, oldest first */
 	/* Signals other threads sent (kill(2) from another process, `runsc kill`), under
 	 * wait.lock: only the task's own thread touches the fields above, and it moves these
 	 * into sigpending before delivering (task_take_signals). */
@@ -209,6 +224,7 @@ struct task {
 	 * task drops them from sigpending when it next takes its signals. */
 	uint64_t sig_discard;
 	struct task_siginfo incoming_info[TASK_NSIG];
+	struct task_sigq *incoming_q;	/* further real-time instances, under wait.lock */
 	/* Signal state of this thread: its mask and what was sent to it alone (tkill, faults). */
 	struct task_altstack altstack;
 	/* The system call just interrupted by a signal (-EINTR), and how it restarts: Linux's
@@ -397,5 +413,20 @@ void task_deliver_signals(struct task *t);
 int task_dequeue_signal(struct task *t, uint64_t set, struct task_siginfo *ret_si);
 /* The 128-byte siginfo_t of pending signal @sig as the application sees it, into @out. */
 void task_siginfo_abi(const struct task *t, int sig, void *out);
+/* The same of siginfo @si for @sig. */
+void task_siginfo_abi_of(int sig, const struct task_siginfo *si, void *out);
+
+/* Queues of real-time instances (struct task_sigq), for the lock holder of the list:
+ * task_sigq_push appends a copy of @si (a real-time @sig only, at most TASK_SIGQ_MAX);
+ * task_sigq_pop takes @sig's oldest into *@si (1) or finds none (0); task_sigq_move appends
+ * the entries of signals in @mask from *@from to *@to, in order; task_sigq_drop frees those of
+ * signals in @mask (~0: all). */
+void task_sigq_push(struct task_sigq **q, int sig, const struct task_siginfo *si);
+int task_sigq_pop(struct task_sigq **q, int sig, struct task_siginfo *si);
+void task_sigq_move(struct task_sigq **to, struct task_sigq **from, uint64_t mask);
+void task_sigq_drop(struct task_sigq **q, uint64_t mask);
+/* After the instance of @sig in @t's siginfo slot was taken (its pending bit cleared): the
+ * next queued one, if any, moves into the slot and is pending again. The task's thread. */
+void task_sig_next(struct task *t, int sig);
 /* rt_sigreturn(2): restores what the frame saved. Returns the rax to resume with. */
 int64_t task_sigreturn(struct task *t);

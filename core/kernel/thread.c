@@ -43,6 +43,8 @@ void tgroup_signal_locked(struct tgroup *g, int sig, const struct task_siginfo *
 	pthread_mutex_lock(&g->lock);
 	if (!(g->shared_pending & SIGBIT(sig)))
 		g->shared_info[sig - 1] = *si;
+	else
+		task_sigq_push(&g->shared_q, sig, si);
 	__atomic_fetch_or(&g->shared_pending, SIGBIT(sig), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&g->lock);
 	kwait_wq_notify(g->sig_wq, SENTRY_EV_IN);
@@ -70,8 +72,13 @@ int tgroup_take_signals(struct task *t)
 		int sig = __builtin_ctzll(in) + 1;
 		if (!(t->sigpending & SIGBIT(sig)))
 			t->siginfo[sig - 1] = g->shared_info[sig - 1];
+		else
+			task_sigq_push(&t->sigq, sig, &g->shared_info[sig - 1]);
 		t->sigpending |= SIGBIT(sig);
 	}
+	/* The process's further real-time instances go with the first: this thread takes them
+	 * all (Linux leaves them shared, for whichever thread dequeues next). */
+	task_sigq_move(&t->sigq, &g->shared_q, avail);
 	__atomic_fetch_and(&g->shared_pending, ~avail, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&g->lock);
 	return avail != 0;

@@ -96,6 +96,7 @@ int64_t sys_rt_sigaction(struct task *t, const uint64_t a[6])
 		/* Setting a signal to be ignored discards it if pending (POSIX). */
 		if (task_handler_ignores(act.handler, sig)) {
 			t->sigpending &= ~SIGBIT(sig);
+			task_sigq_drop(&t->sigq, SIGBIT(sig));
 			pthread_mutex_lock(&t->k->lock);
 			tgroup_discard_locked(t->tg, SIGBIT(sig));
 			pthread_mutex_unlock(&t->k->lock);
@@ -218,6 +219,7 @@ int64_t sys_rt_sigtimedwait(struct task *t, const uint64_t a[6])
 	t->sigpending &= ~SIGBIT(sig);
 	char info[128];
 	task_siginfo_abi(t, sig, info);
+	task_sig_next(t, sig);
 	if (a[1] && mm_copy_out(t->mm, a[1], info, sizeof(info)) < 0)
 		return -EFAULT;
 	return sig;

@@ -121,7 +121,7 @@ static int64_t transfer(struct task *t, struct end *in, struct end *out, uint64_
 			break;
 	}
 	free(buf);
-	return done ? done : rc == -EAGAIN && done ? 0 : rc;
+	return done ? done : rc;
 }
 
 /* An offset argument: -1 when NULL, else the value (-EFAULT, -EINVAL when negative). */
@@ -155,6 +155,24 @@ static int get_pair(struct task *t, int64_t in_fd, int64_t out_fd, struct vfs_fi
 	return rc;
 }
 
+/* splice and tee: @flags checked (-EINVAL), then get_pair. */
+static int get_pair_flags(struct task *t, uint32_t flags, int64_t in_fd, int64_t out_fd,
+			  struct vfs_file **in, struct vfs_file **out)
+{
+	return flags & ~SPLICE_FLAGS ? -EINVAL : get_pair(t, in_fd, out_fd, in, out);
+}
+
+/* After a transfer of @rc bytes: the offset arguments given (@in_addr, @out_addr) get the
+ * positions reached. Returns @rc, or -EFAULT. */
+static int64_t offsets_back(struct task *t, int64_t rc, uint64_t in_addr, const struct end *in,
+			    uint64_t out_addr, const struct end *out)
+{
+	if (rc > 0 && ((in_addr && offset_out(t, in_addr, in->off) < 0) ||
+		       (out_addr && offset_out(t, out_addr, out->off) < 0)))
+		return -EFAULT;
+	return rc;
+}
+
 int64_t sys_sendfile(struct task *t, const uint64_t a[6])
 {
 	struct vfs_file *in, *out;
@@ -182,10 +200,8 @@ int64_t sys_sendfile(struct task *t, const uint64_t a[6])
 int64_t sys_splice(struct task *t, const uint64_t a[6])
 {
 	uint32_t flags = (uint32_t)a[5];
-	if (flags & ~SPLICE_FLAGS)
-		return -EINVAL;
 	struct vfs_file *in, *out;
-	int64_t rc = get_pair(t, (int64_t)a[0], (int64_t)a[2], &in, &out);
+	int64_t rc = get_pair_flags(t, flags, (int64_t)a[0], (int64_t)a[2], &in, &out);
 	if (rc < 0)
 		return rc;
 	struct end src = { in, pipe_is_end(in), -1 }, dst = { out, pipe_is_end(out), -1 };
@@ -205,12 +221,9 @@ int64_t sys_splice(struct task *t, const uint64_t a[6])
 		rc = offset_in(t, a[1], &src.off);
 	if (rc == 0)
 		rc = offset_in(t, a[3], &dst.off);
-	if (rc == 0 && a[4]) {
-		rc = transfer(t, &src, &dst, a[4], (flags & SPLICE_F_NONBLOCK_) != 0);
-		if (rc > 0 && ((a[1] && offset_out(t, a[1], src.off) < 0) ||
-			       (a[3] && offset_out(t, a[3], dst.off) < 0)))
-			rc = -EFAULT;
-	}
+	if (rc == 0 && a[4])
+		rc = offsets_back(t, transfer(t, &src, &dst, a[4], (flags & SPLICE_F_NONBLOCK_) != 0),
+				  a[1], &src, a[3], &dst);
 	sys_put_file(in);
 	sys_put_file(out);
 	return rc;
@@ -219,10 +232,8 @@ int64_t sys_splice(struct task *t, const uint64_t a[6])
 int64_t sys_tee(struct task *t, const uint64_t a[6])
 {
 	uint32_t flags = (uint32_t)a[3];
-	if (flags & ~SPLICE_FLAGS)
-		return -EINVAL;
 	struct vfs_file *in, *out;
-	int64_t rc = get_pair(t, (int64_t)a[0], (int64_t)a[1], &in, &out);
+	int64_t rc = get_pair_flags(t, flags, (int64_t)a[0], (int64_t)a[1], &in, &out);
 	if (rc < 0)
 		return rc;
 	int nonblock = (flags & SPLICE_F_NONBLOCK_) != 0;
@@ -298,11 +309,8 @@ int64_t sys_copy_file_range(struct task *t, const uint64_t a[6])
 		    (uint64_t)(from > to ? from - to : to - from) < len)
 			rc = -EINVAL;
 		else if (len)
-			rc = transfer(t, &src, &dst, len, 0);
+			rc = offsets_back(t, transfer(t, &src, &dst, len, 0), a[1], &src, a[3], &dst);
 	}
-	if (rc > 0 && ((a[1] && offset_out(t, a[1], src.off) < 0) ||
-		       (a[3] && offset_out(t, a[3], dst.off) < 0)))
-		rc = -EFAULT;
 	sys_put_file(in);
 	sys_put_file(out);
 	return rc;

@@ -212,10 +212,10 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_pidfd_send_signal, pidfd_send_signal, SA_INT, SA_INT, SA_PTR, SA_HEX),
 	FULL(SYS_tgkill, tgkill, SA_INT, SA_INT, SA_INT),
 	FULL(SYS_tkill, tkill, SA_INT, SA_INT),
-	PART(SYS_rt_sigqueueinfo, rt_sigqueueinfo, "real-time signals do not queue: one pending "
-	     "instance each", SA_INT, SA_INT, SA_PTR),
-	PART(SYS_rt_tgsigqueueinfo, rt_tgsigqueueinfo, "real-time signals do not queue: one "
-	     "pending instance each", SA_INT, SA_INT, SA_INT, SA_PTR),
+	PART(SYS_rt_sigqueueinfo, rt_sigqueueinfo, "at most 1024 queued instances a list, the "
+	     "rest dropped (no EAGAIN)", SA_INT, SA_INT, SA_PTR),
+	PART(SYS_rt_tgsigqueueinfo, rt_tgsigqueueinfo, "at most 1024 queued instances a list, "
+	     "the rest dropped (no EAGAIN)", SA_INT, SA_INT, SA_INT, SA_PTR),
 	/* sys_cred.c */
 	FULL(SYS_setuid, setuid, SA_INT),
 	FULL(SYS_setgid, setgid, SA_INT),
