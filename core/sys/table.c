@@ -62,8 +62,8 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	FULL(SYS_dup2, dup2, SA_FD, SA_FD),
 	FULL(SYS_dup3, dup3, SA_FD, SA_FD, SA_HEX),
 	FULL(SYS_close_range, close_range, SA_FD, SA_FD, SA_HEX),
-	PART(SYS_fcntl, fcntl, "record locks always granted (one process); no F_SETOWN, leases, "
-	     "OFD locks", SA_FD, SA_INT, SA_HEX),
+	PART(SYS_fcntl, fcntl, "no F_SETOWN/F_SETSIG (SIGIO), leases or F_NOTIFY", SA_FD, SA_INT,
+	     SA_HEX),
 	FULL(SYS_ioctl, ioctl, SA_FD, SA_HEX, SA_HEX),
 	FULL(SYS_fsync, fsync, SA_FD),
 	FULL(SYS_fdatasync, fdatasync, SA_FD),
