@@ -70,6 +70,22 @@ struct task *kernel_find_locked(struct kernel *k, int pid)
 	return NULL;
 }
 
+int kernel_thread_caps(struct task *t, int tid, uint64_t *eff, uint64_t *perm, uint64_t *inh)
+{
+	int rc = -ESRCH;
+	pthread_mutex_lock(&t->k->lock);
+	for (struct task *o = t->k->tasks; o && rc; o = o->next) {
+		if (o->tid != tid || o->thread_done)
+			continue;
+		*eff = o->fs->creds.cap_effective;
+		*perm = o->xcreds.valid ? o->xcreds.cap_permitted : *eff;
+		*inh = o->xcreds.valid ? o->xcreds.cap_inheritable : 0;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&t->k->lock);
+	return rc;
+}
+
 /* Whether @sig sent to @t does nothing because @t is the sandbox's init (sig_task_ignored
  * for SIGNAL_UNKILLABLE): without a handler, only SIGKILL and SIGSTOP from outside reach it,
  * and nothing from inside. */

@@ -139,6 +139,9 @@ int kernel_wait_child(struct task *t, int idtype, int id, int options, struct ke
  * group -@pid. Signals every match but @t itself; *@ret_self says whether @t matched (the
  * caller raises its own). Returns 0, -ESRCH (no match), -EINVAL. */
 int kernel_kill(struct task *t, int pid, int sig, int *ret_self);
+/* capget(2) of another thread: its effective, permitted and inheritable sets. Returns 0 or
+ * -ESRCH. */
+int kernel_thread_caps(struct task *t, int tid, uint64_t *eff, uint64_t *perm, uint64_t *inh);
 /* kernel_kill with the siginfo the targets get (rt_sigqueueinfo's; kill's is SI_USER from @t). */
 int kernel_kill_info(struct task *t, int pid, int sig, const struct task_siginfo *info,
 		     int *ret_self);

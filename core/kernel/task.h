@@ -118,6 +118,7 @@ struct task_creds {
 	uint32_t suid;		/* saved set-user-ID */
 	uint32_t sgid;		/* saved set-group-ID */
 	uint64_t cap_permitted;	/* permitted capability set */
+	uint64_t cap_inheritable; /* inheritable capability set (capset(2)); 0 at first */
 };
 
 struct kernel_exit;

@@ -1,6 +1,6 @@
 /*
  * core/sys/sys_cred.c: credentials and process groups: the setuid/setgid families, getres*id,
- * setfs*id, getgroups/setgroups, getpgrp/getpgid/setpgid, getsid/setsid.
+ * setfs*id, getgroups/setgroups, capget/capset, getpgrp/getpgid/setpgid, getsid/setsid.
  *
  * IDs live in the task's VFS context (struct sentry_creds: what permission checks read) plus
  * the saved IDs and permitted capabilities in task->xcreds. The rules are kernel/sys.c's and
@@ -56,6 +56,97 @@ static void fix_caps(struct task *t, uint32_t or, uint32_t oe, uint32_t os)
 		c->cap_effective = 0;
 	if (oe != 0 && c->euid == 0)
 		c->cap_effective = x->cap_permitted;
+}
+
+/* capget(2)/capset(2)'s header versions (linux/capability.h): version 1 has one 32-bit word
+ * per set, 2 and 3 two. */
+#define CAP_V1 0x19980330u
+#define CAP_V2 0x20071026u
+#define CAP_V3 0x20080522u
+#define CAP_SETPCAP_ 8
+/* Every capability this kernel knows (CAP_LAST_CAP 40, CAP_CHECKPOINT_RESTORE). */
+#define CAP_VALID ((1ull << 41) - 1)
+
+struct cap_data {
+	uint32_t effective, permitted, inheritable;
+};
+
+/* The header at @addr: its version's word count in *@words and the pid. An unknown version is
+ * -EINVAL, with version 3 written back for the caller to retry (cap_validate_magic). */
+static int cap_header(struct task *t, uint64_t addr, int *words, int *pid)
+{
+	uint32_t h[2];
+	if (mm_copy_in(t->mm, addr, h, sizeof(h)) < 0)
+		return -EFAULT;
+	*pid = (int)h[1];
+	if (h[0] == CAP_V1) {
+		*words = 1;
+		return 0;
+	}
+	if (h[0] == CAP_V2 || h[0] == CAP_V3) {
+		*words = 2;
+		return 0;
+	}
+	uint32_t v3 = CAP_V3;
+	return mm_copy_out(t->mm, addr, &v3, sizeof(v3)) < 0 ? -EFAULT : -EINVAL;
+}
+
+int64_t sys_capget(struct task *t, const uint64_t a[6])
+{
+	int words, pid;
+	int rc = cap_header(t, a[0], &words, &pid);
+	/* A NULL data pointer asks only for the version: 0 even for an unknown one. */
+	if (!a[1] || rc < 0)
+		return !a[1] && rc == -EINVAL ? 0 : rc;
+	if (pid < 0)
+		return -EINVAL;
+	uint64_t eff, perm, inh;
+	if (pid == 0 || pid == t->tid) {
+		struct task_creds *x = xcreds(t);
+		eff = t->fs->creds.cap_effective;
+		perm = x->cap_permitted;
+		inh = x->cap_inheritable;
+	} else if ((rc = kernel_thread_caps(t, pid, &eff, &perm, &inh)) < 0) {
+		return rc;
+	}
+	eff &= CAP_VALID;
+	perm &= CAP_VALID;
+	inh &= CAP_VALID;
+	struct cap_data d[2] = {
+		{ (uint32_t)eff, (uint32_t)perm, (uint32_t)inh },
+		{ (uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32) },
+	};
+	return mm_copy_out(t->mm, a[1], d, (size_t)words * sizeof(d[0])) < 0 ? -EFAULT : 0;
+}
+
+/* capset(2) of the caller only, with commoncap's cap_capset rules: permitted may only shrink,
+ * effective stays within the new permitted, inheritable within the old inheritable and
+ * permitted (or, with CAP_SETPCAP, the bounding set). */
+int64_t sys_capset(struct task *t, const uint64_t a[6])
+{
+	int words, pid;
+	int rc = cap_header(t, a[0], &words, &pid);
+	if (rc < 0)
+		return rc;
+	if (pid != 0 && pid != t->tid)
+		return -EPERM;
+	struct cap_data d[2] = { { 0 }, { 0 } };
+	if (mm_copy_in(t->mm, a[1], d, (size_t)words * sizeof(d[0])) < 0)
+		return -EFAULT;
+	uint64_t eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	uint64_t perm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	uint64_t inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+	struct task_creds *x = xcreds(t);
+	uint64_t old_perm = x->cap_permitted & CAP_VALID, old_inh = x->cap_inheritable;
+	uint64_t inh_room = capable(t, CAP_SETPCAP_) ? old_inh | (t->capbset & CAP_VALID)
+						    : old_inh | old_perm;
+	if ((inh & ~inh_room) || (inh & ~(old_inh | (t->capbset & CAP_VALID))) ||
+	    (perm & ~old_perm) || (eff & ~perm))
+		return -EPERM;
+	x->cap_permitted = perm;
+	x->cap_inheritable = inh;
+	t->fs->creds.cap_effective = eff;
+	return 0;
 }
 
 /* The three IDs of setresuid/setresgid: each ID_NONE or, unprivileged, one of the old ones. */

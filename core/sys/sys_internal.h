@@ -184,6 +184,8 @@ SYS_DECL(signalfd4);
 SYS_DECL(pidfd_send_signal);
 SYS_DECL(tgkill);
 SYS_DECL(tkill);
+SYS_DECL(capget);
+SYS_DECL(capset);
 SYS_DECL(rt_sigqueueinfo);
 SYS_DECL(rt_tgsigqueueinfo);
 

@@ -218,6 +218,9 @@ const struct sys_entry g_sys_table[SYS_TABLE_SIZE] = {
 	     "the rest dropped (no EAGAIN)", SA_INT, SA_INT, SA_INT, SA_PTR),
 	/* sys_cred.c */
 	FULL(SYS_setuid, setuid, SA_INT),
+	PART(SYS_capget, capget, "no ambient set", SA_PTR, SA_PTR),
+	PART(SYS_capset, capset, "no ambient set; file capabilities are not read at exec",
+	     SA_PTR, SA_PTR),
 	FULL(SYS_setgid, setgid, SA_INT),
 	FULL(SYS_setreuid, setreuid, SA_INT, SA_INT),
 	FULL(SYS_setregid, setregid, SA_INT, SA_INT),

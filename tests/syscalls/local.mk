@@ -75,6 +75,11 @@ tests_syscalls_sigqueue_test_static_SOURCES = tests/syscalls/sigqueue_test.c tes
 tests_syscalls_sigqueue_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_sigqueue_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
 
+check_PROGRAMS += tests/syscalls/cap_test_static
+tests_syscalls_cap_test_static_SOURCES = tests/syscalls/cap_test.c tests/syscalls/expect.h
+tests_syscalls_cap_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_cap_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
 TESTS += tests/syscalls/native.sh
 EXTRA_DIST += tests/syscalls/native.sh tests/syscalls/tests.list
 

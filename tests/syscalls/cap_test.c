@@ -1,0 +1,102 @@
+/*
+ * capget(2) and capset(2) as root: the header's versions (an unknown one is EINVAL with version
+ * 3 written back, and a NULL data pointer only asks), the sets read back, capset's rules
+ * (permitted only shrinks, effective within permitted, only the caller), bad pointers. The
+ * shrinking cases run in a child, so the parent keeps its capabilities.
+ */
+#include "expect.h"
+
+#include <linux/capability.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void *volatile g_bad = (void *)8;
+#define BAD_PTR (g_bad)
+#define NET_RAW_BIT (1u << CAP_NET_RAW)
+
+static long cget(uint32_t version, int pid, struct __user_cap_data_struct *d)
+{
+	struct __user_cap_header_struct h = { version, pid };
+	return syscall(SYS_capget, &h, d);
+}
+
+static long cset(uint32_t version, int pid, const struct __user_cap_data_struct *d)
+{
+	struct __user_cap_header_struct h = { version, pid };
+	return syscall(SYS_capset, &h, d);
+}
+
+static void test_get(void)
+{
+	struct __user_cap_data_struct d[2];
+	expect_ok("capget v3 of ourselves", cget(_LINUX_CAPABILITY_VERSION_3, 0, d));
+	expect_true("root's effective set holds CAP_CHOWN and CAP_NET_RAW",
+		    (d[0].effective & 1) && (d[0].effective & NET_RAW_BIT));
+	expect_true("permitted equals effective", d[0].permitted == d[0].effective &&
+						  d[1].permitted == d[1].effective);
+	expect_eq("inheritable is empty", (long)(d[0].inheritable | d[1].inheritable), 0);
+	expect_ok("capget v1", cget(_LINUX_CAPABILITY_VERSION_1, 0, d));
+	expect_ok("capget v2", cget(_LINUX_CAPABILITY_VERSION_2, 0, d));
+	expect_ok("capget by our own pid", cget(_LINUX_CAPABILITY_VERSION_3, getpid(), d));
+	struct __user_cap_header_struct h = { 0x12345678, 0 };
+	expect_errno("capget of an unknown version", syscall(SYS_capget, &h, d), EINVAL);
+	expect_true("the kernel wrote back version 3", h.version == _LINUX_CAPABILITY_VERSION_3);
+	h.version = 0x12345678;
+	expect_ok("capget of an unknown version, NULL data", syscall(SYS_capget, &h, NULL));
+	expect_errno("capget of pid -1", cget(_LINUX_CAPABILITY_VERSION_3, -1, d), EINVAL);
+	expect_errno("capget of no such pid", cget(_LINUX_CAPABILITY_VERSION_3, 0x3ffffff0, d),
+		     ESRCH);
+	expect_errno("capget, bad header", syscall(SYS_capget, BAD_PTR, d), EFAULT);
+	expect_errno("capget, bad data", cget(_LINUX_CAPABILITY_VERSION_3, 0, BAD_PTR), EFAULT);
+}
+
+static void test_set_in_child(void)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		struct __user_cap_data_struct d[2], now[2];
+		cget(_LINUX_CAPABILITY_VERSION_3, 0, d);
+		d[0].effective &= ~NET_RAW_BIT;
+		expect_ok("capset: CAP_NET_RAW out of effective", cset(_LINUX_CAPABILITY_VERSION_3, 0, d));
+		cget(_LINUX_CAPABILITY_VERSION_3, 0, now);
+		expect_eq("effective lacks it", (long)(now[0].effective & NET_RAW_BIT), 0);
+		expect_true("permitted keeps it", (now[0].permitted & NET_RAW_BIT) != 0);
+		d[0].effective |= NET_RAW_BIT;
+		expect_ok("capset: back into effective", cset(_LINUX_CAPABILITY_VERSION_3, 0, d));
+		d[0].permitted &= ~NET_RAW_BIT;
+		expect_errno("capset: effective beyond permitted",
+			     cset(_LINUX_CAPABILITY_VERSION_3, 0, d), EPERM);
+		d[0].effective &= ~NET_RAW_BIT;
+		expect_ok("capset: CAP_NET_RAW out of permitted", cset(_LINUX_CAPABILITY_VERSION_3, 0, d));
+		d[0].permitted |= NET_RAW_BIT;
+		expect_errno("capset: permitted cannot grow back",
+			     cset(_LINUX_CAPABILITY_VERSION_3, 0, d), EPERM);
+		d[0].permitted &= ~NET_RAW_BIT;
+		expect_errno("capset of another process", cset(_LINUX_CAPABILITY_VERSION_3, getppid(), d),
+			     EPERM);
+		expect_errno("capset, bad data", cset(_LINUX_CAPABILITY_VERSION_3, 0, BAD_PTR), EFAULT);
+		expect_errno("capset of an unknown version", cset(0x12345678, 0, d), EINVAL);
+		fflush(stdout);
+		_exit(expect_status());
+	}
+	int st = 0;
+	waitpid(c, &st, 0);
+	expect_eq("the child's cases", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+	struct __user_cap_data_struct d[2];
+	expect_ok("capget of the parent afterwards", cget(_LINUX_CAPABILITY_VERSION_3, 0, d));
+	expect_true("the parent kept CAP_NET_RAW", (d[0].effective & NET_RAW_BIT) != 0);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (geteuid() != 0) {
+		printf("not root: skipped\n");
+		return 0;
+	}
+	test_get();
+	test_set_in_child();
+	return expect_status();
+}
