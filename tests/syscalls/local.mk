@@ -80,6 +80,11 @@ tests_syscalls_cap_test_static_SOURCES = tests/syscalls/cap_test.c tests/syscall
 tests_syscalls_cap_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_cap_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
 
+check_PROGRAMS += tests/syscalls/fault_test_static
+tests_syscalls_fault_test_static_SOURCES = tests/syscalls/fault_test.c tests/syscalls/expect.h
+tests_syscalls_fault_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
+tests_syscalls_fault_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+
 TESTS += tests/syscalls/native.sh
 EXTRA_DIST += tests/syscalls/native.sh tests/syscalls/tests.list
 
