@@ -621,25 +621,43 @@ static void futex_owner_died(struct task *t, uint64_t addr, int pi, int pending)
 #define ROBUST_LIST_LIMIT 2048
 
 /* The robust list of set_robust_list(2): { next, futex_offset, list_op_pending }, each entry a
- * pointer to the next (bit 0: a PI lock), the word at entry + futex_offset. */
-static void futex_walk_robust(struct task *t)
+ * pointer to the next (bit 0: a PI lock), the word at entry + futex_offset. Read whole before
+ * anything is released: a waiter that gets a lock links its entry into its own list at once,
+ * and a walk following it then would leave ours for its list (Linux's exit_robust_list runs
+ * before exit_pi_state_list hands PI locks over). */
+struct robust_walk {
+	size_t n;
+	uint64_t words[ROBUST_LIST_LIMIT];	/* each lock word's address, bit 0 the PI flag */
+	uint64_t pending;			/* list_op_pending's word, bit 0 PI; 0: none */
+};
+
+static void futex_read_robust(struct task *t, struct robust_walk *w)
 {
+	w->n = 0;
+	w->pending = 0;
 	uint64_t head = t->robust_list, h[3];
 	if (!head || mm_copy_in(t->mm, head, h, sizeof(h)) < 0)
 		return;
 	int64_t off = (int64_t)h[1];
 	uint64_t entry = h[0], pending = h[2] & ~1ull;
-	for (int n = 0; entry != head && n < ROBUST_LIST_LIMIT; n++) {
+	while (entry != head && w->n < ROBUST_LIST_LIMIT) {
 		uint64_t next;
-		/* The next pointer first: waking lets another thread reuse this entry. */
 		if (mm_copy_in(t->mm, entry & ~1ull, &next, sizeof(next)) < 0)
-			return;
+			break;
 		if ((entry & ~1ull) != pending)
-			futex_owner_died(t, (entry & ~1ull) + (uint64_t)off, (int)(entry & 1), 0);
+			w->words[w->n++] = ((entry & ~1ull) + (uint64_t)off) | (entry & 1);
 		entry = next;
 	}
 	if (pending)
-		futex_owner_died(t, pending + (uint64_t)off, (int)(h[2] & 1), 1);
+		w->pending = (pending + (uint64_t)off) | (h[2] & 1);
+}
+
+static void futex_walk_robust(struct task *t, const struct robust_walk *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		futex_owner_died(t, w->words[i] & ~1ull, (int)(w->words[i] & 1), 0);
+	if (w->pending)
+		futex_owner_died(t, w->pending & ~1ull, (int)(w->pending & 1), 1);
 }
 
 /* PI locks @t still holds with waiters, robust or not: each goes to its first waiter. */
@@ -680,9 +698,12 @@ void futex_exit(struct task *t)
 	__atomic_store_n(&t->futex_dead, 1, __ATOMIC_SEQ_CST);
 	if (!t->mm)
 		return;
-	/* PI locks first: their waiters are found by owner whatever form (private or shared)
-	 * they wait in, while the robust walk knows only the word's address and wakes in the
-	 * shared form. Run after, it would find a handed-off word no longer ours and leave it. */
+	/* PI locks are handed over first: their waiters are found by owner whatever form
+	 * (private or shared) they wait in, while the robust walk knows only the word's address
+	 * and wakes in the shared form; run after, it finds a handed-off word no longer ours and
+	 * leaves it. The list is read before either. */
+	struct robust_walk w;	/* 16 KiB, on a task thread's own stack */
+	futex_read_robust(t, &w);
 	futex_release_pi(t);
-	futex_walk_robust(t);
+	futex_walk_robust(t, &w);
 }

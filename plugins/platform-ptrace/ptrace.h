@@ -12,11 +12,10 @@
  * The application shares the stub's address space and can read and write whatever of it is
  * mapped writable, from any of its threads at any time. So nothing the stub runs on its own may
  * take orders from such memory: the batch page is read-only in the stub (the Sentry writes it
- * through its own view, and only a traced stub thread, pointed there by its tracer, runs it);
- * the untraced spawner keeps its state in registers, never on the stack page; and what the
- * control page answers (a new thread's TID) is checked before the Sentry acts on it. What the
- * application can forge there (results, requests) only misleads the Sentry about this address
- * space's own maps, never about another's. Behind that, each stub has a seccomp filter of its
+ * through its own view, and only a traced stub thread, pointed there by its tracer, runs it,
+ * reporting a failed op in its registers); the spawner's requests come from that page too; the
+ * untraced spawner keeps its state in registers, never on the stack page; and what the control
+ * page answers (a new thread's TID) is checked before the Sentry acts on it. Behind that, each stub has a seccomp filter of its
  * own calls (stub.c's stub_filter) and no capabilities.
  *
  * Making stubs: forking the Sentry costs the copy and teardown of its whole page table and a
@@ -64,19 +63,25 @@ struct stub_op {
 	uint64_t args[6];
 };
 
-/* The batch page: ops run in order, their results written to the control page's ret[]. The
- * stub maps it read-only: only the Sentry writes it. */
-#define STUB_BATCH_MAX ((STUB_PAGE - 8) / sizeof(struct stub_op))
+/* The batch page, which the stub maps read-only: only the Sentry writes it. Ops run in order;
+ * the first that fails stops its stub thread (ud2) with -errno in rax, for the tracer to note
+ * and continue the rest. The spawner's request counter lives here too, so that only the
+ * Sentry can ask it for threads. Offsets are fixed: the stub's assembly uses them. */
+#define STUB_BATCH_MAX ((STUB_PAGE - 16) / sizeof(struct stub_op))
+#define STUB_REQ_OFF (STUB_PAGE - 8)
 struct stub_batch {
-	uint64_t count;
-	struct stub_op ops[STUB_BATCH_MAX];
+	uint64_t count;				/* 0: ops queued */
+	struct stub_op ops[STUB_BATCH_MAX];	/* 8 */
+	char pad[STUB_REQ_OFF - 8 - STUB_BATCH_MAX * sizeof(struct stub_op)];
+	uint32_t req;				/* 4088: spawner requests made */
+	uint32_t pad2;
 };
 
-/* The control page: the spawner's request protocol. The Sentry bumps req and wakes it; the
- * spawner clones a thread, stores its TID (or -errno) in tid, sets served to req and wakes the
- * Sentry. Offsets are fixed: the stub's assembly uses them. */
+/* The control page: the spawner's answers. The Sentry bumps the batch page's req and wakes
+ * the spawner; it clones a thread, stores its TID (or -errno) in tid, sets served to req and
+ * wakes the Sentry. Offsets are fixed: the stub's assembly uses them. */
 struct stub_ctl {
-	uint32_t req;		/* 0: requests made */
+	uint32_t unused;	/* 0 */
 	uint32_t served;	/* 4: requests answered */
 	int32_t tid;		/* 8: the last thread made, or -errno */
 	uint32_t park;		/* 12: new threads sleep on it until seized (always 0) */
@@ -90,7 +95,6 @@ struct stub_ctl {
 	uint64_t new_off;	/* 48: and the new stub's batch + control pages */
 	uint64_t ign_action[4];	/* 56: a struct sigaction setting SIGCHLD to SIG_IGN, so the
 				 * template's dead stubs reap themselves */
-	int64_t ret[STUB_BATCH_MAX];	/* 88: the batch's results, written by the stub */
 };
 
 struct ptrace_platform {

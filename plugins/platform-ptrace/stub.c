@@ -40,7 +40,8 @@ _Static_assert(sizeof(struct stub_op) == 56, "stub_batch assembly assumes 56-byt
 _Static_assert(sizeof(struct stub_batch) <= STUB_PAGE, "the batch is one page");
 _Static_assert(sizeof(struct stub_ctl) <= STUB_PAGE, "the control page is one page");
 
-extern const char stub_blob_start[], stub_blob_end[], stub_entry[], stub_batch[], stub_exit[];
+extern const char stub_blob_start[], stub_blob_end[], stub_entry[], stub_batch[], stub_exit[],
+	stub_batch_next[], stub_batch_failed[];
 /* CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM: a thread. */
 #define STUB_THREAD_FLAGS "0x50f00"
 /* The application runs in this address space and can write whatever of it is writable,
@@ -52,13 +53,14 @@ __asm__(
 	".globl stub_blob_end\n .hidden stub_blob_end\n"
 	".globl stub_entry\n .hidden stub_entry\n"
 	".globl stub_batch\n .hidden stub_batch\n"
+	".globl stub_batch_next\n .hidden stub_batch_next\n"
 	".globl stub_exit\n .hidden stub_exit\n"
-	/* Both spawners' wait for a request: futex(&req, FUTEX_WAIT, req, &poll), shared, the
+	/* Both spawners' wait for a request: futex(&batch.req, FUTEX_WAIT, req, &poll), shared, the
 	 * Sentry waking it through its view; then, if getppid() changed, the maker is gone and
 	 * so is this stub. */
 	".macro STUB_WAIT_REQ\n"
 	"	mov $202, %eax\n"
-	"	mov %rbx, %rdi\n"
+	"	lea -8(%rbx), %rdi\n"
 	"	xor %esi, %esi\n"
 	"	mov %r12d, %edx\n"
 	"	lea 16(%rbx), %r10\n"
@@ -99,7 +101,7 @@ __asm__(
 	"	jne stub_template\n"
 	/* The spawner of threads. */
 	"stub_spawner:\n"
-	"1:	mov (%rbx), %r12d\n"
+	"1:	mov -8(%rbx), %r12d\n"
 	"	cmp 4(%rbx), %r12d\n"
 	"	jne 3f\n"
 	"	STUB_WAIT_REQ\n"
@@ -132,7 +134,7 @@ __asm__(
 	"	xor %edx, %edx\n"
 	"	mov $8, %r10d\n"
 	"	syscall\n"
-	"6:	mov (%rbx), %r12d\n"
+	"6:	mov -8(%rbx), %r12d\n"
 	"	cmp 4(%rbx), %r12d\n"
 	"	jne 8f\n"
 	"	STUB_WAIT_REQ\n"
@@ -190,13 +192,14 @@ __asm__(
 	"	syscall\n"
 	"	int3\n"
 	/* A stub thread's run of the batch for its tracer: the ops of the (read-only) batch
-	 * page, each result into the control page's ret[], then int3. No stack: the stub threads
-	 * share the page. */
+	 * page, then int3. A failed op (rax in -4095..-1) stops it at ud2, -errno in rax, the
+	 * next op in r13 and the count left in r14: the tracer notes it and continues it at
+	 * stub_batch_next. No stack: the stub threads share the page. */
 	"stub_batch:\n"
 	"	lea stub_blob_start+0x1000(%rip), %r13\n"
 	"	mov (%r13), %r14\n"
 	"	add $8, %r13\n"
-	"	lea stub_blob_start+0x2000+88(%rip), %rbp\n"
+	"stub_batch_next:\n"
 	"1:	test %r14, %r14\n"
 	"	jz 2f\n"
 	"	mov 0(%r13), %rax\n"
@@ -207,16 +210,21 @@ __asm__(
 	"	mov 40(%r13), %r8\n"
 	"	mov 48(%r13), %r9\n"
 	"	syscall\n"
-	"	mov %rax, (%rbp)\n"
 	"	add $56, %r13\n"
-	"	add $8, %rbp\n"
 	"	dec %r14\n"
-	"	jmp 1b\n"
+	"	cmp $-4095, %rax\n"
+	"	jb 1b\n"
+	".globl stub_batch_failed\n .hidden stub_batch_failed\n"
+	"stub_batch_failed:\n"
+	"	ud2\n"
 	"2:	int3\n"
 	"	jmp stub_batch\n"
 	"stub_blob_end:\n"
 	".popsection\n");
 
+_Static_assert(offsetof(struct stub_batch, req) == STUB_REQ_OFF &&
+		       sizeof(struct stub_batch) == STUB_PAGE,
+	       "the spawner's assembly finds req 8 bytes below the control page");
 _Static_assert(offsetof(struct stub_ctl, served) == 4 && offsetof(struct stub_ctl, tid) == 8 &&
 		       offsetof(struct stub_ctl, park) == 12 &&
 		       offsetof(struct stub_ctl, poll_sec) == 16 &&
@@ -224,8 +232,7 @@ _Static_assert(offsetof(struct stub_ctl, served) == 4 && offsetof(struct stub_ct
 		       offsetof(struct stub_ctl, is_template) == 36 &&
 		       offsetof(struct stub_ctl, memfd) == 40 &&
 		       offsetof(struct stub_ctl, new_off) == 48 &&
-		       offsetof(struct stub_ctl, ign_action) == 56 &&
-		       offsetof(struct stub_ctl, ret) == 88,
+		       offsetof(struct stub_ctl, ign_action) == 56,
 	       "the spawner's assembly knows struct stub_ctl's layout");
 
 /* Candidate bases for the stub region, highest first: the top of the user range keeps it out
@@ -257,7 +264,7 @@ int stub_reserve(struct ptrace_platform *pp)
  * whatever else might ever run untraced there. mmap only of the memory file; clone only a stub
  * thread or (the template's) a stub process; restart_syscall for a futex wait a stop broke.
  * Anything else kills the stub. */
-enum { STUB_FILTER_LEN = 20 };
+enum { STUB_FILTER_LEN = 23 };
 #define STUB_ALLOWED (STUB_FILTER_LEN - 1)
 #define STUB_KILLED (STUB_FILTER_LEN - 2)
 #define STUB_JEQ(value, at, to_true, to_false)                                                   \
@@ -265,9 +272,12 @@ enum { STUB_FILTER_LEN = 20 };
 
 static int stub_filter(int memfd, struct sock_filter f[STUB_FILTER_LEN])
 {
+	/* And the legacy vsyscalls (time, gettimeofday, getcpu): the kernel emulates them
+	 * through seccomp without a ptrace stop, so an old static binary's call runs here. */
 	const uint32_t plain[] = { SYS_munmap, SYS_mprotect, SYS_futex, SYS_getppid, SYS_exit,
-				   SYS_exit_group, SYS_rt_sigaction, SYS_restart_syscall };
-	enum { NR = 2, MMAP = 13, CLONE = 15 };
+				   SYS_exit_group, SYS_rt_sigaction, SYS_restart_syscall,
+				   SYS_time, SYS_gettimeofday, SYS_getcpu };
+	enum { NR = 2, MMAP = 16, CLONE = 18 };
 	int n = 0;
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, arch));
@@ -408,12 +418,19 @@ static struct {
 	struct stub_ctl *ctl;
 } g_template = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* The Sentry's view of the batch page at memory-file offset @off. */
+static struct stub_batch *svc_batch(struct ptrace_platform *pp, uint64_t off)
+{
+	return pp->svc->mf_ptr(off);
+}
+
 static int template_start(struct ptrace_platform *pp, int memfd)
 {
 	const struct sentry_services *svc = pp->svc;
 	if (svc->mf_alloc(2 * STUB_PAGE, &g_template.off) < 0)
 		return -ENOMEM;
 	g_template.ctl = svc->mf_ptr(g_template.off + STUB_PAGE);
+	svc_batch(pp, g_template.off)->req = 0;
 	*g_template.ctl = (struct stub_ctl){ .poll_sec = 1, .parent = getpid(), .is_template = 1,
 					     .ign_action = { (uint64_t)(uintptr_t)SIG_IGN } };
 	long pid = fork_stub(pp, memfd, g_template.off);
@@ -429,12 +446,13 @@ static int template_start(struct ptrace_platform *pp, int memfd)
  * unless one is already pending (a stub's first thread is asked for at its start), wakes it, and
  * waits for the answer: the new TID or PID, or -errno. -ECHILD when @gone(@arg) says the spawner
  * died; -EAGAIN when it never answered (a started spawner answers within microseconds). */
-static long ctl_request(struct stub_ctl *c, int (*gone)(void *arg), void *arg)
+static long ctl_request(struct stub_batch *b, struct stub_ctl *c, int (*gone)(void *arg),
+			void *arg)
 {
-	uint32_t want = __atomic_load_n(&c->req, __ATOMIC_ACQUIRE);
+	uint32_t want = __atomic_load_n(&b->req, __ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&c->served, __ATOMIC_ACQUIRE) == want) {
-		__atomic_store_n(&c->req, ++want, __ATOMIC_RELEASE);
-		syscall(SYS_futex, &c->req, FUTEX_WAKE, 1, NULL, NULL, 0);
+		__atomic_store_n(&b->req, ++want, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &b->req, FUTEX_WAKE, 1, NULL, NULL, 0);
 	}
 	for (int tries = 0; tries < 50; tries++) {
 		uint32_t got = __atomic_load_n(&c->served, __ATOMIC_ACQUIRE);
@@ -473,7 +491,7 @@ static long template_fork(struct ptrace_platform *pp, int memfd, struct sentry_a
 		struct stub_ctl *c = g_template.ctl;
 		c->memfd = memfd;
 		c->new_off = as->batch_off;
-		rc = ctl_request(c, template_gone, NULL);
+		rc = ctl_request(svc_batch(pp, g_template.off), c, template_gone, NULL);
 		if (rc < 0 && rc != -EAGAIN) {
 			pp->svc->log(pp->svc, SENTRY_LOG_WARN, "stub template gone: %s",
 				     strerror((int)-rc));
@@ -503,7 +521,8 @@ int stub_spawn(struct ptrace_platform *pp, struct sentry_as *as)
 	if (memfd < 0)
 		return -EBADF;
 	/* The first thread is asked for at once: the creator nearly always runs in it next. */
-	*as->ctl = (struct stub_ctl){ .req = 1, .poll_sec = 1 };
+	*as->ctl = (struct stub_ctl){ .poll_sec = 1 };
+	as->batch->req = 1;
 	long pid = template_fork(pp, memfd, as);
 	if (pid > 0) {
 		as->pid = (pid_t)pid;
@@ -546,7 +565,7 @@ static int as_gone(void *arg)
 
 static int spawn_thread(struct sentry_as *as)
 {
-	return (int)ctl_request(as->ctl, as_gone, as);
+	return (int)ctl_request(as->batch, as->ctl, as_gone, as);
 }
 
 /* Seizes the parked thread @tid and waits for its stop; its tracer is the calling thread from
@@ -590,6 +609,10 @@ int stub_thread_get(struct sentry_as *as, struct sentry_ctx *ctx, struct stub_th
 	if (tid > 0 && (tid == as->pid || syscall(SYS_tgkill, as->pid, tid, 0) < 0))
 		tid = -EPERM;
 	int rc = tid < 0 ? tid : seize(tid);
+	/* Again once traced, when the TID can no longer go to another thread: it may have been
+	 * reused between the check and the seize. */
+	if (rc == 0 && syscall(SYS_tgkill, as->pid, tid, 0) < 0)
+		rc = -EPERM;
 	if (rc < 0) {
 		as->pp->svc->log(as->pp->svc, SENTRY_LOG_ERR, "stub thread: %s", strerror(-rc));
 		if (tid > 0)
@@ -612,8 +635,8 @@ int stub_thread_get(struct sentry_as *as, struct sentry_ctx *ctx, struct stub_th
  * call (the parked futex) must not have the kernel restart it over the new rip. */
 static int set_entry(struct sentry_as *as, struct stub_thread *st, const char *entry)
 {
-	/* Only rip, rsp and orig_rax matter to the stub code; the rest must merely be a valid
-	 * register file, which the last stop's is: no PTRACE_GETREGS then. */
+	/* The stub code reads no register it does not set first but rip and rsp; the segment
+	 * bases may be anything: the last stop's register file serves, no PTRACE_GETREGS. */
 	struct user_regs_struct r;
 	_Static_assert(sizeof(r) == sizeof(st->seen), "sentry_regs is user_regs_struct");
 	if (st->seen_any)
@@ -624,6 +647,11 @@ static int set_entry(struct sentry_as *as, struct stub_thread *st, const char *e
 	r.rip = base + (uint64_t)(entry - stub_blob_start);
 	r.rsp = base + STUB_STACK_TOP_OFF;
 	r.orig_rax = ~0ull;
+	/* Not the application's flags (a trap flag would single-step the batch, its first
+	 * trap taken for the end) nor its selectors. */
+	r.eflags = 0x202;
+	r.cs = 0x33;
+	r.ss = 0x2b;
 	st->seen_ok = 0;	/* the application's registers are gone from it */
 	return ptrace(PTRACE_SETREGS, st->tid, 0, &r) < 0 ? -errno : 0;
 }
@@ -721,10 +749,25 @@ static int flush_by_thread(struct sentry_as *as, struct stub_thread *st)
 		if (rc == 0)
 			rc = stub_wait(st, &status);
 	}
-	/* The batch ends in int3; anything else means the stub broke (killed, or a bad op). */
+	/* A failed op stops it at stub_batch_failed: its -errno kept (the first), the rest run
+	 * on. The batch ends in int3; anything else means the stub broke. */
+	int first = 0;
+	uint64_t failed = as->pp->stub_base + (uint64_t)(stub_batch_failed - stub_blob_start);
+	while (rc == 0 && WIFSTOPPED(status) && WSTOPSIG(status) == SIGILL) {
+		struct user_regs_struct r;
+		if (ptrace(PTRACE_GETREGS, st->tid, 0, &r) < 0 || r.rip != failed) {
+			rc = -EIO;
+			break;
+		}
+		if (!first)
+			first = (int)(int64_t)r.rax;
+		r.rip = as->pp->stub_base + (uint64_t)(stub_batch_next - stub_blob_start);
+		rc = ptrace(PTRACE_SETREGS, st->tid, 0, &r) < 0 || ptrace(PTRACE_CONT, st->tid, 0, 0) < 0
+			     ? -errno : stub_wait(st, &status);
+	}
 	if (rc == 0 && !(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP))
 		rc = -EIO;
-	return rc;
+	return rc < 0 ? rc : first;
 }
 
 int stub_flush(struct sentry_as *as, struct stub_thread *st)
@@ -735,9 +778,6 @@ int stub_flush(struct sentry_as *as, struct stub_thread *st)
 	if (as->dead || st->dead)
 		return -ECHILD;
 	int rc = flush_by_thread(as, st);
-	for (uint64_t i = 0; rc == 0 && i < b->count; i++)
-		if (as->ctl->ret[i] < 0 && as->ctl->ret[i] >= -4095)
-			rc = (int)as->ctl->ret[i];
 	b->count = 0;
 	return rc;
 }

@@ -407,6 +407,54 @@ static void robust_case(const char *kind, int protocol)
 	pthread_mutex_destroy(&robust);
 }
 
+/* One owner holding a robust PI mutex and a robust plain one, each with a waiter, exits: both
+ * waiters get EOWNERDEAD (the PI handoff must not lose the walk to the rest of the list). */
+static pthread_mutex_t g_rpi, g_rplain;
+static int g_both_held;
+
+static void *hold_both_then_die(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&g_rpi);
+	pthread_mutex_lock(&g_rplain);
+	__atomic_store_n(&g_both_held, 1, __ATOMIC_SEQ_CST);
+	sleep_ms(100);
+	return NULL;
+}
+
+static void *lock_one(void *m)
+{
+	long rc = pthread_mutex_lock(m);
+	if (rc == EOWNERDEAD) {
+		pthread_mutex_consistent(m);
+		pthread_mutex_unlock(m);
+	}
+	return (void *)rc;
+}
+
+static void test_robust_two_waiters(void)
+{
+	pthread_mutexattr_t at;
+	pthread_mutexattr_init(&at);
+	pthread_mutexattr_setrobust(&at, PTHREAD_MUTEX_ROBUST);
+	pthread_mutexattr_setprotocol(&at, PTHREAD_PRIO_INHERIT);
+	pthread_mutex_init(&g_rpi, &at);
+	pthread_mutexattr_setprotocol(&at, PTHREAD_PRIO_NONE);
+	pthread_mutex_init(&g_rplain, &at);
+	pthread_t owner, w1, w2;
+	pthread_create(&owner, NULL, hold_both_then_die, NULL);
+	while (!__atomic_load_n(&g_both_held, __ATOMIC_SEQ_CST))
+		sleep_ms(1);
+	pthread_create(&w1, NULL, lock_one, &g_rpi);
+	pthread_create(&w2, NULL, lock_one, &g_rplain);
+	void *r1, *r2;
+	pthread_join(owner, NULL);
+	pthread_join(w1, &r1);
+	pthread_join(w2, &r2);
+	expect_eq("robust PI mutex's waiter after its owner exits", (long)r1, EOWNERDEAD);
+	expect_eq("robust plain mutex's waiter, same owner", (long)r2, EOWNERDEAD);
+}
+
 static void test_robust_list(void)
 {
 	void *head = NULL;
@@ -440,6 +488,7 @@ int main(void)
 	test_pi_mutex();
 	robust_case("plain", PTHREAD_PRIO_NONE);
 	robust_case("PI", PTHREAD_PRIO_INHERIT);
+	test_robust_two_waiters();
 	test_robust_list();
 	return expect_status();
 }

@@ -214,14 +214,29 @@ Test(ptrace, many_mappings_in_one_batch)
 
 Test(ptrace, a_failed_op_reports_its_errno)
 {
-	/* The batch runs on the stub's spawner when it shares our CPU: its results come back the
-	 * same way. mprotect of nothing mapped: ENOMEM, as the host says. */
-	cr_assert_eq(g_ops->as_ops->protect(g_as, DATA + 64 * 4096, 4096, SENTRY_PROT_READ), 0);
-	cr_expect_eq(g_ops->as_ops->flush(g_as), -ENOMEM);
-	/* The stub still serves after a failed op. */
+	/* The application last stopped with the trap flag set, which must not leak into the
+	 * batch (single-stepped, its first trap would pass for the end). */
 	static const char code[] = "\xb8\x27\x00\x00\x00\x0f\x05";
 	load(code, sizeof(code) - 1);
+	g_cpu.regs.eflags |= 0x100;
+	cr_expect_eq(run().kind, SENTRY_EXIT_SIGNAL, "one instruction stepped");
+	cr_expect_eq(g_cpu.regs.eflags & 0x100, 0x100);
+	/* mprotect of nothing mapped between two good ops: ENOMEM, as the host says, reported
+	 * from the stub thread's registers; the ops after it still run. */
+	uint64_t off;
+	cr_assert_eq(g_svc.mf_alloc(4096, &off), 0);
+	*(uint64_t *)g_svc.mf_ptr(off) = 99;
+	cr_assert_eq(g_ops->as_ops->map(g_as, DATA, 4096, g_code_off, SENTRY_PROT_READ), 0);
+	cr_assert_eq(g_ops->as_ops->protect(g_as, DATA + 64 * 4096, 4096, SENTRY_PROT_READ), 0);
+	cr_assert_eq(g_ops->as_ops->map(g_as, DATA + 4096, 4096, off, SENTRY_PROT_READ), 0);
+	cr_expect_eq(g_ops->as_ops->flush(g_as), -ENOMEM);
+	/* The stub still serves, and the op after the failed one was made. */
+	static const char rd[] = "\x48\x8b\x13\x0f\x05";	/* mov (%rbx),%rdx; syscall */
+	load(rd, sizeof(rd) - 1);
+	g_cpu.regs.rbx = DATA + 4096;
 	cr_expect_eq(run().kind, SENTRY_EXIT_SYSCALL);
+	cr_expect_eq(g_cpu.regs.rdx, 99);
+	g_svc.mf_free(off, 4096);
 }
 
 /* Maps a page holding 77 and runs a read of it from a thread pinned to a CPU other than the
