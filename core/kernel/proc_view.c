@@ -58,6 +58,15 @@ static struct task *find_locked(struct kernel *k, int pid, int tid)
 	return NULL;
 }
 
+/* The exit record of zombie @pid (one its parent may still reap), or NULL. k->lock held. */
+static const struct kernel_exit *zombie_locked(struct kernel *k, int pid)
+{
+	for (const struct kernel_exit *z = k->exits; z; z = z->next)
+		if (z->pid == pid && z->ppid)
+			return z;
+	return NULL;
+}
+
 /* Linux's CAP_SYS_PTRACE (linux/capability.h). */
 #define PROC_CAP_SYS_PTRACE 19
 
@@ -69,6 +78,10 @@ int proc_view_may_read(struct kernel *k, int pid)
 	pthread_mutex_lock(&k->lock);
 	struct task *t = find_locked(k, pid, 0);
 	int rc = -ESRCH;
+	const struct kernel_exit *z = t ? NULL : zombie_locked(k, pid);
+	if (z)	/* nothing private left but the IDs */
+		rc = self->fs->creds.fsuid == z->uid ||
+			     ((self->fs->creds.cap_effective >> PROC_CAP_SYS_PTRACE) & 1) ? 0 : -EACCES;
 	if (t) {
 		const struct sentry_creds *me = &self->fs->creds, *c = &t->fs->creds;
 		uint32_t suid = t->xcreds.valid ? t->xcreds.suid : c->uid;
@@ -103,6 +116,9 @@ int proc_view_next_pid(struct kernel *k, int after)
 	for (struct task *t = k->tasks; t; t = t->next)
 		if (task_is_leader(t) && t->tgid > after && (!next || t->tgid < next))
 			next = t->tgid;
+	for (const struct kernel_exit *z = k->exits; z; z = z->next)
+		if (z->ppid && z->pid > after && (!next || z->pid < next))
+			next = z->pid;
 	pthread_mutex_unlock(&k->lock);
 	return next;
 }
@@ -115,6 +131,8 @@ int proc_view_next_tid(struct kernel *k, int pid, int after)
 	for (struct task *o = t ? t->tg->threads : NULL; o; o = o->group_next)
 		if (o->tid > after && (!rc || o->tid < rc))
 			rc = o->tid;
+	if (!t && zombie_locked(k, pid))
+		rc = pid > after ? pid : 0;
 	pthread_mutex_unlock(&k->lock);
 	return rc;
 }
@@ -122,7 +140,8 @@ int proc_view_next_tid(struct kernel *k, int pid, int after)
 int proc_view_alive(struct kernel *k, int pid, int tid)
 {
 	pthread_mutex_lock(&k->lock);
-	int alive = find_locked(k, pid, tid) != NULL;
+	int alive = find_locked(k, pid, tid) != NULL ||
+		    ((tid == 0 || tid == pid) && zombie_locked(k, pid));
 	pthread_mutex_unlock(&k->lock);
 	return alive;
 }
@@ -240,7 +259,17 @@ int proc_view_get(struct kernel *k, int pid, int tid, uint32_t want, struct proc
 	int rc = 0;
 	pthread_mutex_lock(&k->lock);
 	struct task *t = find_locked(k, pid, tid);
-	if (!t) {
+	const struct kernel_exit *z = t || (tid && tid != pid) ? NULL : zombie_locked(k, pid);
+	if (z) {
+		v = (struct proc_view){ .pid = z->pid, .tid = z->pid, .ppid = z->ppid,
+					.pgid = z->pgid, .sid = z->sid, .nthreads = 1,
+					.zombie = 1, .exit_signal = z->exit_signal, .uid = z->uid,
+					.euid = z->uid, .suid = z->uid, .fsuid = z->uid,
+					.start_ns = z->start_ns };
+		memcpy(v.comm, z->comm, sizeof(v.comm));
+		for (int i = 0; i < RLIM_NLIMITS; i++)
+			v.rlimits[i] = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
+	} else if (!t) {
 		rc = -ESRCH;
 	} else {
 		fill_locked(&v, t);

@@ -9,10 +9,9 @@
  * with references. The caller holds no lock; under the kernel's lock these take a process's
  * mm lock and fd table lock, nothing else.
  *
- * IDs are the sandbox's (there is one PID namespace). Until thread groups exist every process
- * has one thread, whose TID is its PID: with CLONE_THREAD, find_locked, proc_view_next_tid and
- * nthreads (proc_view.c) are what learns about the group (TODO(#7)); /proc needs no change.
- * Zombies are not shown: an exit record keeps no name (TODO(#7)).
+ * IDs are the sandbox's (there is one PID namespace). A zombie (an exit record its parent has
+ * not reaped) is a process with one thread, its TID its PID, and nothing but IDs, name and
+ * start time: no memory, descriptors, command line or executable.
  */
 #pragma once
 
@@ -57,6 +56,7 @@ struct proc_view {
 	int sid;		/* session */
 	int nthreads;		/* threads of the process */
 	int is_caller;		/* the thread asking: the one surely running */
+	int zombie;		/* exited, not yet reaped: only the IDs, name and start are known */
 	int exit_signal;	/* sent to the parent at exit (0: none) */
 	char comm[16];		/* NUL-terminated */
 	uint32_t uid, euid, suid, fsuid;

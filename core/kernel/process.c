@@ -432,7 +432,9 @@ static void task_gone(struct kernel *k, struct task *t, int status)
 		*e = (struct kernel_exit){ .next = k->exits, .pid = t->tgid, .ppid = parent ? t->tg->ppid : 0,
 					   .pgid = task_pgid(t),
 					   .uid = t->fs->creds.uid, .status = status,
-					   .exit_signal = t->exit_signal };
+					   .exit_signal = t->exit_signal, .sid = task_sid(t),
+					   .start_ns = t->start_ns };
+		memcpy(e->comm, t->comm, sizeof(e->comm));
 		k->exits = e;
 	} else {
 		free(e);

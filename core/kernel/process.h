@@ -58,6 +58,10 @@ struct kernel_exit {
 	uint32_t uid;
 	int status;		/* wait(2) status */
 	int exit_signal;	/* not SIGCHLD: a "clone" child, for __WCLONE */
+	/* What /proc shows of the zombie until it is reaped. */
+	int sid;
+	char comm[16];
+	int64_t start_ns;
 };
 
 /* What `runsc ps` shows of one process. */

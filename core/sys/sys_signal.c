@@ -1,12 +1,8 @@
 /*
  * core/sys/sys_signal.c: signal state and sending: rt_sigaction, rt_sigprocmask, rt_sigpending,
- * sigaltstack, kill, tgkill, tkill.
- *
- * The state is recorded per task with Linux's checks (kernel/signal.c). Delivery to handlers
- * comes with the process model (TODO(#7)): until then a signal sent to the task itself is
- * discarded when ignored, ends the task when its default action is to terminate and it is not
- * blocked, and otherwise stays pending. Stop signals are ignored, there being no job control
- * yet.
+ * rt_sigsuspend, rt_sigtimedwait, sigaltstack, signalfd, kill, tgkill, tkill, pidfd_send_signal,
+ * rt_sigqueueinfo, rt_tgsigqueueinfo and rt_sigreturn, with Linux's checks. Pending state,
+ * queueing and delivery live in kernel/signal.c, job control in kernel/jobctl.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>

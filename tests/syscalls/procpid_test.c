@@ -259,6 +259,41 @@ static void test_child(void)
 }
 
 /* /proc/self/fd/N of pipe ends: a new end each time, with the access mode asked for. */
+/* A child that exited and is not reaped yet: a zombie in /proc until its parent waits. */
+static void test_zombie(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(3);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	/* Until it has exited (natively the exit takes a moment). */
+	for (int i = 0; i < 400 && (slurp(path) < 0 || stat_field(g_buf, 3) != 'Z'); i++) {
+		struct timespec ts = { 0, 5000000 };
+		nanosleep(&ts, NULL);
+	}
+	expect_eq("a zombie's stat state", stat_field(g_buf, 3), 'Z');
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	expect_true("its status says Z (zombie)",
+		    slurp(path) >= 0 && strstr(g_buf, "State:\tZ (zombie)") != NULL);
+	expect_true("its status has PPid: ours", slurp(path) >= 0 && (strstr(g_buf, "\nPPid:\t") &&
+		    atoi(strstr(g_buf, "\nPPid:\t") + 7) == getpid()));
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	expect_eq("its cmdline is empty", slurp(path), 0);
+	DIR *d = opendir("/proc");
+	int listed = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		listed |= atoi(e->d_name) == pid;
+	if (d)
+		closedir(d);
+	expect_true("/proc lists it", listed);
+	int st = 0;
+	expect_true("waitpid reaps it", waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 3);
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	struct stat sb;
+	expect_errno("then /proc has it no more", stat(path, &sb), ENOENT);
+}
+
 static void test_pipe_reopen(void)
 {
 	int p[2], e = eventfd(0, 0);
@@ -470,6 +505,7 @@ int main(int argc, char **argv)
 		return child_main();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_child();
+	test_zombie();
 	test_pipe_reopen();
 	test_file_reopen();
 	test_self_links();
