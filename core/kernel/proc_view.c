@@ -239,6 +239,7 @@ static void fill_locked(struct proc_view *v, struct task *t)
 	v->sid = task_sid(t);
 	v->nthreads = t->tg->live;
 	v->is_caller = t == task_current();
+	v->stopped = t->tg->stopped;
 	v->exit_signal = t->exit_signal;
 	memcpy(v->comm, t->comm, sizeof(v->comm));
 	v->comm[sizeof(v->comm) - 1] = '\0';

@@ -57,6 +57,7 @@ struct proc_view {
 	int nthreads;		/* threads of the process */
 	int is_caller;		/* the thread asking: the one surely running */
 	int zombie;		/* exited, not yet reaped: only the IDs, name and start are known */
+	int stopped;		/* stopped by job control (SIGSTOP, SIGTSTP...) */
 	int exit_signal;	/* sent to the parent at exit (0: none) */
 	char comm[16];		/* NUL-terminated */
 	uint32_t uid, euid, suid, fsuid;

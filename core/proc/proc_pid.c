@@ -42,7 +42,7 @@ static unsigned long long ticks_since_boot(int64_t real_ns)
  * kernel records, waiting in a system call or running elsewhere, and most wait. */
 static char state_of(const struct proc_view *v)
 {
-	return v->zombie ? 'Z' : v->is_caller ? 'R' : 'S';
+	return v->zombie ? 'Z' : v->stopped ? 'T' : v->is_caller ? 'R' : 'S';
 }
 
 int proc_gen_stat(const struct pctx *c, struct pbuf *b)
@@ -108,7 +108,10 @@ static void status_ids(struct pbuf *b, const struct proc_view *v)
 	pbuf_printf(b, "Umask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
 		       "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%u\n"
 		       "Groups:\t",
-		    v->umask, state_of(v) == 'R' ? "R (running)" : v->zombie ? "Z (zombie)" : "S (sleeping)", v->pid, v->tid,
+		    v->umask, state_of(v) == 'R'   ? "R (running)"
+			    : v->zombie ? "Z (zombie)"
+			    : v->stopped ? "T (stopped)"
+					 : "S (sleeping)", v->pid, v->tid,
 		    v->ppid, v->uid, v->euid, v->suid, v->fsuid, v->gid, v->egid, v->sgid, v->fsgid,
 		    v->fd_size);
 	for (uint32_t i = 0; i < v->ngroups; i++)

@@ -294,6 +294,28 @@ static void test_zombie(void)
 	expect_errno("then /proc has it no more", stat(path, &sb), ENOENT);
 }
 
+/* A child stopped by SIGSTOP shows state T until SIGCONT. */
+static void test_stopped(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		raise(SIGSTOP);
+		_exit(4);
+	}
+	int st = 0;
+	expect_true("waitpid WUNTRACED sees it stop",
+		    waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st));
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	expect_eq("a stopped child's stat state", slurp(path) >= 0 ? stat_field(g_buf, 3) : 0, 'T');
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	expect_true("its status says T (stopped)",
+		    slurp(path) >= 0 && strstr(g_buf, "State:\tT (stopped)") != NULL);
+	kill(pid, SIGCONT);
+	expect_true("continued, it exits", waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+						   WEXITSTATUS(st) == 4);
+}
+
 static void test_pipe_reopen(void)
 {
 	int p[2], e = eventfd(0, 0);
@@ -506,6 +528,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_child();
 	test_zombie();
+	test_stopped();
 	test_pipe_reopen();
 	test_file_reopen();
 	test_self_links();
