@@ -399,8 +399,8 @@ void proc_view_counts(struct kernel *k, struct proc_view_counts *ret)
 	*ret = (struct proc_view_counts){ 0 };
 	pthread_mutex_lock(&k->lock);
 	for (struct task *t = k->tasks; t; t = t->next) {
-		ret->processes++;
-		ret->threads++;
+		ret->processes += task_is_leader(t);
+		ret->threads += !t->thread_done;
 	}
 	ret->last_pid = k->next_tid;
 	ret->forks = k->next_tid;

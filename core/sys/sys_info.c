@@ -11,6 +11,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "kernel/proc_view.h"
 #include "kernel/task.h"
 #include "mm/mm.h"
 #include "sys/sys_internal.h"
@@ -23,9 +24,13 @@ int64_t sys_sysinfo(struct task *t, const uint64_t a[6])
 	struct sysinfo si;
 	if (sysinfo(&si) < 0)
 		return -errno;
-	/* Uptime, load and memory are the host's (the sandbox has no accounting of its own yet,
-	 * TODO(#7)); the process count is the sandbox's. */
-	si.procs = 1;
+	/* Uptime, load and memory are the host's (the sandbox keeps no accounting of its own);
+	 * the count is the sandbox's threads, as Linux's nr_threads. */
+	struct kernel *k = proc_view_kernel();
+	struct proc_view_counts n = { .threads = 1 };
+	if (k)
+		proc_view_counts(k, &n);
+	si.procs = (unsigned short)n.threads;
 	return mm_copy_out(t->mm, a[0], &si, sizeof(si));
 }
 
