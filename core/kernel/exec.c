@@ -278,6 +278,7 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 	mm_free(old_mm);
 	task_reset_regs(t, interp.segment_count ? interp.entry : exe.entry, sp);
 	task_exec_signals(t);
+	task_exec_creds(t);
 	ptimer_exit(t->tg);	/* exec deletes the process's POSIX timers (exit_itimers) */
 	/* The name ps shows and PR_GET_NAME returns: the file name's last component (Linux's
 	 * __set_task_comm(kbasename(bprm->filename))). */

@@ -445,6 +445,28 @@ void task_flush_handlers(struct task *t)
 	}
 }
 
+/* Every capability this kernel knows (CAP_LAST_CAP 40). */
+#define TASK_CAP_VALID ((1ull << 41) - 1)
+
+void task_exec_creds(struct task *t)
+{
+	struct sentry_creds *c = &t->fs->creds;
+	if (!t->xcreds.valid)
+		t->xcreds = (struct task_creds){ .valid = 1, .cap_permitted = c->cap_effective };
+	uint64_t perm = 0;
+	if (c->uid == 0 || c->euid == 0)
+		perm = (t->xcreds.cap_inheritable | t->capbset) & TASK_CAP_VALID;
+	/* no_new_privs: no more than it had (cap_bprm_creds_from_file's downgrade). */
+	if (t->no_new_privs)
+		perm &= t->xcreds.cap_permitted;
+	t->xcreds.cap_permitted = perm;
+	c->cap_effective = c->euid == 0 ? perm : 0;
+	t->xcreds.suid = c->euid;
+	t->xcreds.sgid = c->egid;
+	c->fsuid = c->euid;
+	c->fsgid = c->egid;
+}
+
 void task_exec_signals(struct task *t)
 {
 	task_flush_handlers(t);

@@ -335,6 +335,12 @@ extern const struct fdt_ops g_task_fdt_ops;
  * back to SIG_DFL unless ignored. execve and clone3's CLONE_CLEAR_SIGHAND. */
 void task_flush_handlers(struct task *t);
 
+/* execve's credentials, commoncap's rules without file capabilities or an ambient set: a root
+ * caller (real or effective) gets its inheritable and bounding sets as permitted (no more than
+ * before under no_new_privs) and, root in effect, as effective too; anyone else none. The saved
+ * and filesystem IDs become the effective ones. At the point of no return. */
+void task_exec_creds(struct task *t);
+
 /* execve(2)'s effect on signal state: caught signals go back to SIG_DFL (ignored ones stay
  * ignored), every action loses its flags and mask, the alternate stack goes, the mask and
  * pending set stay. */

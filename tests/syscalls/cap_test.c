@@ -8,6 +8,7 @@
 
 #include <linux/capability.h>
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,8 +90,54 @@ static void test_set_in_child(void)
 	expect_true("the parent kept CAP_NET_RAW", (d[0].effective & NET_RAW_BIT) != 0);
 }
 
-int main(void)
+/* After execve: the exec'd copy reports whether it holds CAP_NET_RAW (permitted, effective)
+ * in its exit status: 1 | 2. */
+static int exec_report(void)
 {
+	struct __user_cap_data_struct d[2];
+	if (cget(_LINUX_CAPABILITY_VERSION_3, 0, d) < 0)
+		return 100;
+	return ((d[0].permitted & NET_RAW_BIT) ? 1 : 0) | ((d[0].effective & NET_RAW_BIT) ? 2 : 0);
+}
+
+/* Runs a child that prepares (@how), then execs us to report. */
+static int exec_after(int how)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		struct __user_cap_data_struct d[2];
+		cget(_LINUX_CAPABILITY_VERSION_3, 0, d);
+		if (how == 1) {	/* out of effective and permitted */
+			d[0].effective &= ~NET_RAW_BIT;
+			d[0].permitted &= ~NET_RAW_BIT;
+			cset(_LINUX_CAPABILITY_VERSION_3, 0, d);
+		} else if (how == 2) {	/* out of the bounding set */
+			prctl(PR_CAPBSET_DROP, CAP_NET_RAW, 0, 0, 0);
+		} else if (how == 3) {	/* no longer root */
+			if (syscall(SYS_setresuid, 1000, 1000, 1000) < 0)
+				_exit(101);
+		}
+		char *argv[] = { "cap_test", "report", NULL };
+		execve("/proc/self/exe", argv, (char *[]){ NULL });
+		_exit(102);
+	}
+	int st = 0;
+	waitpid(c, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_exec(void)
+{
+	expect_eq("root execs with CAP_NET_RAW permitted and effective", exec_after(0), 3);
+	expect_eq("dropped by capset, root gets it back at exec", exec_after(1), 3);
+	expect_eq("dropped from the bounding set, gone after exec", exec_after(2), 0);
+	expect_eq("not root: no capabilities after exec", exec_after(3), 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return exec_report();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (geteuid() != 0) {
 		printf("not root: skipped\n");
@@ -98,5 +145,6 @@ int main(void)
 	}
 	test_get();
 	test_set_in_child();
+	test_exec();
 	return expect_status();
 }
