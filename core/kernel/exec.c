@@ -217,6 +217,24 @@ static void record_identity(struct task *t, struct vfs_file *file, const char *e
 	vfs_file_put(old_file);
 }
 
+/* The effective IDs the image runs with: the file's owner for a set-user-ID file, its group
+ * for a set-group-ID one that its group may execute (else a mandatory-locking mark), unless
+ * the mount is nosuid or the caller has no_new_privs (bprm_fill_uid). */
+static void exec_set_ids(struct task *t, struct vfs_file *file, uint32_t *euid, uint32_t *egid)
+{
+	const struct sentry_creds *c = &t->fs->creds;
+	*euid = c->euid;
+	*egid = c->egid;
+	struct sentry_statx st;
+	if (t->no_new_privs || (file->path.mnt && (file->path.mnt->flags & VFS_MNT_NOSUID)) ||
+	    vfs_fstat(file, SENTRY_STATX_MODE | SENTRY_STATX_UID | SENTRY_STATX_GID, &st) < 0)
+		return;
+	if (st.mode & S_ISUID)
+		*euid = st.uid;
+	if ((st.mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		*egid = st.gid;
+}
+
 int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *const argv[],
 	      char *const envp[])
 {
@@ -248,10 +266,13 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 	if (rc == 0 && getrandom(random16, sizeof(random16), 0) != sizeof(random16))
 		rc = -EIO;
 	const struct sentry_creds *c = &t->fs->creds;
+	uint32_t euid, egid;
+	exec_set_ids(t, file, &euid, &egid);
 	struct elf_stack_info info = {
 		.exe = &exe, .interp_base = interp.segment_count ? interp.start : 0,
-		.execfn = execfn, .random16 = random16, .uid = c->uid, .euid = c->euid,
-		.gid = c->gid, .egid = c->egid, .hwcap = cpu_hwcap(),
+		.execfn = execfn, .random16 = random16, .uid = c->uid, .euid = euid,
+		.gid = c->gid, .egid = egid, .hwcap = cpu_hwcap(),
+		.secure = euid != c->uid || egid != c->gid,
 	};
 	uint64_t sp = 0;
 	if (rc == 0)
@@ -278,6 +299,12 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 	mm_free(old_mm);
 	task_reset_regs(t, interp.segment_count ? interp.entry : exe.entry, sp);
 	task_exec_signals(t);
+	/* A set-user-ID or set-group-ID image: its IDs, and no core dumps or ptrace by others
+	 * (Linux's SUID_DUMP_DISABLE). */
+	if (euid != t->fs->creds.euid || egid != t->fs->creds.egid)
+		t->dumpable = 0;
+	t->fs->creds.euid = euid;
+	t->fs->creds.egid = egid;
 	task_exec_creds(t);
 	ptimer_exit(t->tg);	/* exec deletes the process's POSIX timers (exit_itimers) */
 	/* The name ps shows and PR_GET_NAME returns: the file name's last component (Linux's

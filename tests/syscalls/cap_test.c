@@ -6,7 +6,11 @@
  */
 #include "expect.h"
 
+#include <fcntl.h>
 #include <linux/capability.h>
+#include <stdlib.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -134,10 +138,66 @@ static void test_exec(void)
 	expect_eq("not root: no capabilities after exec", exec_after(3), 0);
 }
 
+/* The exec'd set-ID copy reports: euid 1000 (1), egid 2000 (2), real IDs 0 (4), AT_SECURE (8),
+ * saved uid 1000 (16). */
+static int ids_report(void)
+{
+	uid_t r, e, sv;
+	getresuid(&r, &e, &sv);
+	return (geteuid() == 1000 ? 1 : 0) | (getegid() == 2000 ? 2 : 0) |
+	       (getuid() == 0 && getgid() == 0 ? 4 : 0) | (getauxval(AT_SECURE) ? 8 : 0) |
+	       (sv == 1000 ? 16 : 0);
+}
+
+/* Execs @path in a child (with no_new_privs first when @nnp); its exit status. */
+static int run_copy(const char *path, int nnp)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		if (nnp)
+			prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		char *argv[] = { "cap_test", "ids", NULL };
+		execve(path, argv, (char *[]){ NULL });
+		_exit(102);
+	}
+	int st = 0;
+	waitpid(c, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A copy of this program owned by 1000:2000: set-user-ID, then set-group-ID too. */
+static void test_setid_exec(void)
+{
+	char path[] = "/tmp/cap_test_setid.XXXXXX";
+	int out = mkstemp(path), in = open("/proc/self/exe", O_RDONLY);
+	char buf[65536];
+	ssize_t n;
+	int ok = out >= 0 && in >= 0;
+	while (ok && (n = read(in, buf, sizeof(buf))) > 0)
+		ok = write(out, buf, (size_t)n) == n;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	expect_true("a copy of the program", ok);
+	expect_ok("chown 1000:2000", chown(path, 1000, 2000));
+	expect_ok("chmod 04755", chmod(path, 04755));
+	expect_eq("set-user-ID exec: euid and saved uid 1000, real 0, AT_SECURE", run_copy(path, 0),
+		  1 | 4 | 8 | 16);
+	expect_ok("chmod 06755", chmod(path, 06755));
+	expect_eq("set-group-ID too: egid 2000", run_copy(path, 0), 1 | 2 | 4 | 8 | 16);
+	expect_eq("under no_new_privs: neither", run_copy(path, 1), 4);
+	expect_ok("chmod 02745 (no group execute: no set-group-ID)", chmod(path, 02745));
+	expect_eq("then egid stays", run_copy(path, 0), 4);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return exec_report();
+	if (argc > 1 && !strcmp(argv[1], "ids"))
+		return ids_report();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (geteuid() != 0) {
 		printf("not root: skipped\n");
@@ -146,5 +206,6 @@ int main(int argc, char **argv)
 	test_get();
 	test_set_in_child();
 	test_exec();
+	test_setid_exec();
 	return expect_status();
 }
