@@ -104,6 +104,7 @@ static int sandbox_of_config(const struct oci_config *cfg, struct rt_sandbox *sb
 		.ngroups = cfg->process.additional_gid_count,
 		.umask = cfg->process.umask,
 		.umask_set = cfg->process.has_umask,
+		.no_new_privs = cfg->process.no_new_privileges,
 		.hostname = cfg->hostname,
 		.domainname = cfg->domainname,
 		.masked_paths = cfg->lx.masked_paths.v,

@@ -89,6 +89,10 @@ static int build_request(const struct exec_opts *o, const struct rt_container *c
 										   : base->cwd));
 		json_object_object_add(req, "uid", json_object_new_int64(uid));
 		json_object_object_add(req, "gid", json_object_new_int64(gid));
+		/* runc's: the flag, or the process's own noNewPrivileges. */
+		json_object_object_add(req, "no_new_privs",
+				       json_object_new_boolean(o->no_new_privs ||
+							       base->no_new_privileges));
 		*tty = o->process ? proc.terminal : o->tty;
 		*ret = req;
 	}

@@ -192,7 +192,7 @@ static json_object *op_exec(struct server *srv, json_object *req, int *fds, int 
 	struct boot_process bp = {
 		.argv = argv, .envp = envp, .cwd = cwd ? json_object_get_string(cwd) : NULL,
 		.uid = (uint32_t)get_int(req, "uid", 0), .gid = (uint32_t)get_int(req, "gid", 0),
-		.stdio = { -1, -1, -1 },
+		.stdio = { -1, -1, -1 }, .no_new_privs = get_int(req, "no_new_privs", 0) != 0,
 	};
 	for (int i = 0; i < *nfds; i++)
 		bp.stdio[i] = fds[i];

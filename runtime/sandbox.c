@@ -270,7 +270,7 @@ int rt_sandbox_boot(const struct rt_globals *g, const struct rt_sandbox *sb, con
 		.hostname = sb->hostname, .domainname = sb->domainname,
 		.masked_paths = sb->masked_paths, .readonly_paths = sb->readonly_paths,
 		.seccomp = sb->seccomp, .seccomp_len = sb->seccomp_len,
-		.seccomp_log = sb->seccomp_log,
+		.seccomp_log = sb->seccomp_log, .no_new_privs = sb->no_new_privs,
 		.net = net,
 	};
 	char data[16][64];

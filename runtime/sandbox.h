@@ -55,6 +55,7 @@ struct rt_sandbox {
 	const struct sock_filter *seccomp;
 	size_t seccomp_len;
 	int seccomp_log;
+	int no_new_privs;		/* process.noNewPrivileges */
 };
 
 /* A booted sandbox: its Gofers, plugins and Sentry (see sentry/boot.h). */

@@ -344,6 +344,8 @@ static int spawn_load(struct spawn_job *j, int stdio[3], struct vfs_ctx **ret_fs
 		if ((rc = sys_task_rlimit(t, r->resource, r->soft, r->hard)) < 0)
 			msg_fail(j->msg, j->msg_size, rc, "rlimit %d", r->resource);
 	}
+	if (rc == 0 && req->no_new_privs)
+		t->no_new_privs = 1;
 	if (rc == 0 && req->seccomp &&
 	    (rc = seccomp_install(t, req->seccomp, (uint32_t)req->seccomp_len, req->seccomp_log)) < 0)
 		msg_fail(j->msg, j->msg_size, rc, "seccomp program");

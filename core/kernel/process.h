@@ -46,6 +46,7 @@ struct kernel_spawn {
 	const struct sock_filter *seccomp;
 	size_t seccomp_len;
 	int seccomp_log;
+	int no_new_privs;	/* process.noNewPrivileges: set-ID files and exec gain nothing */
 };
 
 /* An exit record: how a process ended. A spawned one's is kept for kernel_wait; a forked

@@ -327,7 +327,7 @@ int boot_create(const struct boot_config *cfg, struct boot_sandbox **ret_sb, cha
 		.groups = cfg->groups, .ngroups = cfg->ngroups, .rlimits = cfg->rlimits,
 		.rlimit_count = cfg->rlimit_count,
 		.seccomp = sb->seccomp, .seccomp_len = sb->seccomp_len,
-		.seccomp_log = sb->seccomp_log,
+		.seccomp_log = sb->seccomp_log, .no_new_privs = cfg->no_new_privs,
 	};
 	memcpy(init.stdio, cfg->stdio, sizeof(init.stdio));
 	int pid;
@@ -351,7 +351,7 @@ int boot_exec(struct boot_sandbox *sb, const struct boot_process *p, int *ret_pi
 		.argv = p->argv, .envp = p->envp, .cwd = p->cwd, .uid = p->uid, .gid = p->gid,
 		.umask = sb->ctx->umask, .ns = sb->ctx->ns,
 		.seccomp = sb->seccomp, .seccomp_len = sb->seccomp_len,
-		.seccomp_log = sb->seccomp_log,
+		.seccomp_log = sb->seccomp_log, .no_new_privs = p->no_new_privs,
 	};
 	memcpy(req.stdio, p->stdio, sizeof(req.stdio));
 	return kernel_spawn(&sb->k, &req, ret_pid, msg, size);

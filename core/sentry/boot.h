@@ -61,6 +61,7 @@ struct boot_config {
 	const struct sock_filter *seccomp;
 	size_t seccomp_len;
 	int seccomp_log;
+	int no_new_privs;			/* process.noNewPrivileges of the first process */
 	/* Optional: runs after the mounts, before exec, on the process's filesystem context
 	 * (struct vfs_ctx *). Returns 0 or -errno. */
 	int (*populate)(void *vfs_ctx, void *arg);
@@ -77,6 +78,7 @@ struct boot_process {
 	const char *cwd;	/* NULL: "/" */
 	uint32_t uid, gid;
 	int stdio[3];		/* host descriptors for 0, 1, 2 (taken), or -1 */
+	int no_new_privs;	/* runsc exec --no-new-privs or its process.noNewPrivileges */
 };
 
 /* What boot_list shows of one process. */

@@ -357,6 +357,11 @@ done
 	bad "container no longer running"
 [ "$(R exec "$id" echo alive 2>&1)" = alive ] && ok "the Sentry still serves exec" ||
 	bad "exec after escape.c failed"
+# config.json's process.noNewPrivileges (runsc spec's default: true) holds for the container's
+# processes, so set-user-ID files inside gain nothing.
+nnp=$(R exec "$id" /bin/busybox sh -c 'grep NoNewPrivs /proc/1/status /proc/self/status' 2>&1)
+[ "$(echo "$nnp" | grep -c 'NoNewPrivs:.1')" = 2 ] && ok "noNewPrivileges: PID 1 and an exec have no_new_privs" ||
+	bad "noNewPrivileges not applied: $nnp"
 confinement after
 
 # --- runsc --debug prints the composed filter, each rule with its declarer ---
