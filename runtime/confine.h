@@ -41,8 +41,9 @@ int rt_confine_finish(const struct plg_set *set, const struct hostfilter_set *ow
 void rt_confine_prepare(void);
 
 /* Drops every capability but @keep in every thread of the process, as step 2 does. The other
- * threads are found in @task_dir, an open /proc/self/task (opened while it resolved to the host's), and each drops its
- * own from a SIGRTMIN handler: none may block SIGRTMIN. Returns 0 or -errno. */
+ * threads are found in @task_dir, an open /proc/self/task (opened while it resolved to the
+ * host's), and each drops its own from a SIGRTMIN handler: none may block SIGRTMIN. Returns 0
+ * or -errno. */
 int rt_confine_caps(uint64_t keep, int task_dir);
 
 /* Closes every descriptor from 3 up except the @n in @keep. */

@@ -210,8 +210,8 @@ static void fill_ids(struct proc_view *v, struct task *t)
 	v->sgid = t->xcreds.valid ? t->xcreds.sgid : c->gid;
 	v->ngroups = c->ngroups < 32 ? c->ngroups : 32;
 	memcpy(v->groups, c->groups, v->ngroups * sizeof(v->groups[0]));
-	v->cap_effective = c->cap_effective;
-	v->cap_permitted = t->xcreds.valid ? t->xcreds.cap_permitted : c->cap_effective;
+	uint64_t inh;
+	task_caps(t, &v->cap_effective, &v->cap_permitted, &inh);
 	v->umask = t->fs->umask;
 	v->no_new_privs = t->no_new_privs;
 	v->seccomp_mode = seccomp_mode(seccomp_of(t));

@@ -77,9 +77,7 @@ int kernel_thread_caps(struct task *t, int tid, uint64_t *eff, uint64_t *perm, u
 	for (struct task *o = t->k->tasks; o && rc; o = o->next) {
 		if (o->tid != tid || o->thread_done)
 			continue;
-		*eff = o->fs->creds.cap_effective;
-		*perm = o->xcreds.valid ? o->xcreds.cap_permitted : *eff;
-		*inh = o->xcreds.valid ? o->xcreds.cap_inheritable : 0;
+		task_caps(o, eff, perm, inh);
 		rc = 0;
 	}
 	pthread_mutex_unlock(&t->k->lock);

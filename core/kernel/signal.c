@@ -113,6 +113,8 @@ int task_sigq_pop(struct task_sigq **q, int sig, struct task_siginfo *si)
 
 void task_sigq_move(struct task_sigq **to, struct task_sigq **from, uint64_t mask)
 {
+	if (!*from)
+		return;	/* the common case, on every take of incoming signals */
 	while (*to)
 		to = &(*to)->next;
 	while (*from) {

@@ -445,14 +445,27 @@ void task_flush_handlers(struct task *t)
 	}
 }
 
-/* Every capability this kernel knows (CAP_LAST_CAP 40). */
-#define TASK_CAP_VALID ((1ull << 41) - 1)
+struct task_creds *task_xcreds(struct task *t)
+{
+	if (!t->xcreds.valid)
+		t->xcreds = (struct task_creds){ .valid = 1, .suid = t->fs->creds.euid,
+						 .sgid = t->fs->creds.egid,
+						 .cap_permitted = t->fs->creds.cap_effective };
+	return &t->xcreds;
+}
+
+void task_caps(const struct task *t, uint64_t *eff, uint64_t *perm, uint64_t *inh)
+{
+	*eff = t->fs->creds.cap_effective & TASK_CAP_VALID;
+	*perm = (t->xcreds.valid ? t->xcreds.cap_permitted : t->fs->creds.cap_effective) &
+		TASK_CAP_VALID;
+	*inh = t->xcreds.valid ? t->xcreds.cap_inheritable & TASK_CAP_VALID : 0;
+}
 
 void task_exec_creds(struct task *t)
 {
 	struct sentry_creds *c = &t->fs->creds;
-	if (!t->xcreds.valid)
-		t->xcreds = (struct task_creds){ .valid = 1, .cap_permitted = c->cap_effective };
+	task_xcreds(t);
 	uint64_t perm = 0;
 	if (c->uid == 0 || c->euid == 0)
 		perm = (t->xcreds.cap_inheritable | t->capbset) & TASK_CAP_VALID;

@@ -335,6 +335,14 @@ extern const struct fdt_ops g_task_fdt_ops;
  * back to SIG_DFL unless ignored. execve and clone3's CLONE_CLEAR_SIGHAND. */
 void task_flush_handlers(struct task *t);
 
+/* Every capability this kernel knows (CAP_LAST_CAP 40, CAP_CHECKPOINT_RESTORE). */
+#define TASK_CAP_VALID ((1ull << 41) - 1)
+/* @t's saved IDs and capability sets, made from its IDs at first use: its own thread only. */
+struct task_creds *task_xcreds(struct task *t);
+/* @t's capability sets as capget(2) reports them, read without making them (any thread, with
+ * @t kept alive: kernel.lock). */
+void task_caps(const struct task *t, uint64_t *eff, uint64_t *perm, uint64_t *inh);
+
 /* execve's credentials, commoncap's rules without file capabilities or an ambient set: a root
  * caller (real or effective) gets its inheritable and bounding sets as permitted (no more than
  * before under no_new_privs) and, root in effect, as effective too; anyone else none. The saved

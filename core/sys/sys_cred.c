@@ -29,15 +29,6 @@
 #define NGROUPS_HELD (sizeof(((struct sentry_creds *)0)->groups) / sizeof(uint32_t))
 #define ID_NONE ((uint32_t)-1)
 
-static struct task_creds *xcreds(struct task *t)
-{
-	if (!t->xcreds.valid)
-		t->xcreds = (struct task_creds){ .valid = 1, .suid = t->fs->creds.euid,
-						 .sgid = t->fs->creds.egid,
-						 .cap_permitted = t->fs->creds.cap_effective };
-	return &t->xcreds;
-}
-
 static int capable(struct task *t, int cap)
 {
 	return (t->fs->creds.cap_effective >> cap) & 1;
@@ -47,7 +38,7 @@ static int capable(struct task *t, int cap)
 static void fix_caps(struct task *t, uint32_t or, uint32_t oe, uint32_t os)
 {
 	struct sentry_creds *c = &t->fs->creds;
-	struct task_creds *x = xcreds(t);
+	struct task_creds *x = task_xcreds(t);
 	if ((or == 0 || oe == 0 || os == 0) && c->uid != 0 && c->euid != 0 && x->suid != 0) {
 		x->cap_permitted = 0;
 		c->cap_effective = 0;
@@ -64,8 +55,6 @@ static void fix_caps(struct task *t, uint32_t or, uint32_t oe, uint32_t os)
 #define CAP_V2 0x20071026u
 #define CAP_V3 0x20080522u
 #define CAP_SETPCAP_ 8
-/* Every capability this kernel knows (CAP_LAST_CAP 40, CAP_CHECKPOINT_RESTORE). */
-#define CAP_VALID ((1ull << 41) - 1)
 
 struct cap_data {
 	uint32_t effective, permitted, inheritable;
@@ -101,17 +90,10 @@ int64_t sys_capget(struct task *t, const uint64_t a[6])
 	if (pid < 0)
 		return -EINVAL;
 	uint64_t eff, perm, inh;
-	if (pid == 0 || pid == t->tid) {
-		struct task_creds *x = xcreds(t);
-		eff = t->fs->creds.cap_effective;
-		perm = x->cap_permitted;
-		inh = x->cap_inheritable;
-	} else if ((rc = kernel_thread_caps(t, pid, &eff, &perm, &inh)) < 0) {
+	if (pid == 0 || pid == t->tid)
+		task_caps(t, &eff, &perm, &inh);
+	else if ((rc = kernel_thread_caps(t, pid, &eff, &perm, &inh)) < 0)
 		return rc;
-	}
-	eff &= CAP_VALID;
-	perm &= CAP_VALID;
-	inh &= CAP_VALID;
 	struct cap_data d[2] = {
 		{ (uint32_t)eff, (uint32_t)perm, (uint32_t)inh },
 		{ (uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32) },
@@ -136,12 +118,11 @@ int64_t sys_capset(struct task *t, const uint64_t a[6])
 	uint64_t eff = d[0].effective | (uint64_t)d[1].effective << 32;
 	uint64_t perm = d[0].permitted | (uint64_t)d[1].permitted << 32;
 	uint64_t inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
-	struct task_creds *x = xcreds(t);
-	uint64_t old_perm = x->cap_permitted & CAP_VALID, old_inh = x->cap_inheritable;
-	uint64_t inh_room = capable(t, CAP_SETPCAP_) ? old_inh | (t->capbset & CAP_VALID)
-						    : old_inh | old_perm;
-	if ((inh & ~inh_room) || (inh & ~(old_inh | (t->capbset & CAP_VALID))) ||
-	    (perm & ~old_perm) || (eff & ~perm))
+	struct task_creds *x = task_xcreds(t);
+	uint64_t old_perm = x->cap_permitted & TASK_CAP_VALID, old_inh = x->cap_inheritable;
+	if ((!capable(t, CAP_SETPCAP_) && (inh & ~(old_inh | old_perm))) ||
+	    (inh & ~(old_inh | (t->capbset & TASK_CAP_VALID))) || (perm & ~old_perm) ||
+	    (eff & ~perm))
 		return -EPERM;
 	x->cap_permitted = perm;
 	x->cap_inheritable = inh;
@@ -158,7 +139,7 @@ static int may_set(uint32_t id, uint32_t r, uint32_t e, uint32_t s, int priv)
 static int64_t do_setresuid(struct task *t, uint32_t r, uint32_t e, uint32_t s)
 {
 	struct sentry_creds *c = &t->fs->creds;
-	struct task_creds *x = xcreds(t);
+	struct task_creds *x = task_xcreds(t);
 	uint32_t or = c->uid, oe = c->euid, os = x->suid;
 	int priv = capable(t, CAP_SETUID_);
 	if (!may_set(r, or, oe, os, priv) || !may_set(e, or, oe, os, priv) ||
@@ -178,7 +159,7 @@ static int64_t do_setresuid(struct task *t, uint32_t r, uint32_t e, uint32_t s)
 static int64_t do_setresgid(struct task *t, uint32_t r, uint32_t e, uint32_t s)
 {
 	struct sentry_creds *c = &t->fs->creds;
-	struct task_creds *x = xcreds(t);
+	struct task_creds *x = task_xcreds(t);
 	uint32_t or = c->gid, oe = c->egid, os = x->sgid;
 	int priv = capable(t, CAP_SETGID_);
 	if (!may_set(r, or, oe, os, priv) || !may_set(e, or, oe, os, priv) ||
@@ -212,7 +193,7 @@ int64_t sys_setuid(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	if (capable(t, CAP_SETUID_))
 		return do_setresuid(t, id, id, id);
-	if (id != t->fs->creds.uid && id != xcreds(t)->suid)
+	if (id != t->fs->creds.uid && id != task_xcreds(t)->suid)
 		return -EPERM;
 	return do_setresuid(t, ID_NONE, id, ID_NONE);
 }
@@ -224,7 +205,7 @@ int64_t sys_setgid(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	if (capable(t, CAP_SETGID_))
 		return do_setresgid(t, id, id, id);
-	if (id != t->fs->creds.gid && id != xcreds(t)->sgid)
+	if (id != t->fs->creds.gid && id != task_xcreds(t)->sgid)
 		return -EPERM;
 	return do_setresgid(t, ID_NONE, id, ID_NONE);
 }
@@ -235,7 +216,7 @@ static int64_t do_setre(struct task *t, uint32_t r, uint32_t e, int gid)
 {
 	struct sentry_creds *c = &t->fs->creds;
 	uint32_t or = gid ? c->gid : c->uid, oe = gid ? c->egid : c->euid;
-	uint32_t os = gid ? xcreds(t)->sgid : xcreds(t)->suid;
+	uint32_t os = gid ? task_xcreds(t)->sgid : task_xcreds(t)->suid;
 	int priv = capable(t, gid ? CAP_SETGID_ : CAP_SETUID_);
 	if (r != ID_NONE && !priv && r != or && r != oe)
 		return -EPERM;
@@ -266,13 +247,13 @@ static int64_t copy_ids(struct task *t, const uint64_t a[6], const uint32_t ids[
 
 int64_t sys_getresuid(struct task *t, const uint64_t a[6])
 {
-	const uint32_t ids[3] = { t->fs->creds.uid, t->fs->creds.euid, xcreds(t)->suid };
+	const uint32_t ids[3] = { t->fs->creds.uid, t->fs->creds.euid, task_xcreds(t)->suid };
 	return copy_ids(t, a, ids);
 }
 
 int64_t sys_getresgid(struct task *t, const uint64_t a[6])
 {
-	const uint32_t ids[3] = { t->fs->creds.gid, t->fs->creds.egid, xcreds(t)->sgid };
+	const uint32_t ids[3] = { t->fs->creds.gid, t->fs->creds.egid, task_xcreds(t)->sgid };
 	return copy_ids(t, a, ids);
 }
 
@@ -282,13 +263,13 @@ int64_t sys_setfsuid(struct task *t, const uint64_t a[6])
 {
 	struct sentry_creds *c = &t->fs->creds;
 	uint32_t id = (uint32_t)a[0], old = c->fsuid;
-	if (id != ID_NONE && (id == c->uid || id == c->euid || id == xcreds(t)->suid ||
+	if (id != ID_NONE && (id == c->uid || id == c->euid || id == task_xcreds(t)->suid ||
 			      id == old || capable(t, CAP_SETUID_))) {
 		c->fsuid = id;
 		if (old == 0 && id != 0)
 			c->cap_effective &= ~CAP_FS_MASK_;
 		if (old != 0 && id == 0)
-			c->cap_effective |= xcreds(t)->cap_permitted & CAP_FS_MASK_;
+			c->cap_effective |= task_xcreds(t)->cap_permitted & CAP_FS_MASK_;
 	}
 	return old;
 }
@@ -297,7 +278,7 @@ int64_t sys_setfsgid(struct task *t, const uint64_t a[6])
 {
 	struct sentry_creds *c = &t->fs->creds;
 	uint32_t id = (uint32_t)a[0], old = c->fsgid;
-	if (id != ID_NONE && (id == c->gid || id == c->egid || id == xcreds(t)->sgid ||
+	if (id != ID_NONE && (id == c->gid || id == c->egid || id == task_xcreds(t)->sgid ||
 			      id == old || capable(t, CAP_SETGID_)))
 		c->fsgid = id;
 	return old;
