@@ -299,10 +299,10 @@ int task_exec(struct task *t, struct vfs_file *file, const char *execfn, char *c
 	mm_free(old_mm);
 	task_reset_regs(t, interp.segment_count ? interp.entry : exe.entry, sp);
 	task_exec_signals(t);
-	/* A set-user-ID or set-group-ID image: its IDs, and no core dumps or ptrace by others
-	 * (Linux's SUID_DUMP_DISABLE). */
-	if (euid != t->fs->creds.euid || egid != t->fs->creds.egid)
-		t->dumpable = 0;
+	/* A set-user-ID or set-group-ID image gets its IDs. Dumpable again unless the effective
+	 * IDs now differ from the real ones (begin_new_exec: SUID_DUMP_USER, else
+	 * suid_dumpable's 0), whatever PR_SET_DUMPABLE said before. */
+	t->dumpable = !info.secure;
 	t->fs->creds.euid = euid;
 	t->fs->creds.egid = egid;
 	task_exec_creds(t);

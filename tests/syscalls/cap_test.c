@@ -150,6 +150,12 @@ static int ids_report(void)
 }
 
 /* Execs @path in a child (with no_new_privs first when @nnp); its exit status. */
+/* What PR_GET_DUMPABLE says after an exec, as the exit status. */
+static int dumpable_report(void)
+{
+	return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+}
+
 static int run_copy(const char *path, int nnp)
 {
 	pid_t c = fork();
@@ -192,12 +198,29 @@ static void test_setid_exec(void)
 	unlink(path);
 }
 
+/* PR_SET_DUMPABLE 0 lasts until the next exec of an image that is not set-ID. */
+static void test_exec_dumpable(void)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		char *argv[] = { "cap_test", "dumpable", NULL };
+		execve("/proc/self/exe", argv, (char *[]){ NULL });
+		_exit(102);
+	}
+	int st = 0;
+	waitpid(c, &st, 0);
+	expect_eq("not dumpable, then exec: dumpable again", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return exec_report();
 	if (argc > 1 && !strcmp(argv[1], "ids"))
 		return ids_report();
+	if (argc > 1 && !strcmp(argv[1], "dumpable"))
+		return dumpable_report();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (geteuid() != 0) {
 		printf("not root: skipped\n");
@@ -207,5 +230,6 @@ int main(int argc, char **argv)
 	test_set_in_child();
 	test_exec();
 	test_setid_exec();
+	test_exec_dumpable();
 	return expect_status();
 }
