@@ -100,14 +100,19 @@ __asm__(
 	"	cmpl $0, 36(%rbx)\n"
 	"	jne stub_template\n"
 	/* The spawner of threads. */
+	/* r15 counts the requests served: a request is a new value of the read-only req, never
+	 * what the writable served says (an application that rewrote it would have threads made
+	 * without end). */
 	"stub_spawner:\n"
+	"	xor %r15d, %r15d\n"
 	"1:	mov -8(%rbx), %r12d\n"
-	"	cmp 4(%rbx), %r12d\n"
+	"	cmp %r15d, %r12d\n"
 	"	jne 3f\n"
 	"	STUB_WAIT_REQ\n"
 	"	jmp 1b\n"
 	/* clone(thread flags, stack 0): the new thread uses no stack. */
-	"3:	mov $56, %eax\n"
+	"3:	mov %r12d, %r15d\n"
+	"	mov $56, %eax\n"
 	"	mov $" STUB_THREAD_FLAGS ", %edi\n"
 	"	xor %esi, %esi\n"
 	"	xor %edx, %edx\n"
@@ -134,8 +139,9 @@ __asm__(
 	"	xor %edx, %edx\n"
 	"	mov $8, %r10d\n"
 	"	syscall\n"
+	"	xor %ebp, %ebp\n"	/* the template's count of requests served, as r15 above */
 	"6:	mov -8(%rbx), %r12d\n"
-	"	cmp 4(%rbx), %r12d\n"
+	"	cmp %ebp, %r12d\n"
 	"	jne 8f\n"
 	"	STUB_WAIT_REQ\n"
 	"	jmp 6b\n"
@@ -143,7 +149,8 @@ __asm__(
 	 * the child in r14/r15, read before the answer: once answered, the Sentry may write the
 	 * next request over them before the child has run (a child that read them late took
 	 * over another stub's control page, leaving its own unanswered). */
-	"8:	movslq 40(%rbx), %r14\n"
+	"8:	mov %r12d, %ebp\n"
+	"	movslq 40(%rbx), %r14\n"
 	"	mov 48(%rbx), %r15\n"
 	"	mov $56, %eax\n"
 	"	mov $17, %edi\n"
@@ -415,14 +422,9 @@ static struct {
 	pthread_mutex_t lock;
 	pid_t pid;			/* 0: not made, -1: failed or gone */
 	uint64_t off;			/* its batch + control pages */
+	struct stub_batch *batch;	/* the Sentry's views of them */
 	struct stub_ctl *ctl;
 } g_template = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-/* The Sentry's view of the batch page at memory-file offset @off. */
-static struct stub_batch *svc_batch(struct ptrace_platform *pp, uint64_t off)
-{
-	return pp->svc->mf_ptr(off);
-}
 
 static int template_start(struct ptrace_platform *pp, int memfd)
 {
@@ -430,7 +432,8 @@ static int template_start(struct ptrace_platform *pp, int memfd)
 	if (svc->mf_alloc(2 * STUB_PAGE, &g_template.off) < 0)
 		return -ENOMEM;
 	g_template.ctl = svc->mf_ptr(g_template.off + STUB_PAGE);
-	svc_batch(pp, g_template.off)->req = 0;
+	g_template.batch = svc->mf_ptr(g_template.off);
+	g_template.batch->req = 0;
 	*g_template.ctl = (struct stub_ctl){ .poll_sec = 1, .parent = getpid(), .is_template = 1,
 					     .ign_action = { (uint64_t)(uintptr_t)SIG_IGN } };
 	long pid = fork_stub(pp, memfd, g_template.off);
@@ -491,7 +494,7 @@ static long template_fork(struct ptrace_platform *pp, int memfd, struct sentry_a
 		struct stub_ctl *c = g_template.ctl;
 		c->memfd = memfd;
 		c->new_off = as->batch_off;
-		rc = ctl_request(svc_batch(pp, g_template.off), c, template_gone, NULL);
+		rc = ctl_request(g_template.batch, c, template_gone, NULL);
 		if (rc < 0 && rc != -EAGAIN) {
 			pp->svc->log(pp->svc, SENTRY_LOG_WARN, "stub template gone: %s",
 				     strerror((int)-rc));
