@@ -737,40 +737,17 @@ void stub_kill(struct sentry_as *as)
 	as->pid = 0;
 }
 
-/* Runs the batch on @st under ptrace: pointed at stub_batch, continued to its int3. */
-static int flush_by_thread(struct sentry_as *as, struct stub_thread *st)
+/* Puts @st at @rip (@r: its registers, changed) when @r is given, and continues it to its next
+ * stop. Returns 0 with *@status, or -errno. */
+static int batch_resume(struct stub_thread *st, struct user_regs_struct *r, uint64_t rip,
+			int *status)
 {
-	int status, rc = set_entry(as, st, stub_batch);
-	if (rc == 0 && ptrace(PTRACE_CONT, st->tid, 0, 0) < 0)
-		rc = -errno;
-	if (rc == 0)
-		rc = stub_wait(st, &status);
-	/* An interrupt's SIGSTOP still pending from the last switch stops the thread before the
-	 * batch: suppressed (the interrupt flag keeps its meaning for the next switch). */
-	while (rc == 0 && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP) {
-		rc = ptrace(PTRACE_CONT, st->tid, 0, 0) < 0 ? -errno : 0;
-		if (rc == 0)
-			rc = stub_wait(st, &status);
+	if (r) {
+		r->rip = rip;
+		if (ptrace(PTRACE_SETREGS, st->tid, 0, r) < 0)
+			return -errno;
 	}
-	/* A failed op stops it at stub_batch_failed: its -errno kept (the first), the rest run
-	 * on. The batch ends in int3; anything else means the stub broke. */
-	int first = 0;
-	uint64_t failed = as->pp->stub_base + (uint64_t)(stub_batch_failed - stub_blob_start);
-	while (rc == 0 && WIFSTOPPED(status) && WSTOPSIG(status) == SIGILL) {
-		struct user_regs_struct r;
-		if (ptrace(PTRACE_GETREGS, st->tid, 0, &r) < 0 || r.rip != failed) {
-			rc = -EIO;
-			break;
-		}
-		if (!first)
-			first = (int)(int64_t)r.rax;
-		r.rip = as->pp->stub_base + (uint64_t)(stub_batch_next - stub_blob_start);
-		rc = ptrace(PTRACE_SETREGS, st->tid, 0, &r) < 0 || ptrace(PTRACE_CONT, st->tid, 0, 0) < 0
-			     ? -errno : stub_wait(st, &status);
-	}
-	if (rc == 0 && !(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP))
-		rc = -EIO;
-	return rc < 0 ? rc : first;
+	return ptrace(PTRACE_CONT, st->tid, 0, 0) < 0 ? -errno : stub_wait(st, status);
 }
 
 int stub_flush(struct sentry_as *as, struct stub_thread *st)
@@ -780,7 +757,29 @@ int stub_flush(struct sentry_as *as, struct stub_thread *st)
 		return 0;
 	if (as->dead || st->dead)
 		return -ECHILD;
-	int rc = flush_by_thread(as, st);
+	uint64_t base = as->pp->stub_base;
+	int status, first = 0, rc = set_entry(as, st, stub_batch);
+	if (rc == 0)
+		rc = batch_resume(st, NULL, 0, &status);
+	/* Until the closing int3. An interrupt's SIGSTOP still pending from the last switch is
+	 * suppressed (the interrupt flag keeps its meaning for the next switch); a failed op
+	 * stops the thread at stub_batch_failed, its -errno noted (the first) and the rest run
+	 * on; anything else means the stub broke. */
+	while (rc == 0 && WIFSTOPPED(status) && WSTOPSIG(status) != SIGTRAP) {
+		struct user_regs_struct r;
+		if (WSTOPSIG(status) == SIGSTOP) {
+			rc = batch_resume(st, NULL, 0, &status);
+		} else if (WSTOPSIG(status) == SIGILL && ptrace(PTRACE_GETREGS, st->tid, 0, &r) == 0 &&
+			   r.rip == base + (uint64_t)(stub_batch_failed - stub_blob_start)) {
+			first = first ? first : (int)(int64_t)r.rax;
+			rc = batch_resume(st, &r, base + (uint64_t)(stub_batch_next - stub_blob_start),
+					  &status);
+		} else {
+			rc = -EIO;
+		}
+	}
+	if (rc == 0 && !WIFSTOPPED(status))
+		rc = -EIO;
 	b->count = 0;
-	return rc;
+	return rc < 0 ? rc : first;
 }
