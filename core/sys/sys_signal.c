@@ -68,12 +68,6 @@ static void raise_self_info(struct task *t, int sig, const struct task_siginfo *
 	apply_pending(t);
 }
 
-static void raise_self(struct task *t, int sig)
-{
-	const struct task_siginfo si = { .code = SI_USER, .pid = t->tgid, .uid = t->fs->creds.uid };
-	raise_self_info(t, sig, &si);
-}
-
 int64_t sys_rt_sigaction(struct task *t, const uint64_t a[6])
 {
 	int sig = (int)a[0];
@@ -263,13 +257,19 @@ int64_t sys_sigaltstack(struct task *t, const uint64_t a[6])
 }
 
 /* The signal checks every sender makes after finding its target (check_kill_permission). */
-static int64_t send(struct task *t, int sig)
+static int64_t send_info(struct task *t, int sig, const struct task_siginfo *si)
 {
 	if (sig < 0 || sig > TASK_NSIG)
 		return -EINVAL;
 	if (sig)
-		raise_self(t, sig);
+		raise_self_info(t, sig, si);
 	return 0;
+}
+
+static int64_t send(struct task *t, int sig)
+{
+	const struct task_siginfo si = { .code = SI_USER, .pid = t->tgid, .uid = t->fs->creds.uid };
+	return send_info(t, sig, &si);
 }
 
 /* kill(2) of the caller's own process: the group's signal (shared pending, taken after the
@@ -405,8 +405,8 @@ int64_t sys_tkill(struct task *t, const uint64_t a[6])
 
 /* The sender's siginfo of rt_sigqueueinfo and rt_tgsigqueueinfo: si_code, and _rt's si_pid,
  * si_uid and si_value as given (glibc's sigqueue fills in its own). Only the kernel may claim
- * SI_USER and the other codes >= 0, or SI_TKILL, to another process (do_rt_sigqueueinfo's
- * EPERM), and only after the target is found (ESRCH first, then EINVAL for the signal). */
+ * SI_USER and the other codes >= 0, or SI_TKILL, to another process or thread (EPERM), and
+ * only after the target is found (ESRCH first, then EINVAL for the signal). */
 static int queue_info_in(struct task *t, uint64_t addr, struct task_siginfo *si)
 {
 	struct {
@@ -452,19 +452,14 @@ int64_t sys_rt_tgsigqueueinfo(struct task *t, const uint64_t a[6])
 	int rc = queue_info_in(t, a[3], &si);
 	if (rc < 0)
 		return rc;
-	if (queue_info_forged(&si) && tgid != t->tgid)
+	/* do_rt_tgsigqueueinfo: only to the calling thread itself. */
+	if (queue_info_forged(&si) && tid != t->tid)
 		return -EPERM;
 	int self = 0;
 	int64_t r = tid == t->tid && tgid == t->tgid
 			    ? (self = 1, 0)
 			    : kernel_tkill_info(t, tgid, tid, sig, &si, &self);
-	if (r < 0 || !self)
-		return r;
-	if (sig < 0 || sig > TASK_NSIG)
-		return -EINVAL;
-	if (sig)
-		raise_self_info(t, sig, &si);
-	return 0;
+	return r == 0 && self ? send_info(t, sig, &si) : r;
 }
 
 int64_t sys_rt_sigreturn(struct task *t, const uint64_t a[6])

@@ -72,8 +72,8 @@ tests_syscalls_splice_test_static_SOURCES = tests/syscalls/splice_test.c tests/s
 tests_syscalls_splice_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
 tests_syscalls_splice_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
 tests_syscalls_sigqueue_test_static_SOURCES = tests/syscalls/sigqueue_test.c tests/syscalls/expect.h
-tests_syscalls_sigqueue_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS)
-tests_syscalls_sigqueue_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS)
+tests_syscalls_sigqueue_test_static_CFLAGS = $(SYSCALL_TEST_CCOPTS) -pthread
+tests_syscalls_sigqueue_test_static_LDFLAGS = $(SYSCALL_TEST_LDOPTS) -pthread
 
 check_PROGRAMS += tests/syscalls/cap_test_static
 tests_syscalls_cap_test_static_SOURCES = tests/syscalls/cap_test.c tests/syscalls/expect.h

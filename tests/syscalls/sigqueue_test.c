@@ -8,6 +8,7 @@
  */
 #include "expect.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/signalfd.h>
@@ -253,6 +254,47 @@ static void test_queue_from_child(void)
 	mask(SIG_UNBLOCK, rt);
 }
 
+static volatile pid_t g_other_tid;
+static volatile int g_other_stop;
+
+static void *other_thread(void *arg)
+{
+	(void)arg;
+	g_other_tid = (pid_t)syscall(SYS_gettid);
+	while (!g_other_stop) {
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* rt_tgsigqueueinfo may claim a kernel code only towards the calling thread itself, not another
+ * thread of its process. */
+static void test_other_thread(void)
+{
+	pthread_t th;
+	pthread_create(&th, NULL, other_thread, NULL);
+	while (!g_other_tid) {
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	siginfo_t si = make_info(SIGUSR1, SI_USER, 1);
+	expect_errno("rt_tgsigqueueinfo SI_USER to another thread of ours",
+		     tgsq(getpid(), g_other_tid, SIGUSR1, &si), EPERM);
+	si = make_info(SIGUSR1, SI_USER, 2);
+	mask(SIG_BLOCK, SIGUSR1);
+	expect_ok("rt_tgsigqueueinfo SI_USER to ourselves",
+		  tgsq(getpid(), (pid_t)syscall(SYS_gettid), SIGUSR1, &si));
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	struct timespec ts = { 1, 0 };
+	expect_eq("and it is pending for us", sigtimedwait(&set, NULL, &ts), SIGUSR1);
+	mask(SIG_UNBLOCK, SIGUSR1);
+	g_other_stop = 1;
+	pthread_join(th, NULL);
+}
+
 static void test_errors(void)
 {
 	siginfo_t si = make_info(SIGUSR1, SI_QUEUE, 1);
@@ -297,6 +339,7 @@ int main(void)
 	test_queueing();
 	test_child();
 	test_queue_from_child();
+	test_other_thread();
 	test_errors();
 	return expect_status();
 }
