@@ -39,16 +39,6 @@ struct end {
 	int64_t off;
 };
 
-static int readable(const struct vfs_file *f)
-{
-	return f->sf && (f->flags & O_ACCMODE) != O_WRONLY;
-}
-
-static int writable(const struct vfs_file *f)
-{
-	return f->sf && (f->flags & O_ACCMODE) != O_RDONLY;
-}
-
 /* Whether the file has positions (a regular file or block device), as FMODE_PREAD says. */
 static int seekable(struct vfs_file *f)
 {
@@ -146,7 +136,8 @@ static int get_pair(struct task *t, int64_t in_fd, int64_t out_fd, struct vfs_fi
 {
 	*in = *out = NULL;
 	int rc = sys_get_file(t, in_fd, in);
-	if (rc == 0 && (rc = sys_get_file(t, out_fd, out)) == 0 && (!readable(*in) || !writable(*out)))
+	if (rc == 0 && (rc = sys_get_file(t, out_fd, out)) == 0 &&
+	    (!vfs_file_can_read(*in) || !vfs_file_can_write(*out)))
 		rc = -EBADF;
 	if (rc < 0) {
 		sys_put_file(*in);
@@ -271,7 +262,7 @@ int64_t sys_vmsplice(struct task *t, const uint64_t a[6])
 		rc = sys_copy_iov(t, a[1], a[2], &iov);
 	/* The end decides the direction: user pages into a write end, out of a read end. */
 	if (rc == 0)
-		rc = pipe_splice_io(t, f, iov, (size_t)a[2], writable(f),
+		rc = pipe_splice_io(t, f, iov, (size_t)a[2], vfs_file_can_write(f),
 				    (flags & SPLICE_F_NONBLOCK_) != 0);
 	free(iov);
 	sys_put_file(f);

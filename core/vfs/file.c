@@ -80,12 +80,12 @@ void vfs_file_put(struct vfs_file *f)
 	atomic_fetch_sub(&g_vfs_nr_files, 1);
 }
 
-static int can_read(const struct vfs_file *f)
+int vfs_file_can_read(const struct vfs_file *f)
 {
 	return f->sf && (f->flags & O_ACCMODE) != O_WRONLY;
 }
 
-static int can_write(const struct vfs_file *f)
+int vfs_file_can_write(const struct vfs_file *f)
 {
 	return f->sf && (f->flags & O_ACCMODE) != O_RDONLY;
 }
@@ -105,7 +105,7 @@ static int64_t iov_total(const struct sentry_iov *iov, size_t count)
 static ssize_t do_io(struct vfs_file *f, const struct sentry_iov *iov, size_t count, int64_t off,
 		     int write)
 {
-	if (write ? !can_write(f) : !can_read(f))
+	if (write ? !vfs_file_can_write(f) : !vfs_file_can_read(f))
 		return -EBADF;
 	if (count > 1024)
 		return -EINVAL;
@@ -295,7 +295,7 @@ int vfs_fsync(struct vfs_file *f, int datasync)
 
 int vfs_fallocate(struct vfs_file *f, int mode, int64_t off, int64_t len)
 {
-	if (!f->sf || !can_write(f))
+	if (!f->sf || !vfs_file_can_write(f))
 		return -EBADF;
 	if (off < 0 || len <= 0)
 		return -EINVAL;

@@ -340,6 +340,9 @@ int vfs_fsync(struct vfs_file *f, int datasync);
  * -EBADF (O_PATH), -EFBIG, -EROFS. */
 int vfs_ftruncate(struct vfs_ctx *ctx, struct vfs_file *f, int64_t len);
 int vfs_fallocate(struct vfs_file *f, int mode, int64_t off, int64_t len);
+/* Whether @f was opened for reading (writing): not O_PATH and its access mode allows it. */
+int vfs_file_can_read(const struct vfs_file *f);
+int vfs_file_can_write(const struct vfs_file *f);
 /* fcntl(F_GETFL)/fcntl(F_SETFL): only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change. */
 uint32_t vfs_file_getfl(struct vfs_file *f);
 int vfs_file_setfl(struct vfs_file *f, uint32_t flags);
