@@ -268,8 +268,9 @@ int proc_view_get(struct kernel *k, int pid, int tid, uint32_t want, struct proc
 					.euid = z->uid, .suid = z->uid, .fsuid = z->uid,
 					.start_ns = z->start_ns };
 		memcpy(v.comm, z->comm, sizeof(v.comm));
+		/* Its limits went with it: the defaults, as a process that never set any. */
 		for (int i = 0; i < RLIM_NLIMITS; i++)
-			v.rlimits[i] = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
+			(void)sys_default_rlimit(i, &v.rlimits[i]);
 	} else if (!t) {
 		rc = -ESRCH;
 	} else {
